@@ -1,0 +1,3 @@
+from hookreceiver.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,202 @@
+"""The ASGI side: the only module that imports starlette.
+
+One delivery is a straight line: find the endpoint, check the method, read the body once under a
+cap, let the provider verify/decode/identify it (pure core), admit it to the store, answer. Every
+rejection is a small JSON body ``{"error": reason, "detail": ...}`` and one log line.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import JSONResponse, Response
+from starlette.types import Message, Receive, Scope, Send
+
+from hookreceiver.core.delivery import Delivery, HttpRequest, Reply
+from hookreceiver.exceptions import DeliveryError, PayloadTooLarge, StoreUnavailable
+from hookreceiver.providers.base import receive as receive_delivery
+from hookreceiver.stores.base import Admission
+
+if TYPE_CHECKING:
+    from hookreceiver.receiver import Endpoint, HookReceiver
+
+__all__ = ["ReceiverApp", "read_body", "route_path"]
+
+log = logging.getLogger("hookreceiver")
+
+
+def route_path(scope: Scope) -> str:
+    """The request path below where the receiver is mounted (``root_path`` removed)."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    if root and path.startswith(root) and path[len(root):len(root) + 1] in ("", "/"):
+        path = path[len(root):]
+    return path.rstrip("/") or "/"
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for raw_name, raw_value in scope.get("headers", []):
+        name = raw_name.decode("latin-1").lower()
+        value = raw_value.decode("latin-1")
+        headers[name] = f"{headers[name]}, {value}" if name in headers else value
+    return headers
+
+
+async def read_body(receive: Receive, headers: dict[str, str], limit: int) -> bytes:
+    """Read the whole body, refusing (413) as soon as it would pass ``limit`` bytes."""
+    declared = headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"body of {declared} bytes is over the {limit}-byte limit")
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message: Message = await receive()
+        if message["type"] == "http.disconnect":
+            raise DeliveryError("client disconnected before sending the body",
+                                reason="client_disconnected")
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"body is over the {limit}-byte limit")
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+class ReceiverApp:
+    """The ASGI application behind a :class:`HookReceiver`."""
+
+    def __init__(self, receiver: HookReceiver) -> None:
+        self.receiver = receiver
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+        elif scope["type"] == "http":
+            response = await self._handle(scope, receive)
+            await response(scope, receive, send)
+        # websockets are not ours: returning without accepting closes them
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    await self.receiver.start()
+                except Exception as exc:
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.receiver.stop()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    def _public_url(self, scope: Scope, endpoint: Endpoint, headers: dict[str, str]) -> str:
+        query = scope.get("query_string", b"").decode("latin-1")
+        suffix = f"?{query}" if query else ""
+        if endpoint.public_url:
+            return endpoint.public_url + suffix
+        # ASGI puts root_path inside path; older servers leave it out, so add it back then.
+        root: str = scope.get("root_path", "")
+        path: str = scope["path"] if scope["path"].startswith(root) else root + scope["path"]
+        settings = self.receiver.settings
+        if settings.public_base_url:
+            return settings.public_base_url.rstrip("/") + path + suffix
+        scheme: str = scope.get("scheme") or "http"
+        host = headers.get("host", "")
+        if settings.trust_forwarded:
+            scheme = headers.get("x-forwarded-proto", scheme or "http").split(",")[0].strip()
+            host = headers.get("x-forwarded-host", host).split(",")[0].strip()
+        if not host and scope.get("server"):
+            server_host, port = scope["server"]
+            host = f"{server_host}:{port}"
+        return f"{scheme}://{host}{path}{suffix}"
+
+    async def _handle(self, scope: Scope, receive: Receive) -> Response:
+        path = route_path(scope)
+        endpoint = self.receiver.endpoints.get(path)
+        method: str = scope["method"]
+        if endpoint is None:
+            return _reject(path, None, 404, "unknown_endpoint", f"no endpoint at {path}")
+        if method not in endpoint.provider.methods:
+            allow = ", ".join(sorted(endpoint.provider.methods))
+            response = _reject(path, None, 405, "method_not_allowed",
+                               f"{method} is not accepted here; use {allow}")
+            response.headers["allow"] = allow
+            return response
+        headers = _headers(scope)
+        try:
+            body = await read_body(receive, headers, endpoint.max_body_size)
+            request = HttpRequest(
+                method=method,
+                url=self._public_url(scope, endpoint, headers),
+                path=path,
+                headers=headers,
+                query_string=scope.get("query_string", b"").decode("latin-1"),
+                body=body,
+            )
+            outcome = receive_delivery(endpoint.provider, request, endpoint=endpoint.path,
+                                       now=self.receiver.clock())
+        except DeliveryError as exc:
+            return _reject(path, None, exc.status_hint, exc.reason, exc.detail)
+        if isinstance(outcome, Reply):
+            log.info("handshake answered endpoint=%s status=%d", path, outcome.status)
+            return _response(outcome)
+        return await self._admit(endpoint, outcome)
+
+    async def _admit(self, endpoint: Endpoint, delivery: Delivery) -> Response:
+        routed = bool(endpoint.router.fetch(delivery.topics))
+        status = "unrouted"
+        if routed:
+            try:
+                admission = await self.receiver.store.admit(delivery)
+            except StoreUnavailable as exc:
+                return _reject(endpoint.path, delivery.delivery_id, 503, "store_unavailable",
+                               "the delivery could not be stored; retry later", log_detail=str(exc))
+            status = admission.value
+            if admission is Admission.ACCEPTED:
+                await self.receiver.ensure_started()
+        log.info("%s endpoint=%s topic=%s delivery_id=%s id_source=%s secret_index=%s",
+                 status, endpoint.path, delivery.topic, delivery.delivery_id,
+                 delivery.id_source, delivery.secret_index)
+        if endpoint.responder is not None:
+            reply = await self._respond(endpoint, delivery)
+            if reply is not None:
+                return _response(reply)
+        return JSONResponse({"status": status, "delivery_id": delivery.delivery_id,
+                             "topic": delivery.topic})
+
+    async def _respond(self, endpoint: Endpoint, delivery: Delivery) -> Reply | None:
+        from hookreceiver.receiver import to_reply
+
+        responder = endpoint.responder
+        assert responder is not None
+        try:
+            import inspect
+
+            if inspect.iscoroutinefunction(responder):
+                value: Any = await responder(delivery)
+            else:
+                value = await run_in_threadpool(responder, delivery)
+            return to_reply(value)
+        except Exception:
+            # The delivery is stored already; the sender still gets its ack.
+            log.exception("inline handler failed endpoint=%s delivery_id=%s",
+                          endpoint.path, delivery.delivery_id)
+            return None
+
+
+def _response(reply: Reply) -> Response:
+    return Response(reply.body, status_code=reply.status, media_type=reply.content_type,
+                    headers=dict(reply.headers))
+
+
+def _reject(path: str, delivery_id: str | None, status: int, reason: str, detail: str,
+            *, log_detail: str | None = None) -> Response:
+    log.warning("rejected endpoint=%s delivery_id=%s status=%d reason=%s detail=%s",
+                path, delivery_id or "-", status, reason, log_detail or detail)
+    return JSONResponse({"error": reason, "detail": detail}, status_code=status)

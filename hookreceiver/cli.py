@@ -1,0 +1,160 @@
+"""The ``hookreceiver`` command: serve a receiver, send signed sample deliveries, and more."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import logging
+import os
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from hookreceiver.core.delivery import HttpRequest
+from hookreceiver.exceptions import ConfigurationError
+from hookreceiver.providers.base import Signer
+from hookreceiver.receiver import HookReceiver
+
+__all__ = ["load_receiver", "main"]
+
+Command = Callable[[argparse.Namespace], int]
+_COMMANDS: dict[str, Command] = {}
+
+
+def command(name: str) -> Callable[[Command], Command]:
+    def register(fn: Command) -> Command:
+        _COMMANDS[name] = fn
+        return fn
+
+    return register
+
+
+def load_receiver(spec: str) -> HookReceiver:
+    """Import ``MODULE:ATTR`` (the current directory is importable) and return the receiver."""
+    module_name, sep, attr = spec.partition(":")
+    if not sep or not module_name or not attr:
+        raise ConfigurationError(f"expected MODULE:ATTR, got {spec!r}")
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    module = importlib.import_module(module_name)
+    receiver = getattr(module, attr, None)
+    if not isinstance(receiver, HookReceiver):
+        raise ConfigurationError(f"{spec} is not a HookReceiver (got {type(receiver).__name__})")
+    return receiver
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(level=level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@command("serve")
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    _setup_logging(args.log_level)
+    receiver = load_receiver(args.app)
+    store = type(receiver.store).__name__
+    logging.getLogger("hookreceiver").info(
+        "serving %d endpoint(s) on http://%s:%d with %s", len(receiver.endpoints),
+        args.host, args.port, store)
+    uvicorn.run(receiver, host=args.host, port=args.port, log_level=args.log_level,
+                lifespan="on")
+    return 0
+
+
+def _payload(data: str | None) -> Any:
+    if data is None:
+        return {}
+    if data == "-":
+        return json.load(sys.stdin)
+    path = Path(data)
+    if path.exists():
+        return json.loads(path.read_bytes())
+    return json.loads(data)
+
+
+def _signer_for(args: argparse.Namespace) -> Signer:
+    if args.app:
+        receiver = load_receiver(args.app)
+        url_path = urlsplit(args.url).path.rstrip("/")
+        for path, endpoint in receiver.endpoints.items():
+            if url_path == path or url_path.endswith(path):
+                if not isinstance(endpoint.provider, Signer):
+                    raise ConfigurationError(f"provider at {path} cannot sign deliveries")
+                return endpoint.provider
+        raise ConfigurationError(f"no endpoint of {args.app} matches {url_path!r}")
+    from hookreceiver.providers import PROVIDERS
+
+    if args.provider not in PROVIDERS:
+        raise ConfigurationError(
+            f"unknown provider {args.provider!r}; known: {', '.join(sorted(PROVIDERS))}")
+    if not args.secret:
+        raise ConfigurationError("--secret is required with --provider")
+    provider = PROVIDERS[args.provider](secret=args.secret)  # type: ignore[call-arg]
+    assert isinstance(provider, Signer)
+    return provider
+
+
+def post(request: HttpRequest, *, timeout: float = 10.0) -> tuple[int, bytes]:
+    """Send a signed request over HTTP; returns status and body (errors included)."""
+    outgoing = urllib.request.Request(
+        request.url, data=request.body if request.method != "GET" else None,
+        headers=dict(request.headers), method=request.method)
+    try:
+        with urllib.request.urlopen(outgoing, timeout=timeout) as response:  # noqa: S310
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+@command("send")
+def send(args: argparse.Namespace) -> int:
+    signer = _signer_for(args)
+    request = signer.sign(_payload(args.data), topic=args.topic, delivery_id=args.id,
+                          timestamp=time.time(), url=args.url, secret_index=args.secret_index)
+    status, body = post(request)
+    print(f"{status} {body.decode(errors='replace')}")
+    return 0 if 200 <= status < 300 else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hookreceiver", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("serve", help="run a receiver with uvicorn")
+    p.add_argument("app", help="MODULE:ATTR of a HookReceiver")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--log-level", default="info")
+
+    p = sub.add_parser("send", help="post a correctly signed sample delivery")
+    p.add_argument("url", help="the endpoint's URL, e.g. http://127.0.0.1:8000/orders")
+    p.add_argument("--topic", required=True)
+    who = p.add_mutually_exclusive_group(required=True)
+    who.add_argument("--app", help="MODULE:ATTR: sign as the endpoint at the URL's path expects")
+    who.add_argument("--provider", help="a provider name, signed with --secret")
+    p.add_argument("--secret", help="the secret, with --provider")
+    p.add_argument("--secret-index", type=int, default=0, help="which configured secret to use")
+    p.add_argument("--id", help="the delivery id (default: none, or the provider's own)")
+    p.add_argument("--data", help="JSON payload: a file, inline JSON, or - for stdin")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _COMMANDS[args.command](args)
+    except ConfigurationError as exc:
+        print(f"hookreceiver: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

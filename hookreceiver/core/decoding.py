@@ -1,0 +1,187 @@
+"""Payload decoders: JSON, form, XML (through defusedxml only) and the GET query string.
+
+Every decoder takes raw bytes and returns plain Python values (dicts, lists, strings, numbers), so
+a decoded payload can be stored as JSON. Every failure raises ``PayloadError`` or
+``UnsupportedContentType``; no other exception escapes, whatever the bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+from urllib.parse import parse_qsl
+from xml.etree.ElementTree import Element, ParseError
+
+import defusedxml
+import defusedxml.ElementTree
+
+from hookreceiver.exceptions import PayloadError, UnsupportedContentType
+
+__all__ = [
+    "Format",
+    "MAX_FORM_FIELDS",
+    "MAX_JSON_DEPTH",
+    "decode_body",
+    "decode_form",
+    "decode_json",
+    "decode_query",
+    "decode_xml",
+    "media_format",
+    "parse_content_type",
+]
+
+Format = Literal["json", "form", "xml"]
+MAX_JSON_DEPTH = 64
+MAX_FORM_FIELDS = 1000
+MAX_XML_DEPTH = 32
+
+_FORMATS: dict[str, Format] = {
+    "application/json": "json",
+    "text/json": "json",
+    "application/x-www-form-urlencoded": "form",
+    "application/xml": "xml",
+    "text/xml": "xml",
+}
+
+
+def parse_content_type(value: str) -> tuple[str, dict[str, str]]:
+    """Split ``text/xml; charset=GBK`` into ``("text/xml", {"charset": "GBK"})``."""
+    media, _, rest = value.partition(";")
+    params: dict[str, str] = {}
+    for part in rest.split(";"):
+        name, sep, val = part.partition("=")
+        if sep:
+            params[name.strip().lower()] = val.strip().strip('"')
+    return media.strip().lower(), params
+
+
+def media_format(media_type: str) -> Format | None:
+    """The decoder for a media type: ``+json`` and ``+xml`` suffixes count too."""
+    if media_type in _FORMATS:
+        return _FORMATS[media_type]
+    if media_type.endswith("+json"):
+        return "json"
+    if media_type.endswith("+xml"):
+        return "xml"
+    return None
+
+
+def _text(body: bytes, charset: str) -> str:
+    try:
+        return body.decode(charset)
+    except LookupError:
+        raise PayloadError(f"unknown charset {charset!r}", reason="bad_charset") from None
+    except UnicodeDecodeError:
+        raise PayloadError(f"body is not valid {charset}", reason="bad_charset") from None
+
+
+def _depth(value: Any, limit: int) -> None:
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            raise PayloadError(f"JSON nests deeper than {limit} levels")
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+
+
+def decode_json(body: bytes, charset: str = "utf-8") -> Any:
+    """Decode a JSON body, with a nesting limit; an empty body is an error."""
+    text = _text(body, charset)
+    if not text.strip():
+        raise PayloadError("body is empty; JSON expected")
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise PayloadError(f"body is not valid JSON: {str(exc)[:80]}") from None
+    _depth(value, MAX_JSON_DEPTH)
+    return value
+
+
+def decode_form(body: bytes, charset: str = "utf-8", *, unwrap_payload: bool = True) -> Any:
+    """Decode ``application/x-www-form-urlencoded``.
+
+    A name sent once maps to a string, a repeated name to a list of strings. With
+    ``unwrap_payload``, a body whose only field is ``payload`` holding JSON (GitHub's form variant,
+    Slack interactivity) decodes to that JSON value.
+    """
+    text = _text(body, charset)
+    try:
+        pairs = parse_qsl(
+            text, keep_blank_values=True, strict_parsing=False, encoding=charset,
+            errors="strict", max_num_fields=MAX_FORM_FIELDS,
+        )
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise PayloadError(f"form body cannot be decoded: {str(exc)[:80]}") from None
+    form: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in form:
+            previous = form[name]
+            form[name] = [*previous, value] if isinstance(previous, list) else [previous, value]
+        else:
+            form[name] = value
+    if unwrap_payload and list(form) == ["payload"] and isinstance(form["payload"], str):
+        return decode_json(form["payload"].encode())
+    return form
+
+
+def _element_value(element: Element, depth: int) -> Any:
+    if depth > MAX_XML_DEPTH:
+        raise PayloadError(f"XML nests deeper than {MAX_XML_DEPTH} levels")
+    children = list(element)
+    if not children:
+        return (element.text or "").strip() if element.text and element.text.strip() else ""
+    result: dict[str, Any] = {}
+    for child in children:
+        value = _element_value(child, depth + 1)
+        if child.tag in result:
+            previous = result[child.tag]
+            result[child.tag] = [*previous, value] if isinstance(previous, list) else [
+                previous, value]
+        else:
+            result[child.tag] = value
+    return result
+
+
+def decode_xml(body: bytes) -> dict[str, Any]:
+    """Decode XML through defusedxml into a dict of the root's children.
+
+    ``<xml><MsgType>text</MsgType></xml>`` becomes ``{"MsgType": "text"}``; repeated tags become
+    lists; attributes are dropped. Entities, DTDs and external references are refused.
+    """
+    if not body.strip():
+        raise PayloadError("body is empty; XML expected")
+    try:
+        root = defusedxml.ElementTree.fromstring(body, forbid_dtd=True)
+    except (ParseError, defusedxml.DefusedXmlException, ValueError, LookupError) as exc:
+        raise PayloadError(f"body is not acceptable XML: {type(exc).__name__}") from None
+    value = _element_value(root, 1)
+    return value if isinstance(value, dict) else {root.tag: value}
+
+
+def decode_query(query_string: str) -> dict[str, str]:
+    """The GET query string as a dict; a repeated name keeps its last value."""
+    try:
+        return dict(parse_qsl(query_string, keep_blank_values=True,
+                              max_num_fields=MAX_FORM_FIELDS))
+    except ValueError as exc:
+        raise PayloadError(f"query string cannot be decoded: {str(exc)[:80]}") from None
+
+
+def decode_body(
+    body: bytes, content_type: str, *, accept: frozenset[Format] | None = None
+) -> Any:
+    """Decode a body by its content type; ``accept`` limits which formats the endpoint takes."""
+    media, params = parse_content_type(content_type)
+    fmt = media_format(media)
+    if fmt is None or (accept is not None and fmt not in accept):
+        shown = media or "(none)"
+        raise UnsupportedContentType(f"content type {shown!r} is not accepted here")
+    charset = params.get("charset", "utf-8")
+    if fmt == "json":
+        return decode_json(body, charset)
+    if fmt == "form":
+        return decode_form(body, charset)
+    return decode_xml(body)

@@ -1,0 +1,120 @@
+"""The values that cross the core: an HTTP request in, a Delivery or a Reply out."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from typing import Any, Literal
+from urllib.parse import parse_qsl
+
+__all__ = ["Delivery", "HttpRequest", "IdSource", "Reply", "body_hash_id"]
+
+IdSource = Literal["provider", "body_hash"]
+
+
+@dataclass(frozen=True)
+class HttpRequest:
+    """One HTTP request as received: the exact body bytes and lower-cased headers.
+
+    ``url`` is the public URL the sender called (scheme, host, path and query); URL-signing
+    providers such as Twilio and Square sign it.
+    """
+
+    method: str
+    url: str
+    path: str
+    headers: Mapping[str, str]
+    query_string: str = ""
+    body: bytes = b""
+
+    def header(self, name: str) -> str | None:
+        """The header's value, looked up case-insensitively."""
+        return self.headers.get(name.lower())
+
+    @cached_property
+    def query(self) -> dict[str, str]:
+        """The query string as a dict; a repeated name keeps its last value."""
+        return dict(parse_qsl(self.query_string, keep_blank_values=True))
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "")
+
+
+@dataclass(frozen=True)
+class Reply:
+    """An HTTP response decided by the core or an inline handler (handshakes, TwiML, XML replies)."""
+
+    body: bytes = b""
+    status: int = 200
+    content_type: str = "text/plain; charset=utf-8"
+    headers: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def text(cls, text: str, *, status: int = 200) -> Reply:
+        return cls(text.encode(), status=status)
+
+    @classmethod
+    def xml(cls, text: str, *, status: int = 200) -> Reply:
+        return cls(text.encode(), status=status, content_type="text/xml; charset=utf-8")
+
+    @classmethod
+    def json(cls, data: Any, *, status: int = 200) -> Reply:
+        import json
+
+        body = json.dumps(data, separators=(",", ":")).encode()
+        return cls(body, status=status, content_type="application/json")
+
+
+def body_hash_id(body: bytes, topic: str) -> str:
+    """The dedupe id used when a provider sends none: identical content dedupes."""
+    digest = hashlib.sha256(topic.encode() + b"\n" + body).hexdigest()
+    return f"sha256:{digest[:40]}"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One verified webhook delivery: what a handler receives.
+
+    ``payload`` is the decoded body (JSON value, form dict, XML dict); ``body`` keeps the exact bytes.
+    ``delivery_id`` comes from the provider where it sends one (``id_source == "provider"``), else it
+    is a hash of topic and body (``"body_hash"``). ``attempt`` counts handler runs, from 1.
+    """
+
+    endpoint: str
+    provider: str
+    topic: str
+    delivery_id: str
+    payload: Any
+    body: bytes = field(repr=False)
+    method: str = "POST"
+    url: str = ""
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False)
+    content_type: str = ""
+    received_at: float = 0.0
+    sent_at: float | None = None
+    id_source: IdSource = "provider"
+    aliases: tuple[str, ...] = ()
+    meta: Mapping[str, str] = field(default_factory=dict)
+    secret_index: int | None = None
+    attempt: int = 1
+
+    @property
+    def topics(self) -> tuple[str, ...]:
+        """The topic followed by its aliases (GitHub: ``pull_request.opened``, ``pull_request``)."""
+        return (self.topic, *self.aliases)
+
+    @property
+    def key(self) -> str:
+        """The dedupe key: endpoint plus delivery id."""
+        return f"{self.endpoint}:{self.delivery_id}"
+
+    @property
+    def query(self) -> dict[str, str]:
+        _, _, query_string = self.url.partition("?")
+        return dict(parse_qsl(query_string, keep_blank_values=True))
+
+    def with_attempt(self, attempt: int) -> Delivery:
+        return replace(self, attempt=attempt)

@@ -1,0 +1,122 @@
+"""Topic patterns and the Router: a table of (pattern, handler) plus a decorator.
+
+Patterns: an exact topic (``invoice.paid``, ``orders/create``), a prefix wildcard (``invoice.*``,
+which matches every topic below ``invoice.`` at any depth) or the catch-all ``*``. Matching
+(``fetch``) is kept apart from running handlers, which is the worker's job.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from hookreceiver.exceptions import ConfigurationError
+
+__all__ = ["Handler", "Route", "Router", "check_handler", "matches", "validate_pattern"]
+
+Handler = Callable[..., Any]
+H = TypeVar("H", bound=Handler)
+
+_PATTERN = re.compile(r"^(\*|[^\s*]+(\.\*)?)$")
+
+
+def validate_pattern(pattern: str) -> None:
+    """Raise ``ConfigurationError`` unless ``pattern`` is exact, ``prefix.*`` or ``*``."""
+    if not isinstance(pattern, str) or not _PATTERN.match(pattern):
+        raise ConfigurationError(
+            f"invalid topic pattern {pattern!r}: use an exact topic, 'prefix.*' or '*'"
+        )
+
+
+def matches(pattern: str, topic: str) -> bool:
+    """Whether ``pattern`` matches ``topic``."""
+    if pattern == "*":
+        return True
+    if pattern.endswith(".*"):
+        return topic.startswith(pattern[:-1]) and len(topic) > len(pattern) - 1
+    return pattern == topic
+
+
+def check_handler(handler: Handler) -> None:
+    """Raise ``ConfigurationError`` unless ``handler`` can be called with one argument."""
+    if not callable(handler):
+        raise ConfigurationError(f"handler {handler!r} is not callable")
+    try:
+        signature = inspect.signature(handler)
+    except (TypeError, ValueError):
+        return  # builtins without a signature: trust the caller
+    try:
+        signature.bind(object())
+    except TypeError:
+        name = getattr(handler, "__qualname__", repr(handler))
+        raise ConfigurationError(
+            f"handler {name} must accept exactly one positional argument, the Delivery"
+        ) from None
+
+
+@dataclass(frozen=True)
+class Route:
+    """One registered handler; ``model`` is an optional pydantic model for the payload."""
+
+    pattern: str
+    handler: Handler
+    model: type[Any] | None = None
+
+    @property
+    def name(self) -> str:
+        return getattr(self.handler, "__qualname__", repr(self.handler))
+
+
+class Router:
+    """Topic patterns bound to handlers; several handlers per topic run in registration order."""
+
+    def __init__(self) -> None:
+        self._routes: list[Route] = []
+
+    def add(self, pattern: str, handler: Handler, *, model: type[Any] | None = None) -> None:
+        """Bind ``handler`` to ``pattern``; raises ``ConfigurationError`` on a bad pattern or shape."""
+        validate_pattern(pattern)
+        check_handler(handler)
+        self._routes.append(Route(pattern, handler, model))
+
+    def on(self, *patterns: str, model: type[Any] | None = None) -> Callable[[H], H]:
+        """Decorator form of :meth:`add`; one handler may take several patterns."""
+        if not patterns:
+            raise ConfigurationError("on() needs at least one topic pattern")
+        for pattern in patterns:
+            validate_pattern(pattern)
+
+        def register(handler: H) -> H:
+            for pattern in patterns:
+                self.add(pattern, handler, model=model)
+            return handler
+
+        return register
+
+    def include(self, other: Router) -> None:
+        """Add every route of ``other`` after this router's own."""
+        self._routes.extend(other.routes)
+
+    @property
+    def routes(self) -> tuple[Route, ...]:
+        return tuple(self._routes)
+
+    def fetch(self, topics: str | Sequence[str]) -> list[Route]:
+        """The routes matching any of ``topics``; a handler matched twice runs once."""
+        names: Iterable[str] = (topics,) if isinstance(topics, str) else topics
+        names = tuple(names)
+        found: list[Route] = []
+        seen: set[int] = set()
+        for route in self._routes:
+            if id(route.handler) in seen:
+                continue
+            if any(matches(route.pattern, topic) for topic in names):
+                seen.add(id(route.handler))
+                found.append(route)
+        return found
+
+    def __len__(self) -> int:
+        return len(self._routes)

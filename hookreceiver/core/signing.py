@@ -1,0 +1,169 @@
+"""Signature helpers: HMAC digests, constant-time comparison, secret rotation, timestamp windows.
+
+Every check raises a :class:`~hookreceiver.exceptions.SignatureError` (or ``StaleTimestamp``) on
+failure and returns only on success. Nothing here reads a clock: ``now`` is always a parameter.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+from collections.abc import Iterable, Sequence
+from typing import Literal
+
+from hookreceiver.exceptions import ConfigurationError, SignatureError, StaleTimestamp
+
+__all__ = [
+    "Algorithm",
+    "Encoding",
+    "Secrets",
+    "check_timestamp",
+    "constant_time_equal",
+    "decode_signature",
+    "encode_digest",
+    "hmac_digest",
+    "parse_timestamp",
+    "verify_digest",
+    "verify_hmac",
+]
+
+Algorithm = Literal["sha1", "sha256", "sha512"]
+Encoding = Literal["hex", "base64"]
+_ALGORITHMS = ("sha1", "sha256", "sha512")
+
+
+class Secrets:
+    """One or more secrets for an endpoint, newest first; its repr never shows them."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, secrets: str | bytes | Iterable[str | bytes]) -> None:
+        items = [secrets] if isinstance(secrets, str | bytes) else list(secrets)
+        values = tuple(s.encode() if isinstance(s, str) else bytes(s) for s in items)
+        if not values or any(not v for v in values):
+            raise ConfigurationError("a secret is required and must not be empty")
+        self._values = values
+
+    @property
+    def values(self) -> tuple[bytes, ...]:
+        return self._values
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:
+        return f"Secrets(<{len(self._values)} hidden>)"
+
+    __str__ = __repr__
+
+
+def hmac_digest(algorithm: Algorithm, key: bytes, message: bytes) -> bytes:
+    """The raw HMAC of ``message`` under ``key``."""
+    if algorithm not in _ALGORITHMS:
+        raise ConfigurationError(f"unsupported HMAC algorithm {algorithm!r}")
+    return hmac.new(key, message, getattr(hashlib, algorithm)).digest()
+
+
+def encode_digest(digest: bytes, encoding: Encoding) -> str:
+    """A digest as lower-case hex or standard base64."""
+    if encoding == "hex":
+        return digest.hex()
+    return base64.b64encode(digest).decode("ascii")
+
+
+def decode_signature(text: str, encoding: Encoding) -> bytes:
+    """Decode a received signature; malformed text is a bad signature, not a crash."""
+    try:
+        if encoding == "hex":
+            return bytes.fromhex(text)
+        return base64.b64decode(text.encode("ascii"), validate=True)
+    except (ValueError, binascii.Error, UnicodeEncodeError):
+        raise SignatureError(f"signature is not valid {encoding}") from None
+
+
+def constant_time_equal(a: bytes | str, b: bytes | str) -> bool:
+    """Compare in time independent of where the inputs differ."""
+    left = a.encode() if isinstance(a, str) else a
+    right = b.encode() if isinstance(b, str) else b
+    return hmac.compare_digest(left, right)
+
+
+def verify_digest(
+    message: bytes,
+    signatures: Sequence[bytes],
+    *,
+    secrets: Secrets,
+    algorithm: Algorithm = "sha256",
+) -> int:
+    """Check decoded signatures against every secret; return the index of the secret that matched.
+
+    Each secret is tried against each signature so both rotation styles work: a sender that sends
+    one signature per secret (Stripe, Standard Webhooks) and a sender with one secret of several.
+    """
+    if not signatures:
+        raise SignatureError("no signature to check", reason="missing_signature")
+    for index, key in enumerate(secrets.values):
+        expected = hmac_digest(algorithm, key, message)
+        # Compare against every signature without an early exit on the first mismatch.
+        if any([hmac.compare_digest(expected, sig) for sig in signatures]):
+            return index
+    raise SignatureError("signature does not match any configured secret")
+
+
+def verify_hmac(
+    message: bytes,
+    signature: str | None,
+    *,
+    secrets: Secrets,
+    algorithm: Algorithm = "sha256",
+    encoding: Encoding = "hex",
+    prefix: str = "",
+    header: str = "signature",
+) -> int:
+    """Verify one encoded signature such as ``sha256=<hex>``; return the matching secret's index."""
+    if not signature:
+        raise SignatureError(f"missing {header}", reason="missing_signature")
+    signature = signature.strip()
+    if prefix:
+        if not signature.startswith(prefix):
+            raise SignatureError(f"{header} does not start with {prefix!r}")
+        signature = signature[len(prefix) :]
+    decoded = decode_signature(signature, encoding)
+    return verify_digest(message, [decoded], secrets=secrets, algorithm=algorithm)
+
+
+def parse_timestamp(text: str | None, *, header: str = "timestamp", scale: float = 1.0) -> float:
+    """A signed Unix timestamp (``scale=1000`` for milliseconds); malformed is a bad signature."""
+    if text is None or not text.strip():
+        raise SignatureError(f"missing {header}", reason="missing_timestamp")
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise SignatureError(f"{header} is not an integer", reason="bad_timestamp") from None
+    return value / scale
+
+
+def check_timestamp(
+    timestamp: float,
+    *,
+    now: float,
+    tolerance: float,
+    future_tolerance: float | None = None,
+) -> None:
+    """Reject a timestamp more than ``tolerance`` seconds in the past (or future).
+
+    ``future_tolerance`` defaults to ``tolerance``; pass ``float("inf")`` to accept any future
+    time as Stripe's SDK does. A tolerance of 0 or less turns the check off.
+    """
+    if tolerance <= 0:
+        return
+    ahead = tolerance if future_tolerance is None else future_tolerance
+    skew = now - timestamp
+    if skew > tolerance or -skew > ahead:
+        direction = "old" if skew > 0 else "in the future"
+        raise StaleTimestamp(
+            f"timestamp is {abs(skew):.0f} s {direction}; tolerance is {tolerance:.0f} s",
+            skew=skew,
+        )

@@ -1,0 +1,125 @@
+"""Every error hookreceiver raises, in one tree.
+
+::
+
+    HookReceiverError
+    ├── ConfigurationError          our fault: raised while the app is built, never per request
+    ├── DeliveryError               the sender's fault: answered with a 4xx and a reason code
+    │   ├── SignatureError          401  missing_signature, bad_signature, bad_token, ...
+    │   │   └── StaleTimestamp      401  stale_timestamp (carries the skew in seconds)
+    │   ├── PayloadError            400  undecodable_payload, missing_topic, ...
+    │   ├── UnsupportedContentType  415  unsupported_content_type
+    │   ├── PayloadTooLarge         413  payload_too_large
+    │   ├── MethodNotAllowed        405  method_not_allowed
+    │   └── UnknownEndpoint         404  unknown_endpoint
+    └── StoreError                  a store problem
+        └── StoreUnavailable        503  the store cannot take the delivery; the sender should retry
+
+Each class carries ``status_hint``: the HTTP status the ASGI layer answers with. A delivery error
+also carries ``reason``, a short machine-readable code that goes into the JSON body and the log.
+Messages never contain secrets: they name headers and secret indexes, not values.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigurationError",
+    "DeliveryError",
+    "HookReceiverError",
+    "MethodNotAllowed",
+    "PayloadError",
+    "PayloadTooLarge",
+    "SignatureError",
+    "StaleTimestamp",
+    "StoreError",
+    "StoreUnavailable",
+    "UnknownEndpoint",
+    "UnsupportedContentType",
+]
+
+
+class HookReceiverError(Exception):
+    """Base of every hookreceiver error."""
+
+    status_hint: int = 500
+
+
+class ConfigurationError(HookReceiverError):
+    """The receiver was configured wrongly; raised at startup, before any request."""
+
+
+class DeliveryError(HookReceiverError):
+    """A delivery was rejected because of what the sender sent."""
+
+    status_hint = 400
+    default_reason = "bad_request"
+
+    def __init__(self, detail: str, *, reason: str | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.reason = reason or self.default_reason
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(reason={self.reason!r}, detail={self.detail!r})"
+
+
+class SignatureError(DeliveryError):
+    """The delivery's authenticity could not be established."""
+
+    status_hint = 401
+    default_reason = "bad_signature"
+
+
+class StaleTimestamp(SignatureError):
+    """The signed timestamp lies outside the tolerance window."""
+
+    default_reason = "stale_timestamp"
+
+    def __init__(self, detail: str, *, skew: float) -> None:
+        super().__init__(detail)
+        self.skew = skew
+
+
+class PayloadError(DeliveryError):
+    """The body could not be decoded, or lacks what the provider needs (such as a topic)."""
+
+    status_hint = 400
+    default_reason = "undecodable_payload"
+
+
+class UnsupportedContentType(DeliveryError):
+    """The endpoint does not accept this content type."""
+
+    status_hint = 415
+    default_reason = "unsupported_content_type"
+
+
+class PayloadTooLarge(DeliveryError):
+    """The body is larger than the endpoint's cap."""
+
+    status_hint = 413
+    default_reason = "payload_too_large"
+
+
+class MethodNotAllowed(DeliveryError):
+    """The endpoint does not accept this HTTP method."""
+
+    status_hint = 405
+    default_reason = "method_not_allowed"
+
+
+class UnknownEndpoint(DeliveryError):
+    """No endpoint is mounted at this path."""
+
+    status_hint = 404
+    default_reason = "unknown_endpoint"
+
+
+class StoreError(HookReceiverError):
+    """A store operation failed."""
+
+
+class StoreUnavailable(StoreError):
+    """The store cannot be reached or cannot write; the sender gets a 503 and retries."""
+
+    status_hint = 503

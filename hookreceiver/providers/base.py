@@ -1,0 +1,146 @@
+"""The Provider protocol, a base class with sensible defaults, and the one function that turns
+an HTTP request into a Delivery (or a handshake Reply).
+
+A provider answers four questions about a request, in this order:
+
+1. ``verify``: is it authentic? Raise ``SignatureError``/``StaleTimestamp`` if not; return the
+   index of the secret that matched (``None`` for unsigned endpoints).
+2. ``decode``: what does the body (or the GET query) say?
+3. ``handshake``: is it a handshake to answer directly (Slack ``url_verification``, WeChat
+   ``echostr``)? Return a ``Reply``, else ``None``.
+4. ``identify``: which topic, delivery id, send time and extras does it carry?
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol, runtime_checkable
+
+from hookreceiver.core.decoding import Format, decode_body, decode_query
+from hookreceiver.core.delivery import Delivery, HttpRequest, Reply, body_hash_id
+from hookreceiver.exceptions import MethodNotAllowed, PayloadError
+
+__all__ = ["BaseProvider", "Identity", "Provider", "Signer", "lookup", "receive"]
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What a provider says a delivery is: topic, id (``None`` if it sends none) and extras."""
+
+    topic: str
+    delivery_id: str | None = None
+    aliases: tuple[str, ...] = ()
+    sent_at: float | None = None
+    meta: Mapping[str, str] = field(default_factory=dict)
+
+
+@runtime_checkable
+class Provider(Protocol):
+    """What an endpoint needs from a provider adapter."""
+
+    name: str
+    methods: frozenset[str]
+    unsigned: bool
+
+    def verify(self, request: HttpRequest, *, now: float) -> int | None: ...
+
+    def decode(self, request: HttpRequest) -> Any: ...
+
+    def handshake(self, request: HttpRequest, payload: Any) -> Reply | None: ...
+
+    def identify(self, request: HttpRequest, payload: Any) -> Identity: ...
+
+
+@runtime_checkable
+class Signer(Protocol):
+    """The sending side of a provider, for the testing kit and ``hookreceiver send``.
+
+    ``sign`` builds the request the real provider would send for ``payload`` (a decoded value),
+    placing ``topic`` and ``delivery_id`` where the provider keeps them and signing with the
+    configured secret number ``secret_index`` at time ``timestamp``.
+    """
+
+    def sign(
+        self,
+        payload: Any,
+        *,
+        topic: str,
+        delivery_id: str | None = None,
+        timestamp: float,
+        url: str,
+        secret_index: int = 0,
+    ) -> HttpRequest: ...
+
+
+class BaseProvider:
+    """Defaults for a provider: POST only, JSON/form/XML bodies, GET query payloads, no handshake."""
+
+    name: ClassVar[str] = "base"
+    methods: frozenset[str] = frozenset({"POST"})
+    formats: frozenset[Format] = frozenset({"json", "form", "xml"})
+    unsigned: bool = False
+
+    def decode(self, request: HttpRequest) -> Any:
+        if request.method in ("GET", "HEAD", "DELETE") and not request.body:
+            return decode_query(request.query_string)
+        return decode_body(request.body, request.content_type, accept=self.formats)
+
+    def handshake(self, request: HttpRequest, payload: Any) -> Reply | None:
+        return None
+
+
+def lookup(payload: Any, path: str) -> Any:
+    """Follow a dotted path (``data.object.id``; list items by index) through a decoded payload."""
+    value = payload
+    for part in path.split("."):
+        if isinstance(value, Mapping) and part in value:
+            value = value[part]
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return None
+    return value
+
+
+def receive(
+    provider: Provider, request: HttpRequest, *, endpoint: str, now: float
+) -> Delivery | Reply:
+    """Verify, decode and identify one request: a Delivery, or a Reply for a handshake.
+
+    Raises a ``DeliveryError`` subclass for anything the sender got wrong. ``now`` is the
+    receiver's clock, used for timestamp windows and as ``received_at``.
+    """
+    if request.method not in provider.methods:
+        raise MethodNotAllowed(f"{request.method} is not accepted here")
+    secret_index = provider.verify(request, now=now)
+    payload = provider.decode(request)
+    reply = provider.handshake(request, payload)
+    if reply is not None:
+        return reply
+    identity = provider.identify(request, payload)
+    if not identity.topic:
+        raise PayloadError("the delivery names no topic", reason="missing_topic")
+    delivery_id = identity.delivery_id
+    id_source: Any = "provider"
+    if not delivery_id:
+        content = request.body or request.query_string.encode()
+        delivery_id, id_source = body_hash_id(content, identity.topic), "body_hash"
+    return Delivery(
+        endpoint=endpoint,
+        provider=provider.name,
+        topic=identity.topic,
+        delivery_id=delivery_id,
+        payload=payload,
+        body=request.body,
+        method=request.method,
+        url=request.url,
+        headers=dict(request.headers),
+        content_type=request.content_type,
+        received_at=now,
+        sent_at=identity.sent_at,
+        id_source=id_source,
+        aliases=identity.aliases,
+        meta=dict(identity.meta),
+        secret_index=secret_index,
+    )

@@ -1,0 +1,228 @@
+"""Generic: a configurable HMAC provider for any sender without an adapter of its own.
+
+Where the topic and delivery id come from is written as a *source*: ``header:NAME``,
+``body:dotted.path``, ``query:NAME`` or ``const:VALUE``. What is signed is a template over the
+placeholders ``{body}``, ``{timestamp}``, ``{id}``, ``{url}`` and ``{method}``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from typing import Any, ClassVar
+from urllib.parse import urlencode, urlsplit
+
+from hookreceiver.core.decoding import Format
+from hookreceiver.core.delivery import HttpRequest
+from hookreceiver.core.signing import (
+    Algorithm,
+    Encoding,
+    Secrets,
+    check_timestamp,
+    encode_digest,
+    hmac_digest,
+    parse_timestamp,
+    verify_hmac,
+)
+from hookreceiver.exceptions import ConfigurationError, PayloadError
+from hookreceiver.providers.base import BaseProvider, Identity, lookup
+
+__all__ = ["Generic", "Source"]
+
+_KINDS = ("header", "body", "query", "const")
+_PLACEHOLDER = re.compile(r"\{(body|timestamp|id|url|method)\}")
+
+
+class Source:
+    """Where a value lives in a request: ``header:NAME``, ``body:PATH``, ``query:NAME``, ``const:V``."""
+
+    __slots__ = ("kind", "name")
+
+    def __init__(self, spec: str) -> None:
+        kind, sep, name = spec.partition(":")
+        if not sep or kind not in _KINDS or not name:
+            raise ConfigurationError(
+                f"invalid source {spec!r}: use header:NAME, body:dotted.path, query:NAME or const:VALUE"
+            )
+        self.kind = kind
+        self.name = name.lower() if kind == "header" else name
+
+    def read(self, request: HttpRequest, payload: Any) -> str | None:
+        value: Any
+        if self.kind == "header":
+            value = request.header(self.name)
+        elif self.kind == "query":
+            value = request.query.get(self.name)
+        elif self.kind == "body":
+            value = lookup(payload, self.name)
+        else:
+            value = self.name
+        if value is None or isinstance(value, dict | list) or value == "":
+            return None
+        return str(value)
+
+    def __repr__(self) -> str:
+        return f"Source('{self.kind}:{self.name}')"
+
+    def place(self, value: str, payload: Any, headers: dict[str, str],
+              query: dict[str, str]) -> None:
+        """Put ``value`` where this source reads it from (the sending side)."""
+        if self.kind == "header":
+            headers[self.name] = value
+        elif self.kind == "query":
+            query[self.name] = value
+        elif self.kind == "body" and isinstance(payload, dict):
+            *parents, leaf = self.name.split(".")
+            node = payload
+            for part in parents:
+                node = node.setdefault(part, {})
+            node[leaf] = value
+
+
+class Generic(BaseProvider):
+    """A configurable HMAC provider; see the module docstring for sources and templates.
+
+    >>> Generic(secret="s3cret", signature_header="x-signature", topic="body:event")
+    Generic(topic='body:event', delivery_id=None, signature_header='x-signature', ...)
+    """
+
+    name: ClassVar[str] = "generic"
+
+    def __init__(
+        self,
+        *,
+        secret: str | bytes | Iterable[str | bytes] | None = None,
+        signature_header: str = "x-signature",
+        algorithm: Algorithm = "sha256",
+        encoding: Encoding = "hex",
+        prefix: str = "",
+        signed_content: str = "{body}",
+        timestamp_header: str | None = None,
+        tolerance: float = 300.0,
+        topic: str = "body:type",
+        delivery_id: str | None = None,
+        sent_at: str | None = None,
+        methods: Iterable[str] = ("POST",),
+        formats: Iterable[Format] = ("json", "form", "xml"),
+        unsigned: bool = False,
+    ) -> None:
+        if unsigned and secret is not None:
+            raise ConfigurationError("pass either a secret or unsigned=True, not both")
+        if not unsigned and secret is None:
+            raise ConfigurationError(
+                "Generic needs a secret; pass unsigned=True to accept unverified deliveries"
+            )
+        if algorithm not in ("sha1", "sha256", "sha512"):
+            raise ConfigurationError(f"unsupported algorithm {algorithm!r}")
+        if encoding not in ("hex", "base64"):
+            raise ConfigurationError(f"unsupported encoding {encoding!r}")
+        if "{timestamp}" in signed_content and timestamp_header is None:
+            raise ConfigurationError("signed_content uses {timestamp}: set timestamp_header")
+        if "{id}" in signed_content and delivery_id is None:
+            raise ConfigurationError("signed_content uses {id}: set delivery_id")
+        self._secrets = None if secret is None else Secrets(secret)
+        self.unsigned = unsigned
+        self.signature_header = signature_header.lower()
+        self.algorithm: Algorithm = algorithm
+        self.encoding: Encoding = encoding
+        self.prefix = prefix
+        self.signed_content = signed_content
+        self.timestamp_header = timestamp_header.lower() if timestamp_header else None
+        self.tolerance = tolerance
+        self.topic = Source(topic)
+        self.delivery_id = Source(delivery_id) if delivery_id else None
+        self.sent_at = Source(sent_at) if sent_at else None
+        self.methods = frozenset(m.upper() for m in methods)
+        self.formats = frozenset(formats)
+        self._topic_spec, self._id_spec = topic, delivery_id
+
+    def __repr__(self) -> str:
+        return (
+            f"Generic(topic={self._topic_spec!r}, delivery_id={self._id_spec!r}, "
+            f"signature_header={self.signature_header!r}, ...)"
+        )
+
+    def sign(
+        self,
+        payload: Any,
+        *,
+        topic: str,
+        delivery_id: str | None = None,
+        timestamp: float,
+        url: str,
+        secret_index: int = 0,
+    ) -> HttpRequest:
+        """Build the request a sender configured like this endpoint would send (JSON body)."""
+        payload = json.loads(json.dumps(payload))  # a copy we may write into
+        headers: dict[str, str] = {"content-type": "application/json"}
+        query: dict[str, str] = {}
+        self.topic.place(topic, payload, headers, query)
+        if delivery_id and self.delivery_id is not None:
+            self.delivery_id.place(delivery_id, payload, headers, query)
+        stamp = str(int(timestamp))
+        if self.timestamp_header:
+            headers[self.timestamp_header] = stamp
+        body = json.dumps(payload, separators=(",", ":")).encode()
+        parts = urlsplit(url)
+        query_string = "&".join(q for q in (parts.query, urlencode(query)) if q)
+        full_url = url.split("?")[0] + (f"?{query_string}" if query_string else "")
+        method = "POST" if "POST" in self.methods else sorted(self.methods)[0]
+        request = HttpRequest(method, full_url, parts.path or "/", headers, query_string, body)
+        if self._secrets is not None:
+            key = self._secrets.values[secret_index]
+            digest = hmac_digest(self.algorithm, key, self._message(request, stamp))
+            headers[self.signature_header] = self.prefix + encode_digest(digest, self.encoding)
+        return request
+
+    def _message(self, request: HttpRequest, timestamp: str) -> bytes:
+        values = {
+            "body": request.body,
+            "timestamp": timestamp.encode(),
+            "id": (request.header(self.delivery_id.name) or "").encode()
+            if self.delivery_id and self.delivery_id.kind == "header" else b"",
+            "url": request.url.encode(),
+            "method": request.method.encode(),
+        }
+        parts = _PLACEHOLDER.split(self.signed_content)
+        # split() alternates literal text and placeholder names.
+        return b"".join(
+            values[part] if i % 2 else part.encode() for i, part in enumerate(parts)
+        )
+
+    def verify(self, request: HttpRequest, *, now: float) -> int | None:
+        if self._secrets is None:
+            return None
+        timestamp = ""
+        if self.timestamp_header:
+            timestamp = request.header(self.timestamp_header) or ""
+            sent = parse_timestamp(timestamp, header=self.timestamp_header)
+        index = verify_hmac(
+            self._message(request, timestamp),
+            request.header(self.signature_header),
+            secrets=self._secrets,
+            algorithm=self.algorithm,
+            encoding=self.encoding,
+            prefix=self.prefix,
+            header=self.signature_header,
+        )
+        # Time is checked after the signature so an attacker learns nothing from the timing.
+        if self.timestamp_header:
+            check_timestamp(sent, now=now, tolerance=self.tolerance)
+        return index
+
+    def identify(self, request: HttpRequest, payload: Any) -> Identity:
+        topic = self.topic.read(request, payload)
+        if topic is None:
+            raise PayloadError(f"no topic at {self._topic_spec}", reason="missing_topic")
+        delivery_id = self.delivery_id.read(request, payload) if self.delivery_id else None
+        sent_at = None
+        if self.sent_at is not None:
+            raw = self.sent_at.read(request, payload)
+            try:
+                sent_at = float(raw) if raw is not None else None
+            except ValueError:
+                sent_at = None
+        elif self.timestamp_header:
+            sent_at = float(request.header(self.timestamp_header) or 0) or None
+        return Identity(topic=topic, delivery_id=delivery_id, sent_at=sent_at)

@@ -1,0 +1,31 @@
+"""Settings from the environment (``HOOKRECEIVER_`` prefix), then a ``.env`` file, then defaults."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings"]
+
+
+class Settings(BaseSettings):
+    """Receiver-wide configuration; per-endpoint options override the defaults given here."""
+
+    model_config = SettingsConfigDict(env_prefix="HOOKRECEIVER_", env_file=".env",
+                                      extra="ignore")
+
+    redis_url: SecretStr | None = Field(
+        default=None, description="redis://, rediss:// or a cluster URL; unset = in-memory store")
+    max_body_size: int = Field(default=5 * 1024 * 1024, gt=0)
+    run_worker: bool = Field(default=True, description="run a worker inside the web process")
+    worker_concurrency: int = Field(default=8, gt=0)
+    max_attempts: int = Field(default=5, gt=0)
+    retry_base_delay: float = Field(default=2.0, gt=0)
+    retry_max_delay: float = Field(default=3600.0, gt=0)
+    retention_seconds: float = Field(default=3 * 24 * 3600.0, gt=0)
+    memory_max_entries: int = Field(default=10_000, gt=0)
+    shutdown_grace: float = Field(default=10.0, ge=0)
+    trust_forwarded: bool = Field(
+        default=False, description="build the public URL from X-Forwarded-Proto/Host")
+    public_base_url: str | None = Field(
+        default=None, description="the public scheme://host[:port] senders call, behind a proxy")

@@ -1,0 +1,109 @@
+"""The Store protocol: dedupe claims plus a durable inbox, behind one small interface.
+
+A delivery's claim moves through these states (keyed by endpoint + delivery id)::
+
+    admit ──► PENDING ──complete──► DONE       (duplicates of PENDING/DONE are refused)
+                 │  ▲
+           retry │  │ due / redelivered          (a provider redelivery of FAILED runs now)
+                 ▼  │
+               FAILED ──bury──► DEAD            (a provider redelivery of DEAD is admitted again)
+
+``admit`` claims the key and enqueues the delivery in one atomic step; a store that cannot do both
+raises ``StoreUnavailable`` and nothing is acknowledged. Workers ``take`` jobs, then report each
+one exactly once with ``complete``, ``retry``, ``bury`` or ``release`` (hand back untouched).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol, runtime_checkable
+
+from hookreceiver.core.delivery import Delivery
+
+__all__ = ["Admission", "ClaimState", "DeadLetter", "Job", "Store"]
+
+
+class ClaimState(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+    DEAD = "dead"
+
+
+class Admission(StrEnum):
+    """What ``admit`` did: ``accepted`` (new or re-admitted) or ``duplicate``."""
+
+    ACCEPTED = "accepted"
+    DUPLICATE = "duplicate"
+
+
+@dataclass(frozen=True)
+class Job:
+    """A delivery handed to a worker; ``delivery.attempt`` is this run's number (from 1)."""
+
+    delivery: Delivery
+    receipt: str
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """A delivery whose handlers failed on every attempt, with the last error."""
+
+    delivery: Delivery
+    error: str
+    failed_at: float
+    attempts: int
+
+
+@runtime_checkable
+class Store(Protocol):
+    """Dedupe claims and the durable inbox. ``MemoryStore`` is the reference implementation."""
+
+    async def admit(self, delivery: Delivery) -> Admission:
+        """Claim the delivery's key and enqueue it, atomically; duplicate if already claimed."""
+        ...
+
+    async def take(self, consumer: str, *, limit: int, wait: float) -> list[Job]:
+        """Up to ``limit`` due jobs for ``consumer``; waits up to ``wait`` seconds for one."""
+        ...
+
+    async def complete(self, job: Job) -> None:
+        """The handlers succeeded: the claim becomes DONE."""
+        ...
+
+    async def retry(self, job: Job, *, delay: float, error: str) -> None:
+        """The handlers failed: the claim becomes FAILED and the job is due again after ``delay``."""
+        ...
+
+    async def bury(self, job: Job, *, error: str) -> None:
+        """Give up: the claim becomes DEAD and the delivery joins the dead letters."""
+        ...
+
+    async def release(self, job: Job) -> None:
+        """Hand a job back unrun (shutdown), without counting the attempt."""
+        ...
+
+    async def state(self, key: str) -> ClaimState | None:
+        """The claim state for ``endpoint:delivery_id``, or ``None`` if unknown or expired."""
+        ...
+
+    async def get(self, key: str) -> Delivery | None:
+        """The retained delivery (exact bytes) for ``key``, if still retained."""
+        ...
+
+    async def dead_letters(self, *, limit: int = 100) -> list[DeadLetter]:
+        """Dead letters, oldest first."""
+        ...
+
+    async def replay(self, key: str) -> bool:
+        """Enqueue a retained delivery again as attempt 1; ``False`` if it is not retained."""
+        ...
+
+    async def purge_dead(self, key: str | None = None) -> int:
+        """Drop one dead letter (or all, with ``None``); returns how many were dropped."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections."""
+        ...

@@ -1,0 +1,225 @@
+"""MemoryStore: the embedded default and the reference implementation of the Store protocol.
+
+Everything lives in this process, so it suits development and tests, not production: a restart
+loses the inbox. It bounds itself: claims expire after ``retention`` seconds, and past
+``max_entries`` the oldest settled (DONE or DEAD) records are dropped; if every record is still
+live, ``admit`` raises ``StoreUnavailable`` (the sender gets a 503 and retries later).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from hookreceiver.core.delivery import Delivery
+from hookreceiver.exceptions import StoreUnavailable
+from hookreceiver.stores.base import Admission, ClaimState, DeadLetter, Job
+
+__all__ = ["MemoryStore"]
+
+DEFAULT_RETENTION = 3 * 24 * 3600.0
+DEFAULT_MAX_ENTRIES = 10_000
+
+
+@dataclass
+class _Record:
+    delivery: Delivery
+    state: ClaimState
+    expires_at: float
+    error: str = ""
+    failed_at: float = 0.0
+    generation: int = 0  # bumps on every enqueue so stale heap entries are skipped
+
+
+class MemoryStore:
+    """An in-process Store; ``clock`` is injectable so tests can move time."""
+
+    def __init__(
+        self,
+        *,
+        retention: float = DEFAULT_RETENTION,
+        max_entries: int = DEFAULT_MAX_ENTRIES,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.retention = retention
+        self.max_entries = max_entries
+        self._clock = clock
+        self._records: OrderedDict[str, _Record] = OrderedDict()
+        self._ready: deque[tuple[str, int]] = deque()
+        self._delayed: list[tuple[float, int, str, int]] = []
+        self._counter = itertools.count()
+        self._in_flight: set[str] = set()
+        self._wakeup = asyncio.Event()
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return f"MemoryStore(records={len(self._records)}, ready={len(self._ready)})"
+
+    # -- bookkeeping -------------------------------------------------------------------------
+
+    def _expire(self, now: float) -> None:
+        # Records are kept in order of expiry (every update moves one to the end), so only the
+        # front needs looking at. Live records are never dropped: their expiry is pushed back.
+        while self._records:
+            key, record = next(iter(self._records.items()))
+            if record.expires_at > now:
+                break
+            if record.state in (ClaimState.DONE, ClaimState.DEAD):
+                del self._records[key]
+            else:
+                self._touch(key, record, now)
+        if len(self._records) < self.max_entries:
+            return
+        settled = [k for k, r in self._records.items()
+                   if r.state in (ClaimState.DONE, ClaimState.DEAD)]
+        for key in settled[: len(self._records) - self.max_entries + 1]:
+            del self._records[key]
+
+    def _touch(self, key: str, record: _Record, now: float) -> None:
+        record.expires_at = now + self.retention
+        self._records.move_to_end(key)
+
+    def _enqueue(self, key: str, record: _Record, *, delay: float = 0.0) -> None:
+        record.generation += 1
+        if delay > 0:
+            due = self._clock() + delay
+            heapq.heappush(self._delayed, (due, next(self._counter), key, record.generation))
+        else:
+            self._ready.append((key, record.generation))
+        self._wakeup.set()
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreUnavailable("the memory store is closed")
+
+    # -- Store protocol -----------------------------------------------------------------------
+
+    async def admit(self, delivery: Delivery) -> Admission:
+        self._check_open()
+        now = self._clock()
+        self._expire(now)
+        key = delivery.key
+        record = self._records.get(key)
+        if record is not None and record.state in (ClaimState.PENDING, ClaimState.DONE):
+            return Admission.DUPLICATE
+        if record is None and len(self._records) >= self.max_entries:
+            raise StoreUnavailable(f"memory store is full ({self.max_entries} live deliveries)")
+        # A provider redelivery of a failed event runs now and keeps counting attempts (the
+        # scheduled retry is superseded); one of a dead event starts afresh.
+        attempt = record.delivery.attempt if record and record.state == ClaimState.FAILED else 1
+        generation = record.generation if record else 0
+        record = _Record(delivery.with_attempt(attempt), ClaimState.PENDING, 0.0,
+                         generation=generation)
+        self._records[key] = record
+        self._touch(key, record, now)
+        self._enqueue(key, record)
+        return Admission.ACCEPTED
+
+    def _pop_due(self, limit: int) -> list[Job]:
+        now = self._clock()
+        while self._delayed and self._delayed[0][0] <= now:
+            _, _, key, generation = heapq.heappop(self._delayed)
+            self._ready.append((key, generation))
+        jobs: list[Job] = []
+        while self._ready and len(jobs) < limit:
+            key, generation = self._ready.popleft()
+            record = self._records.get(key)
+            if record is None or record.generation != generation:
+                continue
+            record.state = ClaimState.PENDING
+            self._in_flight.add(key)
+            jobs.append(Job(record.delivery, receipt=f"{key}#{generation}"))
+        return jobs
+
+    async def take(self, consumer: str, *, limit: int, wait: float) -> list[Job]:
+        self._check_open()
+        jobs = self._pop_due(limit)
+        if jobs or wait <= 0:
+            return jobs
+        self._wakeup.clear()
+        timeout = wait
+        if self._delayed:
+            timeout = min(wait, max(0.0, self._delayed[0][0] - self._clock()))
+        try:
+            await asyncio.wait_for(self._wakeup.wait(), timeout)
+        except TimeoutError:
+            pass
+        return self._pop_due(limit)
+
+    def _settle(self, job: Job) -> _Record | None:
+        key, _, generation = job.receipt.rpartition("#")
+        self._in_flight.discard(key)
+        record = self._records.get(key)
+        if record is None or str(record.generation) != generation:
+            return None  # re-admitted or replayed meanwhile: that newer job owns the record
+        return record
+
+    async def complete(self, job: Job) -> None:
+        record = self._settle(job)
+        if record is not None:
+            record.state = ClaimState.DONE
+            self._touch(job.delivery.key, record, self._clock())
+
+    async def retry(self, job: Job, *, delay: float, error: str) -> None:
+        record = self._settle(job)
+        if record is not None:
+            record.state = ClaimState.FAILED
+            record.error = error
+            record.delivery = job.delivery.with_attempt(job.delivery.attempt + 1)
+            self._enqueue(job.delivery.key, record, delay=delay)
+
+    async def bury(self, job: Job, *, error: str) -> None:
+        record = self._settle(job)
+        if record is not None:
+            record.state = ClaimState.DEAD
+            record.error = error
+            record.failed_at = self._clock()
+            record.delivery = job.delivery
+            self._touch(job.delivery.key, record, record.failed_at)
+
+    async def release(self, job: Job) -> None:
+        record = self._settle(job)
+        if record is not None:
+            self._enqueue(job.delivery.key, record)
+
+    async def state(self, key: str) -> ClaimState | None:
+        self._expire(self._clock())
+        record = self._records.get(key)
+        return record.state if record else None
+
+    async def get(self, key: str) -> Delivery | None:
+        record = self._records.get(key)
+        return record.delivery if record else None
+
+    async def dead_letters(self, *, limit: int = 100) -> list[DeadLetter]:
+        dead = [r for r in self._records.values() if r.state == ClaimState.DEAD]
+        dead.sort(key=lambda r: r.failed_at)
+        return [DeadLetter(r.delivery, r.error, r.failed_at, r.delivery.attempt)
+                for r in dead[:limit]]
+
+    async def replay(self, key: str) -> bool:
+        self._check_open()
+        record = self._records.get(key)
+        if record is None:
+            return False
+        record.delivery = record.delivery.with_attempt(1)
+        record.state = ClaimState.PENDING
+        self._touch(key, record, self._clock())
+        self._enqueue(key, record)
+        return True
+
+    async def purge_dead(self, key: str | None = None) -> int:
+        keys = [k for k, r in self._records.items() if r.state == ClaimState.DEAD
+                and (key is None or k == key)]
+        for k in keys:
+            del self._records[k]
+        return len(keys)
+
+    async def close(self) -> None:
+        self._closed = True
+        self._wakeup.set()

@@ -1,0 +1,214 @@
+"""The worker: takes deliveries from a store's inbox and runs their handlers.
+
+One delivery is one job: every handler matching its topics runs, in registration order. If any
+raises, the whole delivery is retried after an exponential backoff with jitter (the store keeps
+the schedule, no coroutine sleeps holding a slot); after the endpoint's ``max_attempts`` it is
+buried in the dead letters with the last traceback. Handlers therefore see at-least-once delivery
+and ``delivery.attempt`` tells which run this is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import inspect
+import logging
+import os
+import random
+import socket
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+import anyio.to_thread
+
+from hookreceiver.core.delivery import Delivery
+from hookreceiver.core.routing import Route
+from hookreceiver.exceptions import StoreError
+from hookreceiver.stores.base import Job, Store
+
+if TYPE_CHECKING:
+    from hookreceiver.receiver import HookReceiver
+
+__all__ = ["Outcome", "RetryPolicy", "Worker", "run_handler"]
+
+log = logging.getLogger("hookreceiver.worker")
+MAX_ERROR_CHARS = 8000
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how soon a failed delivery runs again."""
+
+    max_attempts: int = 5
+    base_delay: float = 2.0
+    max_delay: float = 3600.0
+
+    def delay(self, attempt: int, rand: float) -> float:
+        """Seconds before the run after ``attempt``: half to all of base * 2**(attempt-1)."""
+        step = min(self.max_delay, self.base_delay * 2.0 ** (attempt - 1))
+        return float(step * (0.5 + rand / 2))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one job: ``done``, ``retry`` (with ``delay``), ``dead`` or ``released``."""
+
+    delivery: Delivery
+    status: Literal["done", "retry", "dead", "released"]
+    error: BaseException | None = None
+    delay: float | None = None
+
+
+async def run_handler(route: Route, delivery: Delivery) -> None:
+    """Run one handler: coroutines are awaited, plain functions run in a worker thread."""
+    argument: Any = delivery
+    if route.model is not None:
+        from hookreceiver.typed import bind_model
+
+        argument = bind_model(delivery, route.model)
+    if inspect.iscoroutinefunction(route.handler):
+        await route.handler(argument)
+        return
+    result = await anyio.to_thread.run_sync(functools.partial(route.handler, argument))
+    if inspect.isawaitable(result):
+        await result
+
+
+def _format_error(exc: BaseException) -> str:
+    text = "".join(traceback.format_exception(exc))
+    return text[-MAX_ERROR_CHARS:]
+
+
+class Worker:
+    """Runs handlers for one receiver from one store, ``concurrency`` deliveries at a time."""
+
+    def __init__(
+        self,
+        receiver: HookReceiver,
+        store: Store,
+        *,
+        concurrency: int = 8,
+        consumer: str | None = None,
+        poll_interval: float = 1.0,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        self.receiver = receiver
+        self.store = store
+        self.concurrency = max(1, concurrency)
+        self.consumer = consumer or f"{socket.gethostname()}-{os.getpid()}-{id(self):x}"
+        self.poll_interval = poll_interval
+        self._rand = rand
+        self._tasks: dict[asyncio.Task[Outcome], Job] = {}
+        self._loop_task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self.listeners: list[Callable[[Outcome], None]] = []
+
+    @property
+    def running(self) -> bool:
+        return self._loop_task is not None and not self._loop_task.done()
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._tasks)
+
+    async def run_job(self, job: Job) -> Outcome:
+        """Run every matching handler for one job and record the result in the store."""
+        delivery = job.delivery
+        endpoint = self.receiver.endpoints.get(delivery.endpoint)
+        try:
+            if endpoint is None:
+                raise LookupError(f"no endpoint {delivery.endpoint!r} in this receiver")
+            for route in endpoint.router.fetch(delivery.topics):
+                await run_handler(route, delivery)
+        except asyncio.CancelledError:
+            await self.store.release(job)
+            raise
+        except Exception as exc:  # a handler's failure is the delivery's, never the worker's
+            return await self._failed(job, exc)
+        await self.store.complete(job)
+        log.info("handled endpoint=%s topic=%s delivery_id=%s attempt=%d",
+                 delivery.endpoint, delivery.topic, delivery.delivery_id, delivery.attempt)
+        return self._report(Outcome(delivery, "done"))
+
+    async def _failed(self, job: Job, exc: Exception) -> Outcome:
+        delivery = job.delivery
+        endpoint = self.receiver.endpoints.get(delivery.endpoint)
+        policy = endpoint.retry if endpoint is not None else RetryPolicy(max_attempts=1)
+        error = _format_error(exc)
+        if delivery.attempt >= policy.max_attempts:
+            log.error("dead-lettered endpoint=%s topic=%s delivery_id=%s attempt=%d error=%r",
+                      delivery.endpoint, delivery.topic, delivery.delivery_id,
+                      delivery.attempt, exc, exc_info=exc)
+            await self.store.bury(job, error=error)
+            return self._report(Outcome(delivery, "dead", exc))
+        delay = policy.delay(delivery.attempt, self._rand())
+        log.warning("handler failed endpoint=%s topic=%s delivery_id=%s attempt=%d "
+                    "retry_in=%.1fs error=%r", delivery.endpoint, delivery.topic,
+                    delivery.delivery_id, delivery.attempt, delay, exc, exc_info=exc)
+        await self.store.retry(job, delay=delay, error=error)
+        return self._report(Outcome(delivery, "retry", exc, delay))
+
+    def _report(self, outcome: Outcome) -> Outcome:
+        for listener in list(self.listeners):
+            try:
+                listener(outcome)
+            except Exception:
+                log.exception("outcome listener failed")
+        return outcome
+
+    async def run_once(self, *, wait: float = 0.0) -> list[Outcome]:
+        """Take what is due (up to ``concurrency``) and run it to the end; for tests and tools."""
+        jobs = await self.store.take(self.consumer, limit=self.concurrency, wait=wait)
+        return list(await asyncio.gather(*(self.run_job(job) for job in jobs)))
+
+    async def serve(self) -> None:
+        """Take and run jobs until :meth:`stop`."""
+        while not self._stopping:
+            free = self.concurrency - len(self._tasks)
+            if free <= 0:
+                await asyncio.wait(list(self._tasks), return_when=asyncio.FIRST_COMPLETED)
+                continue
+            try:
+                jobs = await self.store.take(self.consumer, limit=free, wait=self.poll_interval)
+            except StoreError as exc:
+                log.error("store unavailable, worker pauses: %s", exc)
+                await asyncio.sleep(self.poll_interval)
+                continue
+            for job in jobs:
+                task = asyncio.create_task(self._guarded(job))
+                self._tasks[task] = job
+                task.add_done_callback(self._tasks.pop)
+
+    async def _guarded(self, job: Job) -> Outcome:
+        try:
+            return await self.run_job(job)
+        except StoreError as exc:
+            # The outcome could not be recorded; the store hands the job out again later.
+            log.error("could not record outcome delivery_id=%s: %s", job.delivery.delivery_id, exc)
+            return Outcome(job.delivery, "released", exc)
+
+    def start(self) -> None:
+        """Start serving in the background on the running event loop."""
+        if self.running:
+            return
+        self._stopping = False
+        self._loop_task = asyncio.create_task(self.serve(), name=f"hookreceiver-{self.consumer}")
+
+    async def stop(self, *, grace: float = 10.0) -> None:
+        """Stop taking jobs; let in-flight ones finish for ``grace`` seconds, then hand them back."""
+        self._stopping = True
+        if self._loop_task is not None:
+            self._loop_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._loop_task
+            self._loop_task = None
+        if self._tasks:
+            _, pending = await asyncio.wait(list(self._tasks), timeout=grace)
+            for task in pending:
+                task.cancel()
+            if pending:
+                log.warning("handed back %d in-flight deliveries at shutdown", len(pending))
+                await asyncio.wait(pending)
