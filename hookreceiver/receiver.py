@@ -114,8 +114,9 @@ class HookReceiver:
         if self.settings.redis_url is not None:
             from hookreceiver.stores.redis import RedisStore  # type: ignore[import-not-found]
 
-            return RedisStore.from_url(  # type: ignore[no-any-return]self.settings.redis_url.get_secret_value(),
-                                       retention=self.settings.retention_seconds)
+            store: Store = RedisStore.from_url(self.settings.redis_url.get_secret_value(),
+                                               retention=self.settings.retention_seconds)
+            return store
         from hookreceiver.stores.memory import MemoryStore
 
         return MemoryStore(retention=self.settings.retention_seconds,
