@@ -39,7 +39,9 @@ class Identity:
 class Provider(Protocol):
     """What an endpoint needs from a provider adapter."""
 
-    name: str
+    @property
+    def name(self) -> str: ...  # read-only, so a ClassVar on the provider class satisfies it
+
     methods: frozenset[str]
     unsigned: bool
 
