@@ -163,10 +163,12 @@ class ReceiverApp:
         log.info("%s endpoint=%s topic=%s delivery_id=%s id_source=%s secret_index=%s",
                  status, endpoint.path, delivery.topic, delivery.delivery_id,
                  delivery.id_source, delivery.secret_index)
-        if endpoint.responder is not None:
-            reply = await self._respond(endpoint, delivery)
-            if reply is not None:
-                return _response(reply)
+        reply = await self._respond(endpoint, delivery) if endpoint.responder is not None else None
+        ack = getattr(endpoint.provider, "ack", None)  # optional: the provider's own ack shape
+        if ack is not None:
+            reply = ack(delivery, reply)
+        if reply is not None:
+            return _response(reply)
         return JSONResponse({"status": status, "delivery_id": delivery.delivery_id,
                              "topic": delivery.topic})
 

@@ -27,6 +27,7 @@ __all__ = [
     "parse_timestamp",
     "verify_digest",
     "verify_hmac",
+    "verify_token",
 ]
 
 Algorithm = Literal["sha1", "sha256", "sha512"]
@@ -132,6 +133,21 @@ def verify_hmac(
         signature = signature[len(prefix) :]
     decoded = decode_signature(signature, encoding)
     return verify_digest(message, [decoded], secrets=secrets, algorithm=algorithm)
+
+
+def verify_token(token: str | None, *, secrets: Secrets, header: str = "token") -> int:
+    """Check a plain shared token (GitLab, Meta's verify token); return the matching secret's index.
+
+    Every configured token is compared, in constant time, so timing reveals neither which one
+    matched nor how much of it did.
+    """
+    if not token:
+        raise SignatureError(f"missing {header}", reason="missing_signature")
+    received = token.encode()
+    results = [hmac.compare_digest(received, value) for value in secrets.values]
+    if True in results:
+        return results.index(True)
+    raise SignatureError(f"{header} does not match any configured token", reason="bad_token")
 
 
 def parse_timestamp(text: str | None, *, header: str = "timestamp", scale: float = 1.0) -> float:

@@ -91,6 +91,15 @@ class BaseProvider:
     def handshake(self, request: HttpRequest, payload: Any) -> Reply | None:
         return None
 
+    def ack(self, delivery: Delivery, reply: Reply | None) -> Reply | None:
+        """The response to an admitted delivery, given the inline handler's reply (or ``None``).
+
+        Optional (the ASGI layer looks it up with ``getattr``): providers whose senders want a
+        particular answer override it, e.g. WeChat's literal ``success`` or an empty TwiML
+        document. Returning ``None`` keeps the JSON ack.
+        """
+        return reply
+
 
 def lookup(payload: Any, path: str) -> Any:
     """Follow a dotted path (``data.object.id``; list items by index) through a decoded payload."""
