@@ -1,0 +1,126 @@
+"""GitHub: ``X-Hub-Signature-256: sha256=<hex>``, the HMAC-SHA256 of the raw body.
+
+The body is JSON, or a form whose one field ``payload`` holds the JSON; the signature covers the
+bytes as sent either way. The topic is ``X-GitHub-Event``, refined by the body's ``action``
+(``pull_request.opened``) with the bare event as an alias, so handlers for either pattern run.
+GitHub signs no timestamp: dedupe on ``X-GitHub-Delivery`` is the replay defence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Iterable
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+from hookreceiver.core.decoding import Format
+from hookreceiver.core.delivery import HttpRequest
+from hookreceiver.core.signing import Secrets, hmac_digest, verify_hmac
+from hookreceiver.exceptions import PayloadError, SignatureError
+from hookreceiver.providers.base import BaseProvider, Identity, lookup
+
+__all__ = ["GitHub"]
+
+SIGNATURE_256 = "x-hub-signature-256"
+SIGNATURE_SHA1 = "x-hub-signature"
+EVENT = "x-github-event"
+DELIVERY = "x-github-delivery"
+_META_HEADERS = {
+    "hook_id": "x-github-hook-id",
+    "installation_target_type": "x-github-hook-installation-target-type",
+    "installation_target_id": "x-github-hook-installation-target-id",
+    "enterprise_host": "x-github-enterprise-host",
+    "enterprise_version": "x-github-enterprise-version",
+}
+_META_BODY = {
+    "hook_id": "hook_id",
+    "installation_id": "installation.id",
+    "repository": "repository.full_name",
+    "sender": "sender.login",
+}
+
+
+class GitHub(BaseProvider):
+    """GitHub (and GitHub Enterprise Server) webhooks.
+
+    ``legacy_sha1=True`` also accepts the SHA-1 ``X-Hub-Signature`` when no SHA-256 header is
+    sent (very old GHES); leave it off otherwise.
+    """
+
+    name: ClassVar[str] = "github"
+    formats: frozenset[Format] = frozenset({"json", "form"})
+
+    def __init__(
+        self, *, secret: str | bytes | Iterable[str | bytes], legacy_sha1: bool = False
+    ) -> None:
+        self._secrets = Secrets(secret)
+        self.legacy_sha1 = legacy_sha1
+
+    def __repr__(self) -> str:
+        return f"GitHub(secrets={len(self._secrets)}, legacy_sha1={self.legacy_sha1})"
+
+    def verify(self, request: HttpRequest, *, now: float) -> int:
+        signature = request.header(SIGNATURE_256)
+        if signature is not None or not self.legacy_sha1:
+            return verify_hmac(request.body, signature, secrets=self._secrets, algorithm="sha256",
+                               prefix="sha256=", header=SIGNATURE_256)
+        if request.header(SIGNATURE_SHA1) is None:
+            raise SignatureError(f"missing {SIGNATURE_256} (or legacy {SIGNATURE_SHA1})",
+                                 reason="missing_signature")
+        return verify_hmac(request.body, request.header(SIGNATURE_SHA1), secrets=self._secrets,
+                           algorithm="sha1", prefix="sha1=", header=SIGNATURE_SHA1)
+
+    def identify(self, request: HttpRequest, payload: Any) -> Identity:
+        event = (request.header(EVENT) or "").strip()
+        if not event:
+            raise PayloadError(f"missing {EVENT} header", reason="missing_topic")
+        action = payload.get("action") if isinstance(payload, dict) else None
+        topic: str = event
+        aliases: tuple[str, ...] = ()
+        if isinstance(action, str) and action:
+            topic, aliases = f"{event}.{action}", (event,)
+        meta: dict[str, str] = {}
+        for key, path in _META_BODY.items():
+            value = lookup(payload, path)
+            if isinstance(value, str | int) and not isinstance(value, bool):
+                meta[key] = str(value)
+        for key, header in _META_HEADERS.items():
+            value = request.header(header)
+            if value:
+                meta[key] = value
+        return Identity(topic=topic, delivery_id=request.header(DELIVERY) or None,
+                        aliases=aliases, meta=meta)
+
+    def sign(
+        self,
+        payload: Any,
+        *,
+        topic: str,
+        delivery_id: str | None = None,
+        timestamp: float,
+        url: str,
+        secret_index: int = 0,
+    ) -> HttpRequest:
+        """Build GitHub's JSON delivery: ``pull_request.opened`` sets the event and ``action``."""
+        event, _, action = topic.partition(".")
+        body_value = dict(payload) if isinstance(payload, dict) else {"value": payload}
+        if action:
+            body_value["action"] = action
+        body = json.dumps(body_value, separators=(",", ":")).encode()
+        if not delivery_id:
+            seed = hashlib.sha256(f"{topic}:{timestamp}:".encode() + body).digest()
+            delivery_id = str(uuid.UUID(bytes=seed[:16], version=4))
+        key = self._secrets.values[secret_index]
+        headers = {
+            "content-type": "application/json",
+            "user-agent": "GitHub-Hookshot/hookreceiver",
+            EVENT: event,
+            DELIVERY: delivery_id,
+            SIGNATURE_256: "sha256=" + hmac_digest("sha256", key, body).hex(),
+        }
+        if self.legacy_sha1:
+            headers[SIGNATURE_SHA1] = "sha1=" + hmac_digest("sha1", key, body).hex()
+        parts = urlsplit(url)
+        return HttpRequest("POST", url, parts.path or "/", headers, parts.query, body)
