@@ -73,6 +73,9 @@ class MemoryStore:
                 del self._records[key]
             else:
                 self._touch(key, record, now)
+
+    def _make_room(self) -> None:
+        # Only admission of a new key evicts (lookups must not shrink the store).
         if len(self._records) < self.max_entries:
             return
         settled = [k for k, r in self._records.items()
@@ -107,6 +110,8 @@ class MemoryStore:
         record = self._records.get(key)
         if record is not None and record.state in (ClaimState.PENDING, ClaimState.DONE):
             return Admission.DUPLICATE
+        if record is None:
+            self._make_room()
         if record is None and len(self._records) >= self.max_entries:
             raise StoreUnavailable(f"memory store is full ({self.max_entries} live deliveries)")
         # A provider redelivery of a failed event runs now and keeps counting attempts (the
