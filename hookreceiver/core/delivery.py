@@ -6,12 +6,16 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any, Generic, Literal
 from urllib.parse import parse_qsl
+
+from typing_extensions import TypeVar
 
 __all__ = ["Delivery", "HttpRequest", "IdSource", "Reply", "body_hash_id"]
 
 IdSource = Literal["provider", "body_hash"]
+# The payload's type: ``Any`` (the decoded body) unless a route validates it into a model.
+P = TypeVar("P", default=Any)
 
 
 @dataclass(frozen=True)
@@ -75,19 +79,21 @@ def body_hash_id(body: bytes, topic: str) -> str:
 
 
 @dataclass(frozen=True)
-class Delivery:
+class Delivery(Generic[P]):
     """One verified webhook delivery: what a handler receives.
 
     ``payload`` is the decoded body (JSON value, form dict, XML dict); ``body`` keeps the exact bytes.
     ``delivery_id`` comes from the provider where it sends one (``id_source == "provider"``), else it
     is a hash of topic and body (``"body_hash"``). ``attempt`` counts handler runs, from 1.
+    ``Delivery[Model]`` is the type a handler registered with ``model=Model`` receives: the same
+    delivery with ``payload`` validated into ``Model``; a bare ``Delivery`` is ``Delivery[Any]``.
     """
 
     endpoint: str
     provider: str
     topic: str
     delivery_id: str
-    payload: Any
+    payload: P
     body: bytes = field(repr=False)
     method: str = "POST"
     url: str = ""
@@ -116,5 +122,5 @@ class Delivery:
         _, _, query_string = self.url.partition("?")
         return dict(parse_qsl(query_string, keep_blank_values=True))
 
-    def with_attempt(self, attempt: int) -> Delivery:
+    def with_attempt(self, attempt: int) -> Delivery[P]:
         return replace(self, attempt=attempt)
