@@ -65,5 +65,5 @@ def load_delivery(data: bytes | str) -> Delivery:
             secret_index=record["secret_index"],
             attempt=record["attempt"],
         )
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise StoreError(f"stored delivery record is corrupt: {exc}") from None
