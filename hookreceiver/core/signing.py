@@ -143,7 +143,10 @@ def verify_token(token: str | None, *, secrets: Secrets, header: str = "token") 
     """
     if not token:
         raise SignatureError(f"missing {header}", reason="missing_signature")
-    received = token.encode()
+    try:
+        received = token.encode("latin-1")  # header text is latin-1: this gives the bytes sent
+    except UnicodeEncodeError:
+        received = token.encode()
     results = [hmac.compare_digest(received, value) for value in secrets.values]
     if True in results:
         return results.index(True)

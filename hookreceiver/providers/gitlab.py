@@ -1,0 +1,114 @@
+"""GitLab: the webhook's secret token arrives verbatim in ``X-Gitlab-Token`` (there is no HMAC).
+
+Topics: the body's ``object_kind`` (``push``, ``merge_request``, ``issue``, ``note``,
+``pipeline``, ``build`` ...); system hooks without one use ``event_name``; failing both, the
+``X-Gitlab-Event`` header in snake case (``Push Hook`` -> ``push``). When the object carries an
+action (``object_attributes.action``, or a top-level ``action`` as in release events) the topic is
+``kind.action`` (``merge_request.open``) and the bare kind is an alias, so a handler for
+``merge_request`` sees every merge request event.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+from hookreceiver.core.decoding import Format
+from hookreceiver.core.delivery import HttpRequest
+from hookreceiver.core.signing import Secrets, verify_token
+from hookreceiver.exceptions import PayloadError
+from hookreceiver.providers.base import BaseProvider, Identity, lookup
+
+__all__ = ["GitLab", "event_header"]
+
+# object_kind -> X-Gitlab-Event where the header is not simply the kind in title case + " Hook".
+_HEADERS = {"build": "Job Hook", "wiki_page": "Wiki Page Hook", "tag_push": "Tag Push Hook",
+            "merge_request": "Merge Request Hook"}
+
+
+def event_header(kind: str) -> str:
+    """The ``X-Gitlab-Event`` GitLab sends for an ``object_kind`` (``push`` -> ``Push Hook``)."""
+    return _HEADERS.get(kind) or " ".join(w.capitalize() for w in kind.split("_")) + " Hook"
+
+
+def _snake(header: str) -> str:
+    words = header.strip().lower().split()
+    if words and words[-1] == "hook":
+        words = words[:-1]
+    return "_".join(words)
+
+
+class GitLab(BaseProvider):
+    """GitLab project, group and system hooks; the secret is the webhook's secret token.
+
+    Several tokens may be configured while you rotate; each is compared in constant time.
+    """
+
+    name: ClassVar[str] = "gitlab"
+
+    def __init__(
+        self,
+        *,
+        secret: str | bytes | Iterable[str | bytes],
+        formats: Iterable[Format] = ("json",),
+    ) -> None:
+        self._secrets = Secrets(secret)
+        self.formats = frozenset(formats)
+
+    def __repr__(self) -> str:
+        return f"GitLab(secrets={self._secrets!r})"
+
+    def verify(self, request: HttpRequest, *, now: float) -> int:
+        return verify_token(request.header("x-gitlab-token"), secrets=self._secrets,
+                            header="X-Gitlab-Token")
+
+    def identify(self, request: HttpRequest, payload: Any) -> Identity:
+        header = request.header("x-gitlab-event") or ""
+        kind = lookup(payload, "object_kind") or lookup(payload, "event_name") or _snake(header)
+        if not isinstance(kind, str) or not kind:
+            raise PayloadError("neither object_kind nor X-Gitlab-Event names the event",
+                               reason="missing_topic")
+        action = lookup(payload, "object_attributes.action") or lookup(payload, "action")
+        aliases: tuple[str, ...] = ()
+        topic = kind
+        if isinstance(action, str) and action:
+            topic, aliases = f"{kind}.{action}", (kind,)
+        delivery_id = request.header("idempotency-key") or request.header("x-gitlab-event-uuid")
+        extras = {"event": header, "instance": request.header("x-gitlab-instance"),
+                  "webhook_uuid": request.header("x-gitlab-webhook-uuid"),
+                  "event_uuid": request.header("x-gitlab-event-uuid")}
+        meta = {k: v for k, v in extras.items() if v}
+        return Identity(topic=topic, delivery_id=delivery_id, aliases=aliases, meta=meta)
+
+    def sign(
+        self,
+        payload: Any,
+        *,
+        topic: str,
+        delivery_id: str | None = None,
+        timestamp: float,
+        url: str,
+        secret_index: int = 0,
+    ) -> HttpRequest:
+        """The JSON request GitLab would send: ``topic`` is ``kind`` or ``kind.action``."""
+        payload = json.loads(json.dumps(payload)) if isinstance(payload, dict) else {}
+        kind, _, action = topic.partition(".")
+        payload["object_kind"] = kind
+        if action:
+            attributes = payload.setdefault("object_attributes", {})
+            if isinstance(attributes, dict):
+                attributes["action"] = action
+        headers = {
+            "content-type": "application/json",
+            "x-gitlab-event": event_header(kind),
+            "x-gitlab-token": self._secrets.values[secret_index].decode("latin-1"),
+            "idempotency-key": delivery_id or str(uuid.uuid4()),
+            "x-gitlab-event-uuid": str(uuid.uuid4()),
+            "x-gitlab-webhook-uuid": str(uuid.uuid4()),
+        }
+        parts = urlsplit(url)
+        body = json.dumps(payload, separators=(",", ":")).encode()
+        return HttpRequest("POST", url, parts.path or "/", headers, parts.query, body)

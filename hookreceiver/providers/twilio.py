@@ -1,0 +1,207 @@
+"""Twilio: ``X-Twilio-Signature``, an HMAC-SHA1 (base64) over the public URL Twilio called.
+
+What is signed depends on the request:
+
+* form POST (the usual case): the full URL, then every POST parameter sorted by name, written as
+  ``name + value`` with nothing between (a repeated name contributes each distinct value, sorted);
+* GET: the URL alone (the parameters are in its query string);
+* JSON POST: the URL alone, which carries ``bodySHA256=<hex sha256 of the body>``; that hash is
+  checked against the body too.
+
+Like Twilio's SDK, the signature is accepted for the URL with and without an explicit port,
+because Twilio is not consistent about it. Requests signed with a SharedKey say so in
+``X-Twilio-Webhooks-Signature-Settings`` and may use HMAC-SHA256. Behind a proxy the URL must be the
+public one: see ``endpoint(public_url=...)`` and the ``public_base_url``/``trust_forwarded`` settings.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from hookreceiver.core.decoding import Format, parse_content_type
+from hookreceiver.core.delivery import Delivery, HttpRequest, Reply
+from hookreceiver.core.signing import Algorithm, Secrets, constant_time_equal, hmac_digest
+from hookreceiver.exceptions import PayloadError, SignatureError
+from hookreceiver.providers.base import BaseProvider, Identity
+
+__all__ = ["EMPTY_TWIML", "Twilio", "url_variants"]
+
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+# Automatic topics: the first status parameter present names the kind and the state.
+_STATUS_FIELDS = (("RecordingStatus", "recording"), ("TranscriptionStatus", "transcription"),
+                  ("MessageStatus", "message"), ("SmsStatus", "message"), ("CallStatus", "call"))
+_SID_FIELDS = ("RecordingSid", "TranscriptionSid", "MessageSid", "SmsSid", "CallSid")
+_ALGORITHMS: Mapping[str, Algorithm] = {"HMAC_SHA1": "sha1", "HMAC_SHA256": "sha256"}
+
+
+def url_variants(url: str) -> list[str]:
+    """``url`` as given, then without its port (if it has one) or with the default port (if not)."""
+    parts = urlsplit(url)
+    userinfo, at, hostport = parts.netloc.rpartition("@")
+    host, colon, port = hostport.rpartition(":")
+    if colon and port.isdigit():
+        other = f"{userinfo}{at}{host}"
+    else:
+        other = f"{userinfo}{at}{hostport}:{443 if parts.scheme == 'https' else 80}"
+    return [url, urlunsplit(parts._replace(netloc=other))]
+
+
+def _params(request: HttpRequest) -> list[tuple[str, str]]:
+    """The POST parameters that are signed (none for GET and for JSON bodies)."""
+    if request.method == "GET" or "bodySHA256" in request.query:
+        return []
+    media, params = parse_content_type(request.content_type)
+    if media in ("application/json", "text/json") or media.endswith("+json"):
+        raise SignatureError("a JSON body must be signed through bodySHA256 in the URL")
+    try:
+        return parse_qsl(request.body.decode(params.get("charset", "utf-8")),
+                         keep_blank_values=True, max_num_fields=1000)
+    except (ValueError, LookupError):
+        raise PayloadError("the form body cannot be decoded") from None
+
+
+def signed_content(url: str, params: Iterable[tuple[str, str]]) -> bytes:
+    """What Twilio signs: the URL, then ``name + value`` for each sorted name and distinct value."""
+    grouped: dict[str, set[str]] = {}
+    for name, value in params:
+        grouped.setdefault(name, set()).add(value)
+    tail = "".join(name + value for name in sorted(grouped) for value in sorted(grouped[name]))
+    return (url + tail).encode()
+
+
+class Twilio(BaseProvider):
+    """Twilio webhooks and status callbacks (GET and POST); the secret is the Auth Token.
+
+    ``topic`` names the delivery, since Twilio sends no event type:
+
+    * ``None`` (default): derived from the request: ``message.received``, ``message.delivered``,
+      ``call.ringing``, ``call.completed``, ``recording.completed`` ... from the first of
+      ``RecordingStatus``, ``TranscriptionStatus``, ``MessageStatus``, ``SmsStatus``,
+      ``CallStatus``; else ``EventType`` (Conversations); else ``callback``. The kind alone
+      (``message``, ``call``) is an alias.
+    * a constant such as ``"sms.incoming"``;
+    * a template over request parameters such as ``"sms.{SmsStatus}"`` or ``"voice.{CallStatus}"``.
+
+    Admitted deliveries with no inline reply are answered with an empty TwiML ``<Response/>``.
+    """
+
+    name: ClassVar[str] = "twilio"
+
+    def __init__(
+        self,
+        *,
+        secret: str | bytes | Iterable[str | bytes],
+        topic: str | None = None,
+        methods: Iterable[str] = ("GET", "POST"),
+        formats: Iterable[Format] = ("form", "json"),
+    ) -> None:
+        self._secrets = Secrets(secret)
+        self.topic = topic
+        self.methods = frozenset(m.upper() for m in methods)
+        self.formats = frozenset(formats)
+
+    def __repr__(self) -> str:
+        return f"Twilio(secrets={self._secrets!r}, topic={self.topic!r})"
+
+    def verify(self, request: HttpRequest, *, now: float) -> int:
+        signature = request.header("x-twilio-signature")
+        if not signature:
+            raise SignatureError("missing X-Twilio-Signature", reason="missing_signature")
+        settings = request.header("x-twilio-webhooks-signature-settings") or ""
+        name = dict(p.strip().partition("=")[::2] for p in settings.split(",")).get("algorithm")
+        algorithm = _ALGORITHMS.get((name or "HMAC_SHA1").upper())
+        if algorithm is None:
+            raise SignatureError("unsupported signature algorithm in "
+                                 "X-Twilio-Webhooks-Signature-Settings")
+        messages = [signed_content(url, _params(request)) for url in url_variants(request.url)]
+        for index, key in enumerate(self._secrets.values):
+            expected = [base64.b64encode(hmac_digest(algorithm, key, m)).decode() for m in messages]
+            if any([constant_time_equal(e, signature.strip()) for e in expected]):
+                self._check_body_hash(request)
+                return index
+        raise SignatureError("X-Twilio-Signature does not match the URL and parameters "
+                             "(is the endpoint's public URL right?)")
+
+    @staticmethod
+    def _check_body_hash(request: HttpRequest) -> None:
+        declared = request.query.get("bodySHA256")
+        if declared is not None:
+            actual = hashlib.sha256(request.body).hexdigest()
+            if not constant_time_equal(actual, declared.lower()):
+                raise SignatureError("the body does not match bodySHA256", reason="bad_body_hash")
+
+    def identify(self, request: HttpRequest, payload: Any) -> Identity:
+        params: Mapping[str, Any] = payload if isinstance(payload, Mapping) else {}
+        topic, aliases = self._topic(params)
+        delivery_id = request.header("i-twilio-idempotency-token")
+        if not delivery_id:
+            sid = next((str(params[f]) for f in _SID_FIELDS if params.get(f)), None)
+            status = next((str(params[f]) for f, _ in _STATUS_FIELDS if params.get(f)), None)
+            delivery_id = f"{sid}:{status}" if sid and status else sid
+        meta = {"account_sid": str(params["AccountSid"])} if params.get("AccountSid") else {}
+        return Identity(topic=topic, delivery_id=delivery_id, aliases=aliases, meta=meta)
+
+    def _topic(self, params: Mapping[str, Any]) -> tuple[str, tuple[str, ...]]:
+        if self.topic is not None:
+            missing = [n for n in _PLACEHOLDER.findall(self.topic) if not params.get(n)]
+            if missing:
+                raise PayloadError(f"no {missing[0]} parameter for the topic {self.topic!r}",
+                                   reason="missing_topic")
+            return _PLACEHOLDER.sub(lambda m: str(params[m[1]]), self.topic), ()
+        for field, kind in _STATUS_FIELDS:
+            if params.get(field):
+                return f"{kind}.{str(params[field]).lower()}", (kind,)
+        return str(params.get("EventType") or "callback"), ()
+
+    def ack(self, delivery: Delivery, reply: Reply | None) -> Reply:
+        """Twilio reads TwiML from every answer: with no inline reply, send an empty one."""
+        return reply if reply is not None else Reply.xml(EMPTY_TWIML)
+
+    def sign(
+        self,
+        payload: Any,
+        *,
+        topic: str,
+        delivery_id: str | None = None,
+        timestamp: float,
+        url: str,
+        secret_index: int = 0,
+    ) -> HttpRequest:
+        """A form POST as Twilio sends it: ``payload`` is a dict of parameters (lists repeat)."""
+        params: dict[str, Any] = dict(payload) if isinstance(payload, Mapping) else {}
+        self._place_topic(topic, params)
+        pairs = [(str(k), str(v)) for k, vs in params.items()
+                 for v in (vs if isinstance(vs, list) else [vs])]
+        digest = hmac_digest("sha1", self._secrets.values[secret_index], signed_content(url, pairs))
+        headers = {"content-type": "application/x-www-form-urlencoded",
+                   "x-twilio-signature": base64.b64encode(digest).decode()}
+        if delivery_id:
+            headers["i-twilio-idempotency-token"] = delivery_id
+        parts = urlsplit(url)
+        return HttpRequest("POST", url, parts.path or "/", headers, parts.query,
+                           urlencode(pairs).encode())
+
+    def _place_topic(self, topic: str, params: dict[str, Any]) -> None:
+        """Set the parameters from which ``identify`` reads ``topic`` back (the sending side)."""
+        if self.topic is not None:
+            literal = [re.escape(p) for p in _PLACEHOLDER.split(self.topic)[::2]]
+            names = _PLACEHOLDER.findall(self.topic)
+            pattern = "".join(lit + (f"(?P<{names[i]}>.+?)" if i < len(names) else "")
+                              for i, lit in enumerate(literal))
+            match = re.fullmatch(pattern, topic)
+            if match:
+                params.update({k: v for k, v in match.groupdict().items() if k not in params})
+            return
+        kind, _, state = topic.partition(".")
+        fields = {"message": "MessageStatus", "call": "CallStatus", "recording": "RecordingStatus",
+                  "transcription": "TranscriptionStatus"}
+        if kind in fields and state:
+            params.setdefault(fields[kind], state)
+        elif topic != "callback":
+            params.setdefault("EventType", topic)
