@@ -71,7 +71,7 @@ def _text(body: bytes, charset: str) -> str:
         return body.decode(charset)
     except LookupError:
         raise PayloadError(f"unknown charset {charset!r}", reason="bad_charset") from None
-    except UnicodeDecodeError:
+    except UnicodeError:  # not only UnicodeDecodeError: codecs such as idna raise the base class
         raise PayloadError(f"body is not valid {charset}", reason="bad_charset") from None
 
 
@@ -104,8 +104,8 @@ def decode_form(body: bytes, charset: str = "utf-8", *, unwrap_payload: bool = T
     """Decode ``application/x-www-form-urlencoded``.
 
     A name sent once maps to a string, a repeated name to a list of strings. With
-    ``unwrap_payload``, a body whose only field is ``payload`` holding JSON (GitHub's form variant,
-    Slack interactivity) decodes to that JSON value.
+    ``unwrap_payload``, a body whose only field is ``payload`` holding a JSON object or array
+    (GitHub's form variant, Slack interactivity) decodes to that JSON value.
     """
     text = _text(body, charset)
     try:
@@ -123,7 +123,9 @@ def decode_form(body: bytes, charset: str = "utf-8", *, unwrap_payload: bool = T
         else:
             form[name] = value
     if unwrap_payload and list(form) == ["payload"] and isinstance(form["payload"], str):
-        return decode_json(form["payload"].encode())
+        # Only a JSON object or array is unwrapped; any other lone `payload` stays a form field.
+        if form["payload"].lstrip()[:1] in ("{", "["):
+            return decode_json(form["payload"].encode())
     return form
 
 
