@@ -25,7 +25,7 @@ _PATTERN = re.compile(r"^(\*|[^\s*]+(\.\*)?)$")
 
 def validate_pattern(pattern: str) -> None:
     """Raise ``ConfigurationError`` unless ``pattern`` is exact, ``prefix.*`` or ``*``."""
-    if not isinstance(pattern, str) or not _PATTERN.match(pattern):
+    if not isinstance(pattern, str) or not _PATTERN.fullmatch(pattern):
         raise ConfigurationError(
             f"invalid topic pattern {pattern!r}: use an exact topic, 'prefix.*' or '*'"
         )
@@ -109,12 +109,11 @@ class Router:
         names: Iterable[str] = (topics,) if isinstance(topics, str) else topics
         names = tuple(names)
         found: list[Route] = []
-        seen: set[int] = set()
         for route in self._routes:
-            if id(route.handler) in seen:
+            # Equality, not identity: each `obj.method` access is a new (but equal) bound method.
+            if any(route.handler == seen.handler for seen in found):
                 continue
             if any(matches(route.pattern, topic) for topic in names):
-                seen.add(id(route.handler))
                 found.append(route)
         return found
 
