@@ -1,0 +1,228 @@
+"""WeChat Official Account (微信公众号) message push: a SHA-1 over the Token, in the query string.
+
+* GET is the server check: ``signature`` = SHA-1 hex of ``[token, timestamp, nonce]`` sorted and
+  joined; when it matches, ``echostr`` is answered verbatim (a wrong signature gets 401).
+* POST carries an XML message under the same query signature, which covers no body bytes: a
+  captured URL can be replayed with another body. Safe mode (``encrypt_type=aes``) closes that:
+  ``msg_signature`` is SHA-1 of sorted ``[token, timestamp, nonce, Encrypt]`` and the body is
+  AES-encrypted (see :mod:`hookreceiver.providers.wechat_crypto`). Use it in production.
+
+Topics: ``MsgType`` (``text``, ``image``, ``voice``, ``location`` ...), or ``event.<event>`` for
+events, lower-cased (``event.subscribe``, ``event.scan``, ``event.click``) with the alias
+``event``; the raw ``Event`` is in ``meta["event"]``. Delivery ids: ``MsgId``, or
+``FromUserName:CreateTime:event`` for events (WeChat's retries repeat all three).
+
+WeChat wants ``success`` or a passive XML reply, never JSON: ``ack`` answers ``success`` when no
+inline handler replied, and encrypts a passive reply when the message came in safe mode.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets as random
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
+from urllib.parse import urlencode, urlsplit
+
+from hookreceiver.core.decoding import Format, decode_body, decode_xml
+from hookreceiver.core.delivery import Delivery, HttpRequest, Reply
+from hookreceiver.core.signing import Secrets, check_timestamp, constant_time_equal, parse_timestamp
+from hookreceiver.exceptions import ConfigurationError, PayloadError, SignatureError
+from hookreceiver.providers import wechat_crypto
+from hookreceiver.providers.base import BaseProvider, Identity
+
+__all__ = ["WeChat", "sha1_signature", "text_reply", "to_xml"]
+
+
+def sha1_signature(*parts: str | bytes) -> str:
+    """WeChat's signature: SHA-1 hex of the parts, sorted, joined with nothing."""
+    encoded = sorted(p.encode() if isinstance(p, str) else p for p in parts)
+    return hashlib.sha1(b"".join(encoded)).hexdigest()
+
+
+def _cdata(text: str) -> str:
+    return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
+
+
+def to_xml(fields: Mapping[str, Any]) -> str:
+    """``<xml>`` with one child per field: numbers as text, strings as CDATA, dicts nested."""
+    def render(value: Any) -> str:
+        if isinstance(value, Mapping):
+            return "".join(f"<{k}>{render(v)}</{k}>" for k, v in value.items())
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return _cdata(str(value))
+        return str(value)
+    return f"<xml>{render(fields)}</xml>"
+
+
+def text_reply(delivery: Delivery, content: str) -> Reply:
+    """A passive text reply to the user who sent ``delivery`` (``ack`` encrypts it in safe mode)."""
+    payload = delivery.payload if isinstance(delivery.payload, Mapping) else {}
+    return Reply.xml(to_xml({
+        "ToUserName": str(payload.get("FromUserName", "")),
+        "FromUserName": str(payload.get("ToUserName", "")),
+        "CreateTime": int(delivery.received_at),
+        "MsgType": "text",
+        "Content": content,
+    }))
+
+
+class WeChat(BaseProvider):
+    """WeChat Official Account messages; ``secret`` is the Token (a list while rotating).
+
+    For safe mode pass ``aes_key`` (the 43-character EncodingAESKey) and ``app_id``; plain messages
+    are still accepted then (compatibility mode). ``tolerance`` (seconds, 0 = off, the default)
+    rejects requests whose signed ``timestamp`` is too far from the receiver's clock.
+    """
+
+    name: ClassVar[str] = "wechat"
+    methods: frozenset[str] = frozenset({"GET", "POST"})
+
+    def __init__(
+        self,
+        *,
+        secret: str | bytes | Iterable[str | bytes],
+        aes_key: str | None = None,
+        app_id: str | None = None,
+        tolerance: float = 0.0,
+        formats: Iterable[Format] = ("xml",),
+    ) -> None:
+        if (aes_key is None) != (app_id is None):
+            raise ConfigurationError("safe mode needs both aes_key and app_id")
+        self._secrets = Secrets(secret)
+        self._key = wechat_crypto.aes_key(aes_key) if aes_key is not None else None
+        self.app_id = app_id
+        self.tolerance = tolerance
+        self.formats = frozenset(formats)
+
+    def __repr__(self) -> str:
+        mode = "safe" if self._key else "plain"
+        return f"WeChat(secrets={self._secrets!r}, mode={mode!r}, app_id={self.app_id!r})"
+
+    @staticmethod
+    def _encrypted(request: HttpRequest) -> bool:
+        return request.method == "POST" and request.query.get("encrypt_type", "").lower() == "aes"
+
+    def verify(self, request: HttpRequest, *, now: float) -> int:
+        query = request.query
+        stamp, nonce = query.get("timestamp", ""), query.get("nonce", "")
+        parts: list[str] = [stamp, nonce]
+        name = "signature"
+        if self._encrypted(request):
+            name = "msg_signature"
+            outer = decode_xml(request.body)
+            encrypt = outer.get("Encrypt")
+            if not isinstance(encrypt, str) or not encrypt:
+                raise PayloadError("a safe-mode message without Encrypt", reason="missing_encrypt")
+            parts.append(encrypt)
+        received = query.get(name, "").lower()
+        if not received:
+            raise SignatureError(f"missing {name} in the query string", reason="missing_signature")
+        sent = parse_timestamp(stamp, header="timestamp")
+        if not nonce:
+            raise SignatureError("missing nonce in the query string", reason="missing_nonce")
+        results = [constant_time_equal(sha1_signature(token, *parts), received)
+                   for token in self._secrets.values]
+        if True not in results:
+            raise SignatureError(f"{name} does not match any configured token")
+        check_timestamp(sent, now=now, tolerance=self.tolerance)
+        return results.index(True)
+
+    def decode(self, request: HttpRequest) -> Any:
+        if request.method != "POST":
+            return super().decode(request)
+        outer = decode_body(request.body, request.content_type, accept=self.formats)
+        if not self._encrypted(request):
+            return outer
+        if self._key is None or self.app_id is None:
+            raise PayloadError("an encrypted (safe mode) message, but no aes_key is configured",
+                               reason="encrypted_payload")
+        message, app_id = wechat_crypto.decrypt(str(outer.get("Encrypt", "")), key=self._key)
+        if not constant_time_equal(app_id, self.app_id):
+            raise SignatureError("the message is for another AppID", reason="bad_app_id")
+        return decode_xml(message)
+
+    def handshake(self, request: HttpRequest, payload: Any) -> Reply | None:
+        if request.method != "GET":
+            return None
+        echostr = request.query.get("echostr")
+        if echostr is None:
+            raise PayloadError("a GET without echostr", reason="missing_echostr")
+        return Reply.text(echostr)
+
+    def identify(self, request: HttpRequest, payload: Any) -> Identity:
+        fields: Mapping[str, Any] = payload if isinstance(payload, Mapping) else {}
+        msg_type = str(fields.get("MsgType") or "").lower()
+        if not msg_type:
+            raise PayloadError("the message has no MsgType", reason="missing_topic")
+        event = str(fields.get("Event") or "")
+        sender, created = str(fields.get("FromUserName", "")), str(fields.get("CreateTime", ""))
+        aliases: tuple[str, ...] = ()
+        topic, delivery_id = msg_type, str(fields.get("MsgId") or "") or None
+        if msg_type == "event" and event:
+            topic, aliases = f"event.{event.lower()}", ("event",)
+            delivery_id = f"{sender}:{created}:{event}" if sender and created else None
+        meta = {"openid": request.query.get("openid", ""), "to_user": str(fields.get("ToUserName", "")),
+                "from_user": sender, "event": event,
+                "encryption": "aes" if self._encrypted(request) else "none"}
+        sent_at = float(created) if created.isdigit() else None
+        return Identity(topic=topic, delivery_id=delivery_id, aliases=aliases, sent_at=sent_at,
+                        meta={k: v for k, v in meta.items() if v})
+
+    def ack(self, delivery: Delivery, reply: Reply | None) -> Reply:
+        """``success`` when nobody replied; a passive reply is encrypted for safe-mode messages."""
+        if reply is None:
+            return Reply.text("success")
+        if (delivery.meta.get("encryption") != "aes" or self._key is None or self.app_id is None
+                or reply.status != 200 or reply.body in (b"", b"success")):
+            return reply
+        index = delivery.secret_index or 0
+        stamp, nonce = str(int(delivery.received_at)), str(random.randbelow(10**10))
+        encrypt = wechat_crypto.encrypt(reply.body, key=self._key, app_id=self.app_id)
+        return Reply.xml(to_xml({
+            "Encrypt": encrypt,
+            "MsgSignature": sha1_signature(self._secrets.values[index], stamp, nonce, encrypt),
+            "TimeStamp": int(stamp),
+            "Nonce": nonce,
+        }))
+
+    def sign(
+        self,
+        payload: Any,
+        *,
+        topic: str,
+        delivery_id: str | None = None,
+        timestamp: float,
+        url: str,
+        secret_index: int = 0,
+    ) -> HttpRequest:
+        """A POST as WeChat sends it (encrypted when ``aes_key`` is set); ``topic`` as identify reads it.
+
+        ``payload`` holds the message fields; ``ToUserName``, ``FromUserName`` and ``CreateTime``
+        get test defaults, ``MsgType``/``Event`` come from ``topic``, ``MsgId`` from ``delivery_id``.
+        """
+        stamp = str(int(timestamp))
+        fields: dict[str, Any] = {"ToUserName": "gh_0123456789ab", "FromUserName": "oUser123",
+                                  "CreateTime": int(stamp)}
+        fields.update(payload if isinstance(payload, Mapping) else {})
+        kind, _, event = topic.partition(".")
+        fields["MsgType"] = kind
+        if kind == "event":
+            fields["Event"] = event
+        elif delivery_id:
+            fields["MsgId"] = delivery_id
+        body = to_xml(fields).encode()
+        token = self._secrets.values[secret_index]
+        nonce = str(random.randbelow(10**10))
+        query = {"signature": sha1_signature(token, stamp, nonce), "timestamp": stamp,
+                 "nonce": nonce, "openid": str(fields["FromUserName"])}
+        if self._key is not None and self.app_id is not None:
+            encrypt = wechat_crypto.encrypt(body, key=self._key, app_id=self.app_id)
+            body = to_xml({"ToUserName": fields["ToUserName"], "Encrypt": encrypt}).encode()
+            query |= {"encrypt_type": "aes",
+                      "msg_signature": sha1_signature(token, stamp, nonce, encrypt)}
+        parts = urlsplit(url)
+        query_string = "&".join(q for q in (parts.query, urlencode(query)) if q)
+        full_url = f"{url.split('?')[0]}?{query_string}"
+        return HttpRequest("POST", full_url, parts.path or "/", {"content-type": "text/xml"},
+                           query_string, body)
