@@ -80,6 +80,9 @@ class Router:
         """Bind ``handler`` to ``pattern``; raises ``ConfigurationError`` on a bad pattern or shape."""
         validate_pattern(pattern)
         check_handler(handler)
+        from hookreceiver.typed import check_model  # pydantic only; kept out of import time
+
+        check_model(handler, model)
         self._routes.append(Route(pattern, handler, model))
 
     def on(self, *patterns: str, model: type[Any] | None = None) -> Callable[[H], H]:
