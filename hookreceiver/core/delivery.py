@@ -29,9 +29,9 @@ class HttpRequest:
     method: str
     url: str
     path: str
-    headers: Mapping[str, str]
+    headers: Mapping[str, str] = field(repr=False)  # may carry tokens (X-Gitlab-Token, Authorization)
     query_string: str = ""
-    body: bytes = b""
+    body: bytes = field(default=b"", repr=False)
 
     def header(self, name: str) -> str | None:
         """The header's value, looked up case-insensitively."""
@@ -74,7 +74,9 @@ class Reply:
 
 def body_hash_id(body: bytes, topic: str) -> str:
     """The dedupe id used when a provider sends none: identical content dedupes."""
-    digest = hashlib.sha256(topic.encode() + b"\n" + body).hexdigest()
+    # The topic's length goes first so no other (topic, body) pair hashes the same bytes.
+    name = topic.encode()
+    digest = hashlib.sha256(b"%d:" % len(name) + name + body).hexdigest()
     return f"sha256:{digest[:40]}"
 
 
