@@ -112,7 +112,7 @@ class HookReceiver:
 
     def _default_store(self) -> Store:
         if self.settings.redis_url is not None:
-            from hookreceiver.stores.redis import RedisStore  # type: ignore[import-not-found]
+            from hookreceiver.stores.redis import RedisStore
 
             store: Store = RedisStore.from_url(self.settings.redis_url.get_secret_value(),
                                                retention=self.settings.retention_seconds)

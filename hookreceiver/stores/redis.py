@@ -1,0 +1,436 @@
+"""RedisStore: dedupe claims and a durable inbox in Redis, shared by every web process and worker.
+
+Theory of operation
+-------------------
+Every key lives under ``hookreceiver:{<namespace>}:`` — the braces are a Redis Cluster hash tag, so
+all keys of one store sit in one slot and every script below may touch several of them::
+
+    KEY (prefix + ...)   TYPE     TTL                     WHAT
+    claim:<member>       hash     none while live;        one delivery: state, gen, attempt, the
+                                  RETENTION once settled  exact delivery bytes, last error
+    inbox                stream   -                       entries {k: member, g: gen} to run now,
+                                                          read through the consumer group GROUP
+    delayed              zset     -                       member -> due time of a retry
+    dead                 zset     -                       member -> time it was buried
+    settled              zset     -                       member -> time it was done (size cap)
+
+``<member>`` is ``endpoint:delivery_id`` percent-encoded (no braces, spaces or ``%`` survive, so
+text from a sender cannot move the hash tag); past MAX_MEMBER_CHARS it is shortened with a hash.
+
+States of a claim and how long each lasts::
+
+    pending   admitted or being run: lives until a worker settles it (no TTL)
+    failed    a run failed; waits in ``delayed`` until due, then back to the inbox (no TTL)
+    done      handled; a duplicate is refused for RETENTION (default 3 days), then forgotten
+    dead      buried after the last attempt; kept RETENTION for ``dead-letters`` and ``replay``
+
+Admission is one script (one round trip): refuse if the claim is pending or done, else write the
+claim with the delivery bytes and XADD a reference to the inbox. A failed claim re-admitted by a
+provider redelivery runs now (its scheduled retry is removed); a dead one starts again at attempt 1.
+Every enqueue bumps ``gen``; an inbox entry with an older ``gen`` is stale and dropped unrun.
+
+Workers XREADGROUP the inbox; an entry stays in the group's pending list until its outcome is
+settled. While a job runs, this process refreshes its entries (XCLAIM JUSTID) every third of
+VISIBILITY_TIMEOUT; a worker that dies stops refreshing and, after VISIBILITY_TIMEOUT, another
+worker takes the entry over with XAUTOCLAIM and runs it again. After MAX_RECLAIMS such takeovers
+the delivery is buried ("worker lost"). Due retries move from ``delayed`` to the inbox by script.
+
+At most MAX_RETAINED done claims are kept; past that the oldest are dropped early. Every Redis
+error becomes ``StoreUnavailable`` (the sender gets a 503); messages never carry the URL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import math
+import re
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import Any
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+
+from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.cluster import RedisCluster
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import RedisError, ResponseError
+
+from hookreceiver.core.delivery import Delivery
+from hookreceiver.exceptions import ConfigurationError, StoreError, StoreUnavailable
+from hookreceiver.stores import redis_scripts as lua
+from hookreceiver.stores.base import Admission, ClaimState, DeadLetter, Job
+from hookreceiver.stores.codec import dump_delivery, load_delivery
+
+__all__ = ["RedisStore", "key_prefix", "member_for"]
+
+log = logging.getLogger("hookreceiver.redis")
+
+KEY_ROOT = "hookreceiver"
+CLAIM, INBOX, DELAYED, DEAD, SETTLED = "claim:", "inbox", "delayed", "dead", "settled"
+GROUP = "workers"
+DEFAULT_NAMESPACE = "default"
+RETENTION = 3 * 24 * 3600.0  # seconds a settled claim (done or dead) is kept
+VISIBILITY_TIMEOUT = 60.0  # seconds without a heartbeat before another worker takes a job over
+MAX_RECLAIMS = 5  # takeovers of one delivery before it is buried as "worker lost"
+MAX_RETAINED = 100_000  # done claims kept (with their bytes) before the oldest are dropped early
+MAX_MEMBER_CHARS = 200
+MAX_BLOCK = 5.0  # longest XREADGROUP BLOCK, well under SOCKET_TIMEOUT
+SOCKET_TIMEOUT = 15.0
+POOL_SIZE = 64
+_NAMESPACE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_SAFE = "/:@!$&'()*+,;=-._~"
+_OUR_OPTIONS = ("namespace", "visibility_timeout", "max_retained")
+_SCHEMES = {"redis": "redis", "rediss": "rediss", "unix": "unix",
+            "redis+cluster": "redis", "rediss+cluster": "rediss"}
+
+
+def key_prefix(namespace: str) -> str:
+    """``hookreceiver:{namespace}:``: the hash-tagged prefix of every key of one store."""
+    if not _NAMESPACE.match(namespace):
+        raise ConfigurationError(f"invalid redis namespace {namespace!r}: use 1-64 of [A-Za-z0-9._-]")
+    return f"{KEY_ROOT}:{{{namespace}}}:"
+
+
+def member_for(key: str) -> str:
+    """The key-safe (injective, brace-free) name of a delivery key inside Redis keys."""
+    member = quote(key, safe=_SAFE)
+    if len(member) > MAX_MEMBER_CHARS:
+        digest = hashlib.sha256(key.encode()).hexdigest()
+        member = f"{member[:100]}~{digest}"
+    return member
+
+
+def _split_receipt(receipt: str) -> tuple[str, str]:
+    entry_id, _, gen = receipt.partition("#")
+    return entry_id, gen
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _scrub(message: str) -> str:
+    return re.sub(r"//[^@/\s]*@", "//***@", message)[:300]
+
+
+class RedisStore:
+    """A Store on Redis or Redis Cluster; see the module docstring for keys, states and TTLs."""
+
+    def __init__(
+        self,
+        client: Redis | RedisCluster,
+        *,
+        namespace: str = DEFAULT_NAMESPACE,
+        retention: float = RETENTION,
+        visibility_timeout: float = VISIBILITY_TIMEOUT,
+        max_retained: int = MAX_RETAINED,
+        max_reclaims: int = MAX_RECLAIMS,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.client = client
+        self.namespace = namespace
+        self.prefix = key_prefix(namespace)
+        self.retention = retention
+        self.visibility_timeout = visibility_timeout
+        self.max_retained = max_retained
+        self.max_reclaims = max_reclaims
+        self._clock = clock
+        self.inbox, self.delayed = self.prefix + INBOX, self.prefix + DELAYED
+        self.dead, self.settled = self.prefix + DEAD, self.prefix + SETTLED
+        self._scripts = {name: client.register_script(getattr(lua, name))
+                         for name in lua.__all__}
+        self._group_ready = False
+        self._closed = False
+        self._in_flight: dict[str, str] = {}  # entry id -> consumer, refreshed by the heartbeat
+        self._heartbeat: asyncio.Task[None] | None = None
+        self._last_reclaim = 0.0
+
+    @classmethod
+    def from_url(cls, url: str, *, retention: float = RETENTION,
+                 clock: Callable[[], float] = time.time, **options: Any) -> RedisStore:
+        """Connect to ``redis://``, ``rediss://`` (TLS), ``unix://`` or ``redis+cluster://`` /
+        ``rediss+cluster://`` (Redis Cluster). Store options may ride in the query string:
+        ``?namespace=orders&visibility_timeout=30&max_retained=50000``."""
+        parts = urlsplit(url)
+        if parts.scheme not in _SCHEMES:
+            raise ConfigurationError(f"unsupported redis URL scheme {parts.scheme!r}; use one of "
+                                     + ", ".join(sorted(_SCHEMES)))
+        query = parse_qsl(parts.query, keep_blank_values=True)
+        ours = {name: value for name, value in query if name in _OUR_OPTIONS}
+        rest = urlencode([(name, value) for name, value in query if name not in _OUR_OPTIONS])
+        plain = urlunsplit((_SCHEMES[parts.scheme], parts.netloc, parts.path, rest, ""))
+        try:
+            settings: dict[str, Any] = {
+                "namespace": ours.get("namespace", DEFAULT_NAMESPACE),
+                "visibility_timeout": float(ours.get("visibility_timeout", VISIBILITY_TIMEOUT)),
+                "max_retained": int(ours.get("max_retained", MAX_RETAINED)), **options}
+        except ValueError as exc:
+            raise ConfigurationError(f"bad store option in the redis URL: {exc}") from None
+        retry = Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=2)
+        common: dict[str, Any] = {"socket_timeout": SOCKET_TIMEOUT, "socket_connect_timeout": 5.0,
+                                  "retry": retry}
+        client: Redis | RedisCluster
+        if parts.scheme.endswith("+cluster"):
+            client = RedisCluster.from_url(plain, **common)
+        else:
+            pool = BlockingConnectionPool.from_url(plain, max_connections=POOL_SIZE, timeout=10,
+                                                   **common)
+            client = Redis(connection_pool=pool)
+        return cls(client, retention=retention, clock=clock, **settings)
+
+    def __repr__(self) -> str:
+        kind = "cluster" if isinstance(self.client, RedisCluster) else "redis"
+        return f"RedisStore(namespace={self.namespace!r}, {kind})"
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def claim_key(self, member: str) -> str:
+        return self.prefix + CLAIM + member
+
+    def _keys(self, member: str) -> list[str]:
+        return [self.claim_key(member), self.inbox, self.delayed, self.dead, self.settled]
+
+    def _times(self) -> tuple[float, str, int]:
+        now = self._clock()
+        return now, repr(now + self.retention), max(1, math.ceil(self.retention))
+
+    @contextlib.asynccontextmanager
+    async def _guard(self, operation: str) -> AsyncIterator[None]:
+        """Translate every Redis failure at the boundary: nothing from ``redis`` escapes."""
+        if self._closed:
+            raise StoreUnavailable("the redis store is closed")
+        try:
+            yield
+        except (RedisError, OSError, TimeoutError) as exc:
+            if "NOGROUP" in str(exc):
+                self._group_ready = False  # Redis lost the stream (restart without persistence)
+            detail = f"{type(exc).__name__}: {_scrub(str(exc))}"
+            log.error("redis unavailable during %s namespace=%s: %s", operation, self.namespace, detail)
+            raise StoreUnavailable(f"redis unavailable during {operation}: {detail}") from None
+
+    async def _run(self, name: str, keys: Sequence[str], args: Sequence[Any]) -> Any:
+        return await self._scripts[name](keys=list(keys), args=list(args))
+
+    async def _ensure_group(self) -> None:
+        if self._group_ready:
+            return
+        try:
+            await self.client.xgroup_create(self.inbox, GROUP, id="0", mkstream=True)
+        except ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+        self._group_ready = True
+
+    # -- admission and reading ----------------------------------------------------------------
+
+    async def admit(self, delivery: Delivery) -> Admission:
+        member = member_for(delivery.key)
+        now, expires, _ = self._times()
+        async with self._guard("admit"):
+            accepted = await self._run("ADMIT", self._keys(member),
+                                       [member, repr(now), expires, dump_delivery(delivery)])
+        return Admission.ACCEPTED if accepted else Admission.DUPLICATE
+
+    async def state(self, key: str) -> ClaimState | None:
+        async with self._guard("state"):
+            state, expires = await self.client.hmget(self.claim_key(member_for(key)),
+                                                     ["state", "expires"])
+        if state is None or self._expired(state, expires):
+            return None
+        return ClaimState(_text(state))
+
+    def _expired(self, state: Any, expires: Any) -> bool:
+        settled = _text(state) in (ClaimState.DONE, ClaimState.DEAD)
+        return settled and expires is not None and float(expires) <= self._clock()
+
+    async def get(self, key: str) -> Delivery | None:
+        async with self._guard("get"):
+            state, expires, attempt, data = await self.client.hmget(
+                self.claim_key(member_for(key)), ["state", "expires", "attempt", "delivery"])
+        if state is None or data is None or self._expired(state, expires):
+            return None
+        return load_delivery(data).with_attempt(int(attempt or 1))
+
+    # -- taking jobs -----------------------------------------------------------------------------
+
+    async def take(self, consumer: str, *, limit: int, wait: float) -> list[Job]:
+        async with self._guard("take"):
+            await self._ensure_group()
+            self._start_heartbeat()
+            now = self._clock()
+            await self._promote(now)
+            entries = await self._reclaim(consumer, limit)
+            if len(entries) < limit:
+                entries += await self._read(consumer, limit - len(entries), None)
+            if not entries and wait > 0:
+                budget = await self._wait_budget(min(wait, MAX_BLOCK), now)
+                if budget > 0:
+                    entries = await self._read(consumer, limit, budget)
+                if not entries:
+                    await self._promote(self._clock())
+                    entries = await self._read(consumer, limit, None)
+            return await self._start(consumer, entries)
+
+    async def _promote(self, now: float) -> None:
+        due = await self.client.zrangebyscore(self.delayed, "-inf", repr(now), start=0, num=100)
+        if due:
+            members = [_text(m) for m in due]
+            await self._run("PROMOTE", [self.delayed, self.inbox, *map(self.claim_key, members)],
+                            [repr(now), *members])
+
+    async def _wait_budget(self, wait: float, now: float) -> float:
+        first = await self.client.zrange(self.delayed, 0, 0, withscores=True)
+        if first:
+            return min(wait, max(0.0, float(first[0][1]) - now))
+        return wait
+
+    async def _reclaim(self, consumer: str, limit: int) -> list[tuple[str, dict[bytes, Any], bool]]:
+        if time.monotonic() - self._last_reclaim < self.visibility_timeout / 4:
+            return []
+        self._last_reclaim = time.monotonic()
+        idle = max(1, int(self.visibility_timeout * 1000))
+        reply: Any = await self.client.xautoclaim(self.inbox, GROUP, consumer, idle, "0-0",
+                                                  count=limit)
+        entries = [(_text(entry_id), fields or {}, True) for entry_id, fields in reply[1]]
+        if entries:
+            log.warning("took over %d deliveries from stopped workers consumer=%s",
+                        len(entries), consumer)
+        return entries
+
+    async def _read(self, consumer: str, count: int, block: float | None
+                    ) -> list[tuple[str, dict[bytes, Any], bool]]:
+        block_ms = None if block is None else max(1, int(block * 1000))
+        reply: Any = await self.client.xreadgroup(GROUP, consumer, {self.inbox: ">"}, count=count,
+                                             block=block_ms)
+        streams = reply.items() if isinstance(reply, dict) else (reply or [])
+        return [(_text(entry_id), fields or {}, False)
+                for _, messages in streams for entry_id, fields in messages]
+
+    async def _start(self, consumer: str, entries: list[tuple[str, dict[bytes, Any], bool]]
+                     ) -> list[Job]:
+        if not entries:
+            return []
+        now, expires, ttl = self._times()
+        keys, args = [self.inbox, self.dead], [GROUP, repr(now), expires, ttl, self.max_reclaims]
+        for entry_id, fields, reclaimed in entries:
+            member = _text(fields.get(b"k", b"-"))
+            keys.append(self.claim_key(member))
+            args += [entry_id, _text(fields.get(b"g", b"-")), int(reclaimed), member]
+        jobs: list[Job] = []
+        for entry_id, gen, attempt, data in await self._run("START", keys, args):
+            entry, generation = _text(entry_id), _text(gen)
+            try:
+                delivery = load_delivery(data).with_attempt(int(attempt))
+            except StoreError as exc:
+                log.error("dropping corrupt inbox entry %s: %s", entry, exc)
+                await self.client.xack(self.inbox, GROUP, entry)
+                continue
+            self._in_flight[entry] = consumer
+            jobs.append(Job(delivery, receipt=f"{entry}#{generation}"))
+        return jobs
+
+    def _start_heartbeat(self) -> None:
+        if self._heartbeat is None or self._heartbeat.done():
+            self._heartbeat = asyncio.create_task(self._beat(), name="hookreceiver-redis-heartbeat")
+
+    async def _beat(self) -> None:
+        """Keep this process's running jobs fresh so no other worker takes them over."""
+        while True:
+            await asyncio.sleep(self.visibility_timeout / 3)
+            by_consumer: dict[str, list[Any]] = {}
+            for entry_id, consumer in list(self._in_flight.items()):
+                by_consumer.setdefault(consumer, []).append(entry_id)
+            for consumer, ids in by_consumer.items():
+                try:
+                    await self.client.xclaim(self.inbox, GROUP, consumer, 0, ids, justid=True)
+                except (RedisError, OSError) as exc:
+                    log.warning("heartbeat failed: %s: %s", type(exc).__name__, _scrub(str(exc)))
+
+    # -- outcomes ----------------------------------------------------------------------------
+
+    async def _settle(self, job: Job, mode: str, *, due: float = 0.0, error: str = "",
+                      attempt: int = 0) -> int:
+        entry_id, gen = _split_receipt(job.receipt)
+        member = member_for(job.delivery.key)
+        now, expires, ttl = self._times()
+        async with self._guard(mode):
+            result: int = await self._run("SETTLE", self._keys(member), [
+                GROUP, entry_id, gen, member, mode, repr(now), expires, ttl, repr(due), error,
+                attempt, repr(self.retention)])
+        self._in_flight.pop(entry_id, None)
+        return result
+
+    async def complete(self, job: Job) -> None:
+        settled = await self._settle(job, "complete")
+        if settled > self.max_retained:
+            async with self._guard("evict"):
+                oldest = await self.client.zrange(self.settled, 0, settled - self.max_retained - 1)
+                members = [_text(m) for m in oldest]
+                await self._run("EVICT", [self.settled, *map(self.claim_key, members)], members)
+
+    async def retry(self, job: Job, *, delay: float, error: str) -> None:
+        await self._settle(job, "retry", due=self._clock() + delay, error=error,
+                           attempt=job.delivery.attempt + 1)
+
+    async def bury(self, job: Job, *, error: str) -> None:
+        await self._settle(job, "bury", error=error, attempt=job.delivery.attempt)
+
+    async def release(self, job: Job) -> None:
+        await self._settle(job, "release")
+
+    # -- dead letters and replay -------------------------------------------------------------
+
+    async def dead_letters(self, *, limit: int = 100) -> list[DeadLetter]:
+        found: list[DeadLetter] = []
+        start = 0
+        async with self._guard("dead_letters"):
+            while len(found) < limit:
+                page = [_text(m) for m in await self.client.zrange(self.dead, start, start + limit - 1)]
+                if not page:
+                    break
+                start += len(page)
+                pipe = self.client.pipeline(transaction=False)
+                for member in page:
+                    pipe.hmget(self.claim_key(member),
+                               ["state", "expires", "attempt", "delivery", "error", "failed_at"])
+                for state, expires, attempt, data, error, failed_at in await pipe.execute():
+                    if state is None or _text(state) != ClaimState.DEAD or self._expired(state, expires):
+                        continue
+                    delivery = load_delivery(data).with_attempt(int(attempt))
+                    found.append(DeadLetter(delivery, _text(error or b""), float(failed_at),
+                                            int(attempt)))
+        return found[:limit]
+
+    async def replay(self, key: str) -> bool:
+        member = member_for(key)
+        now, expires, _ = self._times()
+        async with self._guard("replay"):
+            replayed = await self._run("REPLAY", self._keys(member), [member, repr(now), expires])
+        return bool(replayed)
+
+    async def purge_dead(self, key: str | None = None) -> int:
+        async with self._guard("purge_dead"):
+            if key is not None:
+                member = member_for(key)
+                return int(await self._run("PURGE", [self.dead, self.claim_key(member)], [member]))
+            dropped = 0
+            while page := [_text(m) for m in await self.client.zrange(self.dead, 0, 199)]:
+                dropped += await self._run("PURGE", [self.dead, *map(self.claim_key, page)], page)
+            return dropped
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._heartbeat
+        with contextlib.suppress(RedisError, OSError):
+            if isinstance(self.client, RedisCluster):
+                await self.client.aclose()
+            else:
+                await self.client.aclose(close_connection_pool=True)

@@ -1,0 +1,179 @@
+"""The Lua scripts behind :class:`hookreceiver.stores.redis.RedisStore`.
+
+Each script runs atomically inside Redis and names every key it touches in ``KEYS`` (all under the
+store's one hash tag, so each works unchanged on Redis Cluster). A *claim* is a hash with the
+fields ``state`` (pending/failed/done/dead), ``gen`` (bumped on every enqueue; an inbox entry
+whose ``gen`` is not the claim's is stale and is dropped), ``attempt``, ``delivery`` (the codec
+bytes, exactly as received), ``expires`` (the store clock's end of retention for a settled claim),
+``error``, ``failed_at`` and ``reclaims`` (how often a worker died holding it). An inbox entry
+holds only ``k`` (the claim's member name) and ``g`` (its generation).
+
+Live claims (pending, failed) carry no Redis TTL: they always have an inbox entry or a delayed
+entry, and a worker settles them. Settled claims (done, dead) get ``EXPIRE retention``; the store
+also compares ``expires`` with its own clock, so tests can move time.
+"""
+
+from __future__ import annotations
+
+__all__ = ["ADMIT", "EVICT", "PROMOTE", "PURGE", "REPLAY", "SETTLE", "START"]
+
+# Common preamble: a settled claim whose logical retention has passed counts as absent.
+_LIVE_STATE = """
+local function current_state(state, expires, now)
+  if (state == 'done' or state == 'dead') and tonumber(expires) <= now then return false end
+  return state
+end
+"""
+
+# KEYS: claim, inbox, delayed, dead, settled
+# ARGV: member, now, expires, delivery
+# -> 1 accepted, 0 duplicate
+ADMIT = _LIVE_STATE + """
+local now = tonumber(ARGV[2])
+local c = redis.call('HMGET', KEYS[1], 'state', 'expires', 'gen', 'attempt')
+local state = current_state(c[1], c[2], now)
+if state == 'pending' or state == 'done' then return 0 end
+local attempt = 1
+if state == 'failed' then
+  attempt = tonumber(c[4])
+  redis.call('ZREM', KEYS[3], ARGV[1])
+end
+local gen = (tonumber(c[3]) or 0) + 1
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[4], ARGV[1])
+redis.call('ZREM', KEYS[5], ARGV[1])
+redis.call('HSET', KEYS[1], 'state', 'pending', 'gen', gen, 'attempt', attempt,
+           'delivery', ARGV[4], 'expires', ARGV[3], 'reclaims', 0)
+redis.call('XADD', KEYS[2], '*', 'k', ARGV[1], 'g', gen)
+return 1
+"""
+
+# KEYS: inbox, dead, claim_1 .. claim_n
+# ARGV: group, now, expires, ttl, max_reclaims, then per job: entry id, gen, reclaimed (0/1), member
+# -> per live job {entry id, gen, attempt, delivery}; stale entries are acked and deleted, and a
+#    job whose workers died max_reclaims times is buried instead of run again.
+START = """
+local group, now, expires, ttl, max_reclaims = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
+local out = {}
+for i = 3, #KEYS do
+  local base = 5 + (i - 3) * 4
+  local id, gen, reclaimed, member = ARGV[base + 1], ARGV[base + 2], ARGV[base + 3], ARGV[base + 4]
+  local c = redis.call('HMGET', KEYS[i], 'state', 'gen', 'attempt', 'delivery', 'reclaims')
+  local live = c[1] == 'pending' or c[1] == 'failed'
+  if not live or c[2] ~= gen then
+    redis.call('XACK', KEYS[1], group, id)
+    redis.call('XDEL', KEYS[1], id)
+  elseif reclaimed == '1' and tonumber(c[5] or 0) + 1 >= max_reclaims then
+    redis.call('HSET', KEYS[i], 'state', 'dead', 'failed_at', now, 'expires', expires,
+               'error', 'worker lost: a worker stopped while running this delivery ' ..
+               max_reclaims .. ' times (crash, kill or lost connection)')
+    redis.call('EXPIRE', KEYS[i], ttl)
+    redis.call('ZADD', KEYS[2], now, member)
+    redis.call('XACK', KEYS[1], group, id)
+    redis.call('XDEL', KEYS[1], id)
+  else
+    if reclaimed == '1' then redis.call('HINCRBY', KEYS[i], 'reclaims', 1) end
+    redis.call('HSET', KEYS[i], 'state', 'pending')
+    out[#out + 1] = {id, gen, c[3], c[4]}
+  end
+end
+return out
+"""
+
+# KEYS: claim, inbox, delayed, dead, settled
+# ARGV: group, entry id, gen, member, mode, now, expires, ttl, due, error, attempt, retention
+#   mode: complete | retry | bury | release
+# -> -1 stale (a newer job owns the claim), else for complete the size of the settled index, else 0
+SETTLE = """
+local group, id, member, mode = ARGV[1], ARGV[2], ARGV[4], ARGV[5]
+local now = tonumber(ARGV[6])
+redis.call('XACK', KEYS[2], group, id)
+redis.call('XDEL', KEYS[2], id)
+local gen = redis.call('HGET', KEYS[1], 'gen')
+if gen ~= ARGV[3] then return -1 end
+if mode == 'complete' then
+  redis.call('HSET', KEYS[1], 'state', 'done', 'expires', ARGV[7])
+  redis.call('EXPIRE', KEYS[1], ARGV[8])
+  redis.call('ZADD', KEYS[5], now, member)
+  redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now - tonumber(ARGV[12]))
+  return redis.call('ZCARD', KEYS[5])
+elseif mode == 'bury' then
+  redis.call('HSET', KEYS[1], 'state', 'dead', 'expires', ARGV[7], 'error', ARGV[10],
+             'failed_at', ARGV[6], 'attempt', ARGV[11])
+  redis.call('EXPIRE', KEYS[1], ARGV[8])
+  redis.call('ZADD', KEYS[4], now, member)
+  return 0
+end
+gen = tonumber(gen) + 1
+redis.call('HSET', KEYS[1], 'gen', gen)
+if mode == 'retry' then
+  redis.call('HSET', KEYS[1], 'state', 'failed', 'error', ARGV[10], 'attempt', ARGV[11])
+  if tonumber(ARGV[9]) > now then
+    redis.call('ZADD', KEYS[3], ARGV[9], member)
+    return 0
+  end
+end
+redis.call('XADD', KEYS[2], '*', 'k', member, 'g', gen)
+return 0
+"""
+
+# KEYS: delayed, inbox, claim_1 .. claim_n
+# ARGV: now, member_1 .. member_n
+# -> how many due retries moved to the inbox
+PROMOTE = """
+local now = tonumber(ARGV[1])
+local moved = 0
+for i = 3, #KEYS do
+  local member = ARGV[i - 1]
+  local due = redis.call('ZSCORE', KEYS[1], member)
+  if due and tonumber(due) <= now then
+    redis.call('ZREM', KEYS[1], member)
+    local c = redis.call('HMGET', KEYS[i], 'state', 'gen')
+    if c[1] == 'failed' then
+      redis.call('XADD', KEYS[2], '*', 'k', member, 'g', c[2])
+      moved = moved + 1
+    end
+  end
+end
+return moved
+"""
+
+# KEYS: claim, inbox, delayed, dead, settled
+# ARGV: member, now, expires
+# -> 1 enqueued again as attempt 1, 0 not retained
+REPLAY = _LIVE_STATE + """
+local now = tonumber(ARGV[2])
+local c = redis.call('HMGET', KEYS[1], 'state', 'expires', 'gen')
+if not current_state(c[1], c[2], now) then return 0 end
+local gen = tonumber(c[3]) + 1
+for i = 3, 5 do redis.call('ZREM', KEYS[i], ARGV[1]) end
+redis.call('HSET', KEYS[1], 'state', 'pending', 'gen', gen, 'attempt', 1, 'expires', ARGV[3],
+           'reclaims', 0)
+redis.call('PERSIST', KEYS[1])
+redis.call('XADD', KEYS[2], '*', 'k', ARGV[1], 'g', gen)
+return 1
+"""
+
+# KEYS: dead, claim_1 .. claim_n ; ARGV: member_1 .. member_n
+# -> how many dead claims were dropped (members that are no longer dead leave the index too)
+PURGE = """
+local dropped = 0
+for i = 2, #KEYS do
+  if redis.call('HGET', KEYS[i], 'state') == 'dead' then
+    redis.call('DEL', KEYS[i])
+    dropped = dropped + 1
+  end
+  redis.call('ZREM', KEYS[1], ARGV[i - 1])
+end
+return dropped
+"""
+
+# KEYS: settled, claim_1 .. claim_n ; ARGV: member_1 .. member_n
+# Drops the oldest DONE claims past the retained-count cap.
+EVICT = """
+for i = 2, #KEYS do
+  if redis.call('HGET', KEYS[i], 'state') == 'done' then redis.call('DEL', KEYS[i]) end
+  redis.call('ZREM', KEYS[1], ARGV[i - 1])
+end
+return #KEYS - 1
+"""

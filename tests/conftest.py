@@ -1,0 +1,125 @@
+"""Fixtures for everyone: the anyio backend, the shared Redis, and Redis servers of a test's own.
+
+``redis_url`` points at the Redis the suite shares (127.0.0.1:6379, or
+``HOOKRECEIVER_TEST_REDIS_URL``). Without one the Redis tests are skipped with a message saying
+how to get one, except on CI (``CI`` set), where a missing Redis fails them: CI must not go green
+by skipping. Tests that kill or restart Redis start their own server with :class:`RedisServer`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import redis
+import redis.asyncio
+
+from tests.helpers import free_port
+
+DEFAULT_TEST_REDIS_URL = "redis://127.0.0.1:6379/0"
+REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
+HOW_TO_GET_REDIS = ("install and start one: `apt-get install redis-server` then "
+                    "`redis-server --daemonize yes`, or point HOOKRECEIVER_TEST_REDIS_URL at one")
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def _redis_answers(url: str) -> bool:
+    try:
+        with redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1) as client:
+            return bool(client.ping())
+    except (redis.RedisError, OSError):
+        return False
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The shared test Redis; skips (fails on CI) when none answers."""
+    url = os.environ.get("HOOKRECEIVER_TEST_REDIS_URL", DEFAULT_TEST_REDIS_URL)
+    if not _redis_answers(url):
+        message = f"Redis is missing: nothing answers at {url}; {HOW_TO_GET_REDIS}"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return url
+
+
+@pytest.fixture
+async def redis_namespace(redis_url: str) -> AsyncIterator[str]:
+    """A fresh store namespace on the shared Redis; its keys are deleted afterwards."""
+    namespace = f"test-{uuid.uuid4().hex[:12]}"
+    yield namespace
+    await delete_namespace(redis_url, namespace)
+
+
+async def delete_namespace(url: str, namespace: str) -> None:
+    client = redis.asyncio.Redis.from_url(url)
+    try:
+        keys = [key async for key in client.scan_iter(match=f"hookreceiver:{{{namespace}}}:*")]
+        if keys:
+            await client.delete(*keys)
+    finally:
+        await client.aclose()
+
+
+class RedisServer:
+    """A ``redis-server`` of the test's own on a free port, to kill and restart at will."""
+
+    def __init__(self, directory: Path, *, port: int | None = None, cluster: bool = False) -> None:
+        self.directory = directory
+        self.port = port or free_port()
+        self.cluster = cluster
+        self.process: subprocess.Popen[bytes] | None = None
+        directory.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self, timeout: float = 10.0) -> None:
+        command = [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                   "--appendonly", "no", "--dir", str(self.directory)]
+        if self.cluster:
+            command += ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+                        "--cluster-node-timeout", "2000"]
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + timeout
+        while not _redis_answers(f"redis://127.0.0.1:{self.port}"):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.kill()
+                raise RuntimeError(f"redis-server did not start on port {self.port}")
+            time.sleep(0.05)
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown save, clients see the connection drop."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(10)
+        self.process = None
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    """A private, started redis-server (needs the redis-server binary)."""
+    if not Path(REDIS_SERVER).exists():
+        message = f"redis-server is missing; {HOW_TO_GET_REDIS}"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    server = RedisServer(tmp_path / "redis")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.kill()

@@ -1,0 +1,186 @@
+"""RedisStore against a real Redis: the Store contract, then what only the Redis store promises."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+
+from hookreceiver import Admission, ClaimState, Store
+from hookreceiver.stores.redis import RedisStore, member_for
+from tests.helpers import FakeClock, delivery
+from tests.stores.contract import CONSUMER, StoreContract
+
+pytestmark = [pytest.mark.redis]
+
+
+class TestRedisStore(StoreContract):
+    @pytest.fixture(autouse=True)
+    def _redis(self, redis_url: str, redis_namespace: str) -> None:
+        self.url, self.namespace = redis_url, redis_namespace
+
+    async def make_store(self, clock: Callable[[], float]) -> Store:
+        return RedisStore.from_url(self.url, retention=self.retention, clock=clock,
+                                   namespace=self.namespace)
+
+
+@pytest.fixture
+async def make(redis_url: str, redis_namespace: str) -> AsyncIterator[Callable[..., RedisStore]]:
+    """Build RedisStores on the test's namespace (several may share it, like several processes)."""
+    stores: list[RedisStore] = []
+
+    def build(**options: Any) -> RedisStore:
+        options.setdefault("clock", FakeClock())
+        store = RedisStore.from_url(redis_url, namespace=redis_namespace, **options)
+        stores.append(store)
+        return store
+
+    yield build
+    for store in stores:
+        await store.close()
+
+
+async def namespace_keys(store: RedisStore) -> list[str]:
+    return [key.decode() async for key in store.client.scan_iter(match=store.prefix + "*")]
+
+
+@pytest.mark.anyio
+async def test_every_key_shares_one_hash_slot_and_senders_cannot_move_it(
+    make: Callable[..., RedisStore],
+) -> None:
+    from redis.crc import key_slot
+
+    store = make()
+    hostile = ["{evil}", "}{", "a b", "a%20b", "ünï/cødé", "x" * 500, "a}:{b"]
+    for name in hostile:
+        assert await store.admit(delivery(name)) is Admission.ACCEPTED
+    jobs = await store.take(CONSUMER, limit=100, wait=0)
+    await store.bury(jobs[0], error="x")
+    await store.retry(jobs[1], delay=60, error="y")
+    await store.complete(jobs[2])
+    keys = await namespace_keys(store)
+    assert {store.inbox, store.delayed, store.dead, store.settled} <= set(keys)
+    assert len({key_slot(key.encode()) for key in keys}) == 1
+    assert all(key.count("{") == 1 and key.count("}") == 1 for key in keys)
+    for name in hostile:  # distinct ids stay distinct ("a b" vs "a%20b") and keep their bytes
+        got = await store.get(f"/orders:{name}")
+        assert got is not None and got.delivery_id == name
+
+
+@pytest.mark.anyio
+async def test_exact_bytes_survive_even_when_not_utf8(make: Callable[..., RedisStore]) -> None:
+    from dataclasses import replace
+
+    store = make()
+    sent = replace(delivery("raw"), body=b"\xff\x00\xfe{not json", payload={"type": "x"})
+    await store.admit(sent)
+    got = await store.get(sent.key)
+    assert got is not None and got.body == b"\xff\x00\xfe{not json" and got == sent
+
+
+@pytest.mark.anyio
+async def test_live_claims_have_no_ttl_settled_ones_keep_retention(
+    make: Callable[..., RedisStore],
+) -> None:
+    store = make(retention=1000.0)
+    for name in ("live", "done", "dead"):
+        await store.admit(delivery(name))
+    jobs = {j.delivery.delivery_id: j for j in await store.take(CONSUMER, limit=10, wait=0)}
+    await store.complete(jobs["done"])
+    await store.bury(jobs["dead"], error="x")
+    ttl = {name: await store.client.ttl(store.claim_key(member_for(f"/orders:{name}")))
+           for name in ("live", "done", "dead")}
+    assert ttl["live"] == -1
+    assert 990 <= ttl["done"] <= 1000 and 990 <= ttl["dead"] <= 1000
+
+
+@pytest.mark.anyio
+async def test_retained_cap_drops_the_oldest_done_claims(make: Callable[..., RedisStore]) -> None:
+    clock = FakeClock()
+    store = make(max_retained=2, clock=clock)
+    for name in ("a", "b", "c"):
+        await store.admit(delivery(name))
+        await store.complete((await store.take(CONSUMER, limit=1, wait=0))[0])
+        clock.advance(1)
+    assert await store.state("/orders:a") is None
+    assert await store.state("/orders:b") is ClaimState.DONE
+    assert await store.state("/orders:c") is ClaimState.DONE
+    assert await store.admit(delivery("a")) is Admission.ACCEPTED
+
+
+@pytest.mark.anyio
+async def test_a_dead_workers_job_is_taken_over_after_the_visibility_timeout(
+    make: Callable[..., RedisStore],
+) -> None:
+    crashed, survivor = make(visibility_timeout=0.3), make(visibility_timeout=0.3)
+    await crashed.admit(delivery("a"))
+    [lost] = await crashed.take("crashed", limit=1, wait=0)
+    crashed._in_flight.clear()  # it dies: no more heartbeats for its job
+    assert await survivor.take("survivor", limit=1, wait=0) == []  # not yet idle long enough
+    await asyncio.sleep(0.4)
+    [again] = await survivor.take("survivor", limit=1, wait=0)
+    assert again.delivery == lost.delivery and again.delivery.attempt == 1
+    await survivor.complete(again)
+    assert await survivor.state("/orders:a") is ClaimState.DONE
+    assert await survivor.take("survivor", limit=1, wait=0.1) == []
+
+
+@pytest.mark.anyio
+async def test_heartbeat_keeps_a_long_job_from_being_taken_over(
+    make: Callable[..., RedisStore],
+) -> None:
+    busy, other = make(visibility_timeout=0.3), make(visibility_timeout=0.3)
+    await busy.admit(delivery("slow"))
+    [job] = await busy.take("busy", limit=1, wait=0)
+    for _ in range(8):  # 1.2 s: four visibility timeouts, while busy's heartbeat runs
+        await asyncio.sleep(0.15)
+        assert await other.take("other", limit=1, wait=0) == []
+    await busy.complete(job)
+    assert await busy.state("/orders:slow") is ClaimState.DONE
+
+
+@pytest.mark.anyio
+async def test_a_delivery_that_keeps_killing_workers_is_buried(
+    make: Callable[..., RedisStore],
+) -> None:
+    store = make(visibility_timeout=0.05, max_reclaims=2)
+    await store.admit(delivery("poison"))
+    await store.take("w1", limit=1, wait=0)
+    store._in_flight.clear()
+    await asyncio.sleep(0.1)
+    assert len(await store.take("w2", limit=1, wait=0)) == 1  # first takeover: runs again
+    store._in_flight.clear()
+    await asyncio.sleep(0.1)
+    assert await store.take("w3", limit=1, wait=0) == []  # second takeover: buried
+    [dead] = await store.dead_letters()
+    assert dead.delivery.delivery_id == "poison" and "worker lost" in dead.error
+
+
+@pytest.mark.anyio
+async def test_replay_while_running_makes_the_old_job_stale(make: Callable[..., RedisStore]) -> None:
+    store = make()
+    await store.admit(delivery("a"))
+    [old] = await store.take(CONSUMER, limit=1, wait=0)
+    assert await store.replay("/orders:a") is True
+    await store.bury(old, error="too late")  # the replay owns the claim now
+    assert await store.state("/orders:a") is ClaimState.PENDING
+    [new] = await store.take(CONSUMER, limit=1, wait=0)
+    await store.complete(new)
+    assert await store.state("/orders:a") is ClaimState.DONE
+    assert await store.dead_letters() == []
+
+
+@pytest.mark.anyio
+async def test_take_recovers_when_redis_lost_the_inbox(make: Callable[..., RedisStore]) -> None:
+    from hookreceiver import StoreUnavailable
+
+    store = make()
+    await store.admit(delivery("a"))
+    assert len(await store.take(CONSUMER, limit=1, wait=0)) == 1
+    await store.client.delete(store.inbox)  # as after a restart without persistence
+    with pytest.raises(StoreUnavailable, match="NOGROUP"):
+        await store.take(CONSUMER, limit=1, wait=0)
+    await store.admit(delivery("b"))
+    assert [j.delivery.delivery_id for j in await store.take(CONSUMER, limit=1, wait=0)] == ["b"]
