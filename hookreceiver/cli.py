@@ -42,8 +42,13 @@ def load_receiver(spec: str) -> HookReceiver:
         raise ConfigurationError(f"expected MODULE:ATTR, got {spec!r}")
     if os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())
-    module = importlib.import_module(module_name)
-    receiver = getattr(module, attr, None)
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ConfigurationError(f"cannot import {module_name!r} from {spec}: {exc}") from None
+    if not hasattr(module, attr):
+        raise ConfigurationError(f"module {module_name!r} has no attribute {attr!r}")
+    receiver = getattr(module, attr)
     if not isinstance(receiver, HookReceiver):
         raise ConfigurationError(f"{spec} is not a HookReceiver (got {type(receiver).__name__})")
     return receiver
@@ -74,10 +79,16 @@ def _payload(data: str | None) -> Any:
         return {}
     if data == "-":
         return json.load(sys.stdin)
-    path = Path(data)
-    if path.exists():
-        return json.loads(path.read_bytes())
-    return json.loads(data)
+    try:
+        is_file = Path(data).is_file()
+    except OSError:  # inline JSON longer than a file name may be
+        is_file = False
+    try:
+        if is_file:
+            return json.loads(Path(data).read_bytes())
+        return json.loads(data)
+    except ValueError as exc:
+        raise ConfigurationError(f"--data is not valid JSON: {exc}") from None
 
 
 def _signer_for(args: argparse.Namespace) -> Signer:
@@ -119,7 +130,11 @@ def send(args: argparse.Namespace) -> int:
     signer = _signer_for(args)
     request = signer.sign(_payload(args.data), topic=args.topic, delivery_id=args.id,
                           timestamp=time.time(), url=args.url, secret_index=args.secret_index)
-    status, body = post(request)
+    try:
+        status, body = post(request)
+    except OSError as exc:  # connection refused, DNS, timeout (URLError is an OSError)
+        print(f"hookreceiver: cannot reach {args.url}: {getattr(exc, 'reason', exc)}", file=sys.stderr)
+        return 1
     print(f"{status} {body.decode(errors='replace')}")
     return 0 if 200 <= status < 300 else 1
 
@@ -144,6 +159,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--secret-index", type=int, default=0, help="which configured secret to use")
     p.add_argument("--id", help="the delivery id (default: none, or the provider's own)")
     p.add_argument("--data", help="JSON payload: a file, inline JSON, or - for stdin")
+
+    from hookreceiver.cli_ops import add_ops_parsers  # worker, replay, dead-letters
+
+    add_ops_parsers(sub)
     return parser
 
 
