@@ -1,0 +1,174 @@
+"""The operations commands of ``hookreceiver``: ``worker``, ``replay`` and ``dead-letters``.
+
+They need a store shared between processes (``HOOKRECEIVER_REDIS_URL``); ``--app MODULE:ATTR``
+loads a receiver to take its store and handlers from. The Python API is :mod:`hookreceiver.ops`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime
+import json
+import sys
+import traceback
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from hookreceiver.cli import _setup_logging, command, load_receiver
+from hookreceiver.exceptions import ConfigurationError, StoreError
+from hookreceiver.ops import resolve_key, run_handlers, run_worker, shared_store
+from hookreceiver.stores.base import DeadLetter, Store
+
+__all__ = ["add_ops_parsers"]
+
+STORE_DOWN = 3
+
+
+def _run(work: Callable[[], Coroutine[Any, Any, int]]) -> int:
+    try:
+        return asyncio.run(work())
+    except StoreError as exc:
+        print(f"hookreceiver: {exc}", file=sys.stderr)
+        return STORE_DOWN
+
+
+def _store(args: argparse.Namespace) -> tuple[Store, dict[str, Any]]:
+    receiver = load_receiver(args.app) if getattr(args, "app", None) else None
+    endpoints: dict[str, Any] = dict(receiver.endpoints) if receiver is not None else {}
+    return shared_store(receiver), endpoints
+
+
+@command("worker")
+def worker(args: argparse.Namespace) -> int:
+    _setup_logging(args.log_level)
+    receiver = load_receiver(args.app)
+    shared_store(receiver)  # refuse the in-memory store before starting anything
+    return _run(lambda: _worker(receiver, args.concurrency))
+
+
+async def _worker(receiver: Any, concurrency: int | None) -> int:
+    await run_worker(receiver, concurrency=concurrency)
+    return 0
+
+
+@command("replay")
+def replay(args: argparse.Namespace) -> int:
+    if args.inline and not args.app:
+        raise ConfigurationError("--inline runs the handlers here: it needs --app MODULE:ATTR")
+    return _run(lambda: _replay(args))
+
+
+async def _replay(args: argparse.Namespace) -> int:
+    store, endpoints = _store(args)
+    try:
+        key = await resolve_key(store, args.key, endpoint=args.endpoint, endpoints=endpoints)
+        if key is None:
+            print(f"not retained: {args.key}", file=sys.stderr)
+            return 1
+        if not args.inline:
+            await store.replay(key)
+            print(f"queued {key} as attempt 1")
+            return 0
+        delivery = await store.get(key)
+        assert delivery is not None
+        try:
+            count = await run_handlers(load_receiver(args.app), delivery.with_attempt(1))
+        except Exception:
+            traceback.print_exc()
+            print(f"failed {key}", file=sys.stderr)
+            return 1
+        print(f"handled {key} inline ({count} handler(s); the store was not changed)")
+        return 0
+    finally:
+        await store.close()
+
+
+def _when(timestamp: float) -> str:
+    return datetime.datetime.fromtimestamp(timestamp, datetime.UTC).isoformat(timespec="seconds")
+
+
+def _summary(dead: DeadLetter) -> dict[str, Any]:
+    last_line = dead.error.strip().splitlines()[-1] if dead.error.strip() else ""
+    return {"key": dead.delivery.key, "topic": dead.delivery.topic, "attempts": dead.attempts,
+            "failed_at": _when(dead.failed_at), "error": last_line}
+
+
+def _show(dead: DeadLetter) -> str:
+    d = dead.delivery
+    lines = [f"key:          {d.key}", f"provider:     {d.provider}", f"topic:        {d.topic}",
+             f"delivery id:  {d.delivery_id} ({d.id_source})", f"received at:  {_when(d.received_at)}",
+             f"failed at:    {_when(dead.failed_at)} after {dead.attempts} attempt(s)",
+             f"headers:      {', '.join(sorted(d.headers))}",  # names only: values may be secrets
+             f"body:         {len(d.body)} bytes", d.body.decode("utf-8", errors="replace"),
+             "last error:", dead.error]
+    return "\n".join(lines)
+
+
+@command("dead-letters")
+def dead_letters(args: argparse.Namespace) -> int:
+    if args.action in ("show", "replay", "purge") and not (args.key or getattr(args, "all", False)):
+        raise ConfigurationError(f"dead-letters {args.action} needs a KEY"
+                                 + (" or --all" if args.action != "show" else ""))
+    return _run(lambda: _dead_letters(args))
+
+
+async def _dead_letters(args: argparse.Namespace) -> int:
+    store, endpoints = _store(args)
+    try:
+        if args.action == "purge" and args.all:
+            print(f"purged {await store.purge_dead()} dead letter(s)")
+            return 0
+        dead = await store.dead_letters(limit=args.limit)
+        if args.action == "list":
+            for item in dead:
+                print(json.dumps(_summary(item)) if args.json else
+                      "{key}  {topic}  attempts={attempts}  failed_at={failed_at}  {error}"
+                      .format(**_summary(item)))
+            return 0
+        chosen = dead if getattr(args, "all", False) else [
+            item for item in dead if args.key in (item.delivery.key, item.delivery.delivery_id)]
+        if not chosen:
+            print(f"no dead letter {args.key}", file=sys.stderr)
+            return 1
+        for item in chosen:
+            if args.action == "show":
+                print(_show(item))
+            elif args.action == "replay":
+                await store.replay(item.delivery.key)
+                print(f"queued {item.delivery.key} as attempt 1")
+            else:
+                await store.purge_dead(item.delivery.key)
+                print(f"purged {item.delivery.key}")
+        return 0
+    finally:
+        await store.close()
+
+
+def add_ops_parsers(sub: Any) -> None:
+    """Add ``worker``, ``replay`` and ``dead-letters`` to the ``hookreceiver`` parser."""
+    p = sub.add_parser("worker", help="run handlers from the shared store until SIGTERM")
+    p.add_argument("app", help="MODULE:ATTR of a HookReceiver")
+    p.add_argument("--concurrency", type=int, help="deliveries run at once (default: settings)")
+    p.add_argument("--log-level", default="info")
+
+    p = sub.add_parser("replay", help="run a retained delivery again (exact stored bytes)")
+    p.add_argument("key", metavar="KEY_OR_DELIVERY_ID", help="/path:delivery_id, or an id")
+    p.add_argument("--app", help="MODULE:ATTR: its store, endpoints (and handlers with --inline)")
+    p.add_argument("--endpoint", help="the endpoint path a bare delivery id belongs to")
+    p.add_argument("--inline", action="store_true",
+                   help="run the handlers in this process now instead of queueing for workers")
+
+    p = sub.add_parser("dead-letters", help="list, show, replay or purge dead letters")
+    actions = p.add_subparsers(dest="action", required=True)
+    for action, text in (("list", "list dead letters, oldest first"), ("show", "show one in full"),
+                         ("replay", "queue again as attempt 1"), ("purge", "drop for good")):
+        a = actions.add_parser(action, help=text)
+        if action != "list":
+            a.add_argument("key", nargs="?", metavar="KEY", help="/path:delivery_id or a delivery id")
+        if action in ("replay", "purge"):
+            a.add_argument("--all", action="store_true", help="every dead letter")
+        if action == "list":
+            a.add_argument("--json", action="store_true", help="one JSON object per line")
+        a.add_argument("--app", help="MODULE:ATTR whose store to use (default: settings)")
+        a.add_argument("--limit", type=int, default=1000, help="look at most at this many")

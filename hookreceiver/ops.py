@@ -1,0 +1,106 @@
+"""Operations from Python: what ``hookreceiver worker``, ``replay`` and ``dead-letters`` do.
+
+These work on any store, but only a shared store (Redis) makes sense across processes: the
+in-memory store of another process cannot be reached, so :func:`shared_store` refuses it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Mapping
+
+from hookreceiver.core.delivery import Delivery
+from hookreceiver.exceptions import ConfigurationError
+from hookreceiver.receiver import HookReceiver
+from hookreceiver.settings import Settings
+from hookreceiver.stores.base import Store
+from hookreceiver.stores.memory import MemoryStore
+from hookreceiver.worker import Worker, run_handler
+
+__all__ = ["resolve_key", "run_handlers", "run_worker", "shared_store"]
+
+log = logging.getLogger("hookreceiver.ops")
+
+
+def shared_store(receiver: HookReceiver | None = None, settings: Settings | None = None) -> Store:
+    """The receiver's store, or the Redis store the settings name; never a private memory store."""
+    if receiver is not None:
+        store = receiver.store
+    else:
+        settings = settings or Settings()
+        if settings.redis_url is None:
+            raise ConfigurationError("set HOOKRECEIVER_REDIS_URL (or pass --app) to reach the store")
+        from hookreceiver.stores.redis import RedisStore
+
+        store = RedisStore.from_url(settings.redis_url.get_secret_value(),
+                                    retention=settings.retention_seconds)
+    if isinstance(store, MemoryStore):
+        raise ConfigurationError("the in-memory store lives inside one process; set "
+                                 "HOOKRECEIVER_REDIS_URL so workers and tools share a Redis store")
+    return store
+
+
+async def resolve_key(store: Store, text: str, *, endpoint: str | None = None,
+                      endpoints: Mapping[str, object] = {}) -> str | None:
+    """Turn ``/path:delivery_id`` or a bare delivery id into a retained key (``None`` if unknown).
+
+    A bare id is looked up under ``endpoint``, else under every endpoint of the receiver.
+    """
+    if endpoint is not None:
+        candidates = [f"{endpoint.rstrip('/') or '/'}:{text}"]
+    elif text.startswith("/"):
+        candidates = [text]
+    else:
+        candidates = [f"{path}:{text}" for path in endpoints]
+    for key in candidates:
+        if await store.get(key) is not None:
+            return key
+    return None
+
+
+async def run_handlers(receiver: HookReceiver, delivery: Delivery) -> int:
+    """Run the handlers matching ``delivery`` here and now, outside the store; returns how many.
+
+    The first failing handler's exception propagates. Nothing is recorded in the store.
+    """
+    endpoint = receiver.endpoints.get(delivery.endpoint)
+    if endpoint is None:
+        raise ConfigurationError(f"the receiver has no endpoint {delivery.endpoint!r}")
+    routes = endpoint.router.fetch(delivery.topics)
+    for route in routes:
+        await run_handler(route, delivery)
+    return len(routes)
+
+
+async def run_worker(receiver: HookReceiver, *, concurrency: int | None = None,
+                     stop: asyncio.Event | None = None) -> None:
+    """Run a worker on the receiver's shared store until SIGTERM/SIGINT (or ``stop`` is set).
+
+    On the way out in-flight deliveries get ``settings.shutdown_grace`` seconds to finish; the
+    rest are handed back to the store for another worker.
+    """
+    store = shared_store(receiver)
+    settings = receiver.settings
+    worker = Worker(receiver, store, concurrency=concurrency or settings.worker_concurrency)
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGTERM, signal.SIGINT)
+    for signum in signals:
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(signum, stop.set)
+    worker.start()
+    log.info("worker started consumer=%s concurrency=%d store=%r", worker.consumer,
+             worker.concurrency, store)
+    try:
+        await stop.wait()
+    finally:
+        log.info("worker stopping consumer=%s in_flight=%d", worker.consumer, worker.in_flight)
+        await worker.stop(grace=settings.shutdown_grace)
+        await store.close()
+        for signum in signals:
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.remove_signal_handler(signum)
+        log.info("worker stopped consumer=%s", worker.consumer)
