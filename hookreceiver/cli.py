@@ -7,6 +7,7 @@ import importlib
 import json
 import logging
 import os
+import signal
 import sys
 import time
 import urllib.error
@@ -69,9 +70,16 @@ def serve(args: argparse.Namespace) -> int:
     logging.getLogger("hookreceiver").info(
         "serving %d endpoint(s) on http://%s:%d with %s", len(receiver.endpoints),
         args.host, args.port, store)
+    # uvicorn shuts down gracefully on SIGTERM, then re-raises the signal; exit 0 instead of dying
+    # by it, so process managers see a clean stop.
+    signal.signal(signal.SIGTERM, _exit_cleanly)
     uvicorn.run(receiver, host=args.host, port=args.port, log_level=args.log_level,
                 lifespan="on")
     return 0
+
+
+def _exit_cleanly(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 def _payload(data: str | None) -> Any:
