@@ -9,8 +9,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
+import signal
 import socket
-from collections.abc import Mapping
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -115,3 +121,61 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ServerProcess:
+    """``python -m hookreceiver serve SPEC`` in a subprocess on a free port, logging to a file."""
+
+    def __init__(self, spec: str, log_path: Path, *, env: Mapping[str, str] | None = None,
+                 extra_args: Sequence[str] = ()) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        self.command = [sys.executable, "-m", "hookreceiver", "serve", spec,
+                        "--host", "127.0.0.1", "--port", str(self.port), *extra_args]
+        self.env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 30.0) -> None:
+        """Start the server and wait until it answers HTTP (any status)."""
+        with open(self.log_path, "wb") as log_file:
+            self.process = subprocess.Popen(self.command, cwd=REPO_ROOT, env=self.env,
+                                            stdout=log_file, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.log()}")
+            try:
+                httpx.get(self.url + "/", timeout=1.0)
+                return
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    self.kill()
+                    raise RuntimeError(f"server did not answer within {timeout}s:\n{self.log()}") from None
+                time.sleep(0.1)
+
+    def terminate(self, timeout: float = 20.0) -> int:
+        """SIGTERM, as a process manager would; returns the exit code."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout)
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def wait_for_log(self, text: str, timeout: float = 10.0) -> str:
+        """Wait until ``text`` shows up in the server's log; returns the whole log."""
+        deadline = time.monotonic() + timeout
+        while text not in (log := self.log()):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} not in the server log:\n{log}")
+            time.sleep(0.05)
+        return log
