@@ -1,0 +1,184 @@
+"""GitLab: the secret token in constant time, the topic scheme, delivery ids, meta, ASGI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from hookreceiver import HookReceiver, Settings
+from hookreceiver.core.delivery import Delivery, HttpRequest
+from hookreceiver.core.signing import Secrets, verify_token
+from hookreceiver.exceptions import PayloadError, SignatureError, UnsupportedContentType
+from hookreceiver.providers import PROVIDERS, GitLab, receive
+from hookreceiver.providers.gitlab import event_header
+from hookreceiver.stores.memory import MemoryStore
+
+SAMPLES = Path(__file__).parent / "samples" / "gitlab"
+TOKEN = "gl_hook_token"
+NOW = 1700000000.0
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def load(name: str, body: bytes | None = None, **header_changes: str | None) -> HttpRequest:
+    meta = json.loads((SAMPLES / f"{name}.json").read_text())
+    headers = {k.lower(): v for k, v in meta["headers"].items()}
+    for key, value in header_changes.items():
+        key = key.replace("_", "-")
+        if value is None:
+            headers.pop(key, None)
+        else:
+            headers[key] = value
+    parts = urlsplit(meta["url"])
+    raw = (SAMPLES / f"{name}.body").read_bytes() if body is None else body
+    return HttpRequest(meta["method"], meta["url"], parts.path, headers, parts.query, raw)
+
+
+def deliver(provider: GitLab, request: HttpRequest) -> Delivery:
+    delivery = receive(provider, request, endpoint="/gitlab", now=NOW)
+    assert isinstance(delivery, Delivery)
+    return delivery
+
+
+# -- samples: topics, ids and meta ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "topics", "delivery_id"),
+    [
+        ("merge_request_open", ("merge_request.open", "merge_request"),
+         "2a8c9f1e-6d3b-4c1a-9e77-0b5d2f4a8c61"),
+        ("push", ("push",), "f0e1d2c3-b4a5-4968-8776-a5b4c3d2e1f0"),
+        ("pipeline", ("pipeline",), "2a8c9f1e-6d3b-4c1a-9e77-0b5d2f4a8c61"),
+        ("release_create", ("release.create", "release"), "2a8c9f1e-6d3b-4c1a-9e77-0b5d2f4a8c61"),
+        ("system_project_create", ("project_create",), "11111111-2222-4333-8444-555555555555"),
+    ],
+)
+def test_samples(name: str, topics: tuple[str, ...], delivery_id: str) -> None:
+    delivery = deliver(GitLab(secret=TOKEN), load(name))
+    assert (delivery.topics, delivery.delivery_id) == (topics, delivery_id)
+    assert delivery.secret_index == 0 and delivery.id_source == "provider"
+
+
+def test_meta_carries_instance_and_uuids() -> None:
+    meta = deliver(GitLab(secret=TOKEN), load("merge_request_open")).meta
+    assert meta == {"event": "Merge Request Hook", "instance": "https://gitlab.example.com",
+                    "webhook_uuid": "7d1f4c2a-0b8e-4e5f-a3c6-9d2e1b0f7a54",
+                    "event_uuid": "f0e1d2c3-b4a5-4968-8776-a5b4c3d2e1f0"}
+
+
+def test_the_header_names_the_topic_when_the_body_does_not() -> None:
+    request = load("push", body=b'{"ref":"refs/heads/main"}', x_gitlab_event="Tag Push Hook")
+    assert deliver(GitLab(secret=TOKEN), request).topic == "tag_push"
+    request = load("push", body=b"{}", x_gitlab_event=None)
+    with pytest.raises(PayloadError) as info:
+        deliver(GitLab(secret=TOKEN), request)
+    assert info.value.reason == "missing_topic"
+
+
+def test_no_ids_at_all_falls_back_to_the_body_hash() -> None:
+    request = load("push", idempotency_key=None, x_gitlab_event_uuid=None)
+    assert deliver(GitLab(secret=TOKEN), request).id_source == "body_hash"
+
+
+@pytest.mark.parametrize(
+    ("kind", "header"),
+    [("push", "Push Hook"), ("merge_request", "Merge Request Hook"), ("build", "Job Hook"),
+     ("tag_push", "Tag Push Hook"), ("wiki_page", "Wiki Page Hook"), ("issue", "Issue Hook")],
+)
+def test_event_header_names(kind: str, header: str) -> None:
+    assert event_header(kind) == header
+
+
+# -- the token -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("token", "reason"),
+    [(None, "missing_signature"), ("", "missing_signature"), ("gl_hook_toke", "bad_token"),
+     ("gl_hook_token ", "bad_token"), ("GL_HOOK_TOKEN", "bad_token"), ("gl_hook_tokenX", "bad_token")],
+)
+def test_wrong_or_missing_token(token: str | None, reason: str) -> None:
+    with pytest.raises(SignatureError) as info:
+        GitLab(secret=TOKEN).verify(load("push", x_gitlab_token=token), now=NOW)
+    assert info.value.reason == reason
+    assert TOKEN not in str(info.value)
+
+
+def test_rotation_reports_the_index() -> None:
+    assert GitLab(secret=["new-token", TOKEN]).verify(load("push"), now=NOW) == 1
+    assert GitLab(secret=[TOKEN, "old"]).verify(load("push"), now=NOW) == 0
+
+
+def test_non_ascii_tokens_match_the_bytes_sent() -> None:
+    provider = GitLab(secret="jeton-été")
+    request = provider.sign({}, topic="push", timestamp=NOW, url="https://e.example/gl")
+    assert provider.verify(request, now=NOW) == 0
+
+
+@given(st.text(min_size=1, max_size=40))
+def test_verify_token_accepts_only_the_exact_token(candidate: str) -> None:
+    secrets = Secrets([TOKEN])
+    if candidate == TOKEN:
+        assert verify_token(candidate, secrets=secrets) == 0
+    else:
+        with pytest.raises(SignatureError):
+            verify_token(candidate, secrets=secrets)
+
+
+def test_token_never_shows() -> None:
+    assert TOKEN not in repr(GitLab(secret=TOKEN))
+
+
+def test_wrong_content_type_is_415() -> None:
+    with pytest.raises(UnsupportedContentType):
+        deliver(GitLab(secret=TOKEN), load("push", content_type="application/x-www-form-urlencoded"))
+
+
+# -- sending side --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("topic", ["push", "merge_request.merge", "issue.close", "build"])
+def test_sign_round_trip(topic: str) -> None:
+    provider = GitLab(secret=[TOKEN, "older"])
+    request = provider.sign({"project": {"id": 1}}, topic=topic, delivery_id="idem-9", timestamp=NOW,
+                            url="https://example.com/gl", secret_index=1)
+    delivery = deliver(provider, request)
+    assert (delivery.topic, delivery.delivery_id, delivery.secret_index) == (topic, "idem-9", 1)
+    assert request.headers["x-gitlab-event"] == event_header(topic.partition(".")[0])
+
+
+# -- through the ASGI app ------------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_asgi_routes_action_topics_and_bare_kinds() -> None:
+    hooks = HookReceiver(store=MemoryStore(), settings=Settings(), run_worker=False, clock=lambda: NOW)
+    endpoint = hooks.endpoint("/webhooks/gitlab", GitLab(secret=TOKEN))
+    endpoint.on("merge_request")(lambda d: None)
+    transport = httpx.ASGITransport(app=hooks)
+    async with httpx.AsyncClient(transport=transport, base_url="https://example.com") as client:
+        async def post(request: HttpRequest) -> httpx.Response:
+            return await client.post(request.path, content=request.body, headers=dict(request.headers))
+
+        first = await post(load("merge_request_open"))
+        assert first.status_code == 200
+        assert first.json() == {"status": "accepted", "topic": "merge_request.open",
+                                "delivery_id": "2a8c9f1e-6d3b-4c1a-9e77-0b5d2f4a8c61"}
+        assert (await post(load("merge_request_open"))).json()["status"] == "duplicate"
+        assert (await post(load("push"))).json()["status"] == "unrouted"
+        bad = await post(load("push", x_gitlab_token="nope"))
+        assert (bad.status_code, bad.json()["error"]) == (401, "bad_token")
+
+
+def test_registered_by_name() -> None:
+    assert PROVIDERS["gitlab"] is GitLab
