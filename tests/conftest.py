@@ -25,6 +25,7 @@ from tests.helpers import free_port
 
 DEFAULT_TEST_REDIS_URL = "redis://127.0.0.1:6379/0"
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
+REDIS_TEST_PASSWORD = "r3dis-pa55-must-not-leak"  # private servers require it; no log may show it
 HOW_TO_GET_REDIS = ("install and start one: `apt-get install redis-server` then "
                     "`redis-server --daemonize yes`, or point HOOKRECEIVER_TEST_REDIS_URL at one")
 
@@ -75,16 +76,19 @@ async def delete_namespace(url: str, namespace: str) -> None:
 class RedisServer:
     """A ``redis-server`` of the test's own on a free port, to kill and restart at will."""
 
-    def __init__(self, directory: Path, *, port: int | None = None, cluster: bool = False) -> None:
+    def __init__(self, directory: Path, *, port: int | None = None, cluster: bool = False,
+                 password: str | None = None) -> None:
         self.directory = directory
         self.port = port or free_port()
         self.cluster = cluster
+        self.password = password
         self.process: subprocess.Popen[bytes] | None = None
         directory.mkdir(parents=True, exist_ok=True)
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        auth = f":{self.password}@" if self.password else ""
+        return f"redis://{auth}127.0.0.1:{self.port}/0"
 
     def start(self, timeout: float = 10.0) -> None:
         command = [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
@@ -92,10 +96,12 @@ class RedisServer:
         if self.cluster:
             command += ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
                         "--cluster-node-timeout", "2000"]
+        if self.password:
+            command += ["--requirepass", self.password]
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout
-        while not _redis_answers(f"redis://127.0.0.1:{self.port}"):
+        while not _redis_answers(self.url):
             if self.process.poll() is not None or time.monotonic() > deadline:
                 self.kill()
                 raise RuntimeError(f"redis-server did not start on port {self.port}")
@@ -111,13 +117,13 @@ class RedisServer:
 
 @pytest.fixture
 def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    """A private, started redis-server (needs the redis-server binary)."""
+    """A private, started, password-protected redis-server (needs the redis-server binary)."""
     if not Path(REDIS_SERVER).exists():
         message = f"redis-server is missing; {HOW_TO_GET_REDIS}"
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
-    server = RedisServer(tmp_path / "redis")
+    server = RedisServer(tmp_path / "redis", password=REDIS_TEST_PASSWORD)
     server.start()
     try:
         yield server

@@ -17,6 +17,10 @@ from __future__ import annotations
 
 __all__ = ["ADMIT", "EVICT", "PROMOTE", "PURGE", "REPLAY", "SETTLE", "START"]
 
+# A shebang (Redis 7+) makes Redis refuse a writing script up front on a full (OOM) or read-only
+# server, instead of letting it run and fail half way through.
+_SHEBANG = "#!lua\n"
+
 # Common preamble: a settled claim whose logical retention has passed counts as absent.
 _LIVE_STATE = """
 local function current_state(state, expires, now)
@@ -28,7 +32,7 @@ end
 # KEYS: claim, inbox, delayed, dead, settled
 # ARGV: member, now, expires, delivery
 # -> 1 accepted, 0 duplicate
-ADMIT = _LIVE_STATE + """
+ADMIT = _SHEBANG + _LIVE_STATE + """
 local now = tonumber(ARGV[2])
 local c = redis.call('HMGET', KEYS[1], 'state', 'expires', 'gen', 'attempt')
 local state = current_state(c[1], c[2], now)
@@ -52,7 +56,7 @@ return 1
 # ARGV: group, now, expires, ttl, max_reclaims, then per job: entry id, gen, reclaimed (0/1), member
 # -> per live job {entry id, gen, attempt, delivery}; stale entries are acked and deleted, and a
 #    job whose workers died max_reclaims times is buried instead of run again.
-START = """
+START = _SHEBANG + """
 local group, now, expires, ttl, max_reclaims = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
 local out = {}
 for i = 3, #KEYS do
@@ -84,7 +88,7 @@ return out
 # ARGV: group, entry id, gen, member, mode, now, expires, ttl, due, error, attempt, retention
 #   mode: complete | retry | bury | release
 # -> -1 stale (a newer job owns the claim), else for complete the size of the settled index, else 0
-SETTLE = """
+SETTLE = _SHEBANG + """
 local group, id, member, mode = ARGV[1], ARGV[2], ARGV[4], ARGV[5]
 local now = tonumber(ARGV[6])
 redis.call('XACK', KEYS[2], group, id)
@@ -120,7 +124,7 @@ return 0
 # KEYS: delayed, inbox, claim_1 .. claim_n
 # ARGV: now, member_1 .. member_n
 # -> how many due retries moved to the inbox
-PROMOTE = """
+PROMOTE = _SHEBANG + """
 local now = tonumber(ARGV[1])
 local moved = 0
 for i = 3, #KEYS do
@@ -141,7 +145,7 @@ return moved
 # KEYS: claim, inbox, delayed, dead, settled
 # ARGV: member, now, expires
 # -> 1 enqueued again as attempt 1, 0 not retained
-REPLAY = _LIVE_STATE + """
+REPLAY = _SHEBANG + _LIVE_STATE + """
 local now = tonumber(ARGV[2])
 local c = redis.call('HMGET', KEYS[1], 'state', 'expires', 'gen')
 if not current_state(c[1], c[2], now) then return 0 end
@@ -156,7 +160,7 @@ return 1
 
 # KEYS: dead, claim_1 .. claim_n ; ARGV: member_1 .. member_n
 # -> how many dead claims were dropped (members that are no longer dead leave the index too)
-PURGE = """
+PURGE = _SHEBANG + """
 local dropped = 0
 for i = 2, #KEYS do
   if redis.call('HGET', KEYS[i], 'state') == 'dead' then
@@ -170,7 +174,7 @@ return dropped
 
 # KEYS: settled, claim_1 .. claim_n ; ARGV: member_1 .. member_n
 # Drops the oldest DONE claims past the retained-count cap.
-EVICT = """
+EVICT = _SHEBANG + """
 for i = 2, #KEYS do
   if redis.call('HGET', KEYS[i], 'state') == 'done' then redis.call('DEL', KEYS[i]) end
   redis.call('ZREM', KEYS[1], ARGV[i - 1])
