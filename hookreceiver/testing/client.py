@@ -1,0 +1,244 @@
+"""Post signed deliveries to a receiver in-process and run its handlers before returning.
+
+``HookClient`` drives a :class:`~hookreceiver.HookReceiver` the way a test wants it: the request
+goes through the real ASGI app (over ``httpx.ASGITransport``: signature, decoding, dedupe and
+storage all run), then the client runs the receiver's worker itself with ``run_once`` until
+nothing is due, so the handlers have finished when ``send`` returns. No sleeps, no background
+tasks left behind.
+
+While open, the client gives the receiver a fresh in-memory store (so tests do not share dedupe
+state), a frozen clock (so signatures never go stale and retries can be fast-forwarded), and
+turns off the background worker; ``close`` puts everything back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal
+
+import httpx
+
+from hookreceiver.core.delivery import Delivery, HttpRequest
+from hookreceiver.providers.base import Signer
+from hookreceiver.stores.base import DeadLetter, Store
+from hookreceiver.stores.memory import MemoryStore
+from hookreceiver.testing.clock import FrozenClock
+from hookreceiver.testing.signing import build_request
+from hookreceiver.worker import Outcome, Worker
+
+if TYPE_CHECKING:
+    from hookreceiver.receiver import Endpoint, HookReceiver
+
+__all__ = ["HookClient", "SendResult", "Status"]
+
+BASE_URL = "http://testserver"
+Status = Literal["done", "failed", "dead", "rejected", "not_run"]
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """What happened to one request: the HTTP response, then every handler run it caused.
+
+    ``status`` sums it up: ``rejected`` (not 2xx), ``not_run`` (acknowledged but no handler ran:
+    a duplicate, an unrouted topic or a handshake), ``done``, ``failed`` (a handler raised and a
+    retry is scheduled) or ``dead`` (it raised on the last attempt: dead-lettered).
+    """
+
+    request: HttpRequest
+    response: httpx.Response
+    outcomes: tuple[Outcome, ...]
+
+    @property
+    def status_code(self) -> int:
+        return self.response.status_code
+
+    @property
+    def outcome(self) -> Outcome | None:
+        """The last handler run, or ``None`` if none ran."""
+        return self.outcomes[-1] if self.outcomes else None
+
+    @property
+    def delivery(self) -> Delivery | None:
+        """The stored delivery the handlers saw (``None`` if none ran)."""
+        return self.outcome.delivery if self.outcome else None
+
+    @property
+    def status(self) -> Status:
+        if not self.response.is_success:
+            return "rejected"
+        if self.outcome is None:
+            return "not_run"
+        return {"done": "done", "retry": "failed", "dead": "dead"}.get(
+            self.outcome.status, "not_run")  # type: ignore[return-value]
+
+    @property
+    def error(self) -> BaseException | None:
+        """The exception of the last failed run (a handler's, or a payload ``ValidationError``)."""
+        return self.outcome.error if self.outcome else None
+
+    def raise_for_error(self) -> None:
+        """Re-raise the last handler exception, so a test fails with the handler's traceback."""
+        if self.error is not None:
+            raise self.error
+
+
+class HookClient:
+    """Send signed deliveries to ``receiver`` and run its handlers; for tests.
+
+    Use it as ``async with HookClient(receiver) as client:`` (or call ``open``/``close``, as the
+    pytest fixture does). ``clock`` is the frozen clock the receiver, its store and the request
+    signatures share; ``store`` replaces the receiver's store while open (a fresh
+    ``MemoryStore`` on that clock by default).
+    """
+
+    def __init__(
+        self,
+        receiver: HookReceiver,
+        *,
+        clock: FrozenClock | None = None,
+        store: Store | None = None,
+        base_url: str = BASE_URL,
+    ) -> None:
+        self.receiver = receiver
+        self.clock = clock or FrozenClock()
+        self.store: Store = store if store is not None else MemoryStore(clock=self.clock)
+        self.base_url = base_url.rstrip("/")
+        self._saved: dict[str, Any] | None = None
+
+    def __repr__(self) -> str:
+        return f"HookClient({self.receiver!r}, clock={self.clock!r})"
+
+    # -- installing into the receiver ---------------------------------------------------------
+
+    def open(self) -> None:
+        """Give the receiver this client's store and clock, and a worker this client drives."""
+        if self._saved is not None:
+            return
+        receiver = self.receiver
+        old_worker: Worker | None = receiver._worker
+        if old_worker is not None and old_worker.running:
+            raise RuntimeError("the receiver's worker is running; HookClient runs the handlers "
+                               "itself, so use it on a receiver that has not been started")
+        self._saved = {"_store": receiver._store, "_worker": old_worker,
+                       "clock": receiver.clock, "run_worker": receiver.run_worker}
+        worker = Worker(receiver, self.store, concurrency=receiver.settings.worker_concurrency)
+        if old_worker is not None:
+            worker.listeners.extend(old_worker.listeners)
+        receiver._store, receiver._worker = self.store, worker
+        receiver.clock, receiver.run_worker = self.clock, False
+
+    def close(self) -> None:
+        """Put the receiver's own store, worker and clock back."""
+        if self._saved is None:
+            return
+        for name, value in self._saved.items():
+            setattr(self.receiver, name, value)
+        self._saved = None
+
+    async def __aenter__(self) -> HookClient:
+        self.open()
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        self.close()
+
+    @property
+    def worker(self) -> Worker:
+        self._check_open()
+        return self.receiver.worker
+
+    def _check_open(self) -> None:
+        if self._saved is None:
+            raise RuntimeError("use `async with HookClient(receiver) as client:` (or call open())")
+
+    # -- sending ------------------------------------------------------------------------------
+
+    def endpoint(self, path: str) -> Endpoint:
+        """The receiver's endpoint at ``path``."""
+        key = path.rstrip("/") or "/"
+        try:
+            return self.receiver.endpoints[key]
+        except KeyError:
+            known = ", ".join(self.receiver.endpoints) or "none"
+            raise LookupError(f"no endpoint at {path!r} (endpoints: {known})") from None
+
+    def url(self, path: str) -> str:
+        """The URL the receiver believes it was called at for ``path`` (what Twilio signs)."""
+        endpoint = self.endpoint(path)
+        if endpoint.public_url:
+            return endpoint.public_url
+        base = self.receiver.settings.public_base_url
+        return f"{(base or self.base_url).rstrip('/')}{endpoint.path}"
+
+    def request(
+        self,
+        path: str,
+        payload: Any = None,
+        *,
+        topic: str | None = None,
+        delivery_id: str | None = None,
+        timestamp: float | None = None,
+        secret_index: int = 0,
+    ) -> HttpRequest:
+        """The signed request the endpoint at ``path`` expects, without sending it.
+
+        Signed by the endpoint's own provider (so with its secret) at the frozen clock's time;
+        useful to tamper with before :meth:`post`. See :func:`build_request` for the defaults.
+        """
+        provider = self.endpoint(path).provider
+        if not isinstance(provider, Signer):
+            raise TypeError(f"the provider at {path} ({provider!r}) cannot sign requests")
+        return build_request(provider, payload, topic=topic, delivery_id=delivery_id,
+                             timestamp=self.clock() if timestamp is None else timestamp,
+                             url=self.url(path), secret_index=secret_index)
+
+    async def send(
+        self,
+        path: str,
+        payload: Any = None,
+        *,
+        topic: str | None = None,
+        delivery_id: str | None = None,
+        timestamp: float | None = None,
+        secret_index: int = 0,
+        settle: bool = False,
+    ) -> SendResult:
+        """Sign, post to ``path``, and run the handlers; see :class:`SendResult`.
+
+        With ``settle``, scheduled retries run too (the frozen clock jumps over each delay) until
+        the delivery is done or dead-lettered.
+        """
+        request = self.request(path, payload, topic=topic, delivery_id=delivery_id,
+                               timestamp=timestamp, secret_index=secret_index)
+        return await self.post(request, settle=settle)
+
+    async def post(self, request: HttpRequest, *, settle: bool = False) -> SendResult:
+        """Post a request as is (signed, tampered or unsigned), then run what became due."""
+        self._check_open()
+        target = self.base_url + request.path + (f"?{request.query_string}"
+                                                 if request.query_string else "")
+        transport = httpx.ASGITransport(app=self.receiver)
+        async with httpx.AsyncClient(transport=transport, base_url=self.base_url) as http:
+            response = await http.request(request.method, target, headers=dict(request.headers),
+                                          content=request.body)
+        outcomes = await self.run(settle=settle) if response.is_success else ()
+        return SendResult(request, response, outcomes)
+
+    async def run(self, *, settle: bool = False) -> tuple[Outcome, ...]:
+        """Run the receiver's handlers for everything due (after a ``replay``, say) until idle."""
+        worker = self.worker
+        outcomes: list[Outcome] = []
+        while True:
+            batch = await worker.run_once()
+            if not batch:
+                return tuple(outcomes)
+            outcomes.extend(batch)
+            delays = [o.delay for o in batch if o.status == "retry" and o.delay is not None]
+            if settle and delays:
+                self.clock.advance(max(delays))
+
+    async def dead_letters(self) -> list[DeadLetter]:
+        """The dead letters in the client's store."""
+        return await self.store.dead_letters()

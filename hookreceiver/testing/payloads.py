@@ -1,0 +1,80 @@
+"""Sample payloads shipped with hookreceiver, one JSON file per provider and topic.
+
+``samples/<provider>/<topic>.json`` holds the decoded payload a provider's ``sign()`` turns into a
+request (a Stripe event, a GitHub body, Twilio's form fields, WeChat's XML fields as a dict). A
+topic with ``/`` (Shopify's ``orders/create``) is a sub-directory. We wrote them; they follow the
+shape of what each provider sends, with made-up ids.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+from typing import Any
+
+__all__ = ["DEFAULT_TOPICS", "sample", "sample_topics"]
+
+# The topic used when a caller names a provider but no topic (and gives no payload).
+DEFAULT_TOPICS: dict[str, str] = {
+    "generic": "order.created",
+    "github": "push",
+    "gitlab": "push",
+    "shopify": "orders/create",
+    "slack": "message",
+    "standard-webhooks": "invoice.paid",
+    "stripe": "invoice.paid",
+    "svix": "invoice.paid",
+    "twilio": "message.received",
+    "wechat": "text",
+}
+# Providers that send the same payloads as another one.
+_SAME_AS = {"svix": "standard-webhooks"}
+
+
+def _join(folder: Traversable, *parts: str) -> Traversable:
+    for part in parts:
+        if part in ("", ".", "..") or "/" in part or "\\" in part:
+            raise LookupError(f"no sample under {part!r}")
+        folder = folder.joinpath(part)
+    return folder
+
+
+def _root(provider: str) -> Traversable:
+    return _join(files("hookreceiver.testing"), "samples", _SAME_AS.get(provider, provider))
+
+
+def sample_topics(provider: str) -> list[str]:
+    """The topics we ship a sample for, sorted (empty for a provider without samples)."""
+    try:
+        root = _root(provider)
+    except LookupError:
+        return []
+    if not root.is_dir():
+        return []
+    found: list[str] = []
+    stack: list[tuple[Traversable, str]] = [(root, "")]
+    while stack:
+        folder, prefix = stack.pop()
+        for entry in folder.iterdir():
+            if entry.is_dir():
+                stack.append((entry, f"{prefix}{entry.name}/"))
+            elif entry.name.endswith(".json"):
+                found.append(prefix + entry.name[: -len(".json")])
+    return sorted(found)
+
+
+def sample(provider: str, topic: str) -> Any:
+    """A fresh copy of the sample payload for ``provider`` and ``topic``.
+
+    Raises ``LookupError`` naming the topics that do exist when there is none.
+    """
+    *folders, name = topic.split("/")
+    try:
+        path = _join(_root(provider), *folders, f"{name}.json")
+    except LookupError:
+        path = None
+    if path is None or not path.is_file():
+        known = ", ".join(sample_topics(provider)) or "none"
+        raise LookupError(f"no {provider} sample for topic {topic!r} (samples: {known})")
+    return json.loads(path.read_text(encoding="utf-8"))
