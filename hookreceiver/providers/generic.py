@@ -31,7 +31,8 @@ from hookreceiver.providers.base import BaseProvider, Identity, lookup
 __all__ = ["Generic", "Source"]
 
 _KINDS = ("header", "body", "query", "const")
-_PLACEHOLDER = re.compile(r"\{(body|timestamp|id|url|method)\}")
+_PLACEHOLDERS = ("body", "timestamp", "id", "url", "method")
+_PLACEHOLDER = re.compile(r"\{(" + "|".join(_PLACEHOLDERS) + r")\}")
 
 
 class Source:
@@ -119,8 +120,13 @@ class Generic(BaseProvider):
             raise ConfigurationError(f"unsupported encoding {encoding!r}")
         if "{timestamp}" in signed_content and timestamp_header is None:
             raise ConfigurationError("signed_content uses {timestamp}: set timestamp_header")
-        if "{id}" in signed_content and delivery_id is None:
-            raise ConfigurationError("signed_content uses {id}: set delivery_id")
+        if "{id}" in signed_content and (delivery_id is None or delivery_id.startswith("body:")):
+            # The body is decoded only after verification, so a signed id must come from elsewhere.
+            raise ConfigurationError("signed_content uses {id}: set delivery_id to a header:, query: "
+                                     "or const: source")
+        unknown = set(re.findall(r"\{(\w*)\}", signed_content)) - set(_PLACEHOLDERS)
+        if unknown:
+            raise ConfigurationError(f"signed_content has unknown placeholders: {sorted(unknown)}")
         self._secrets = None if secret is None else Secrets(secret)
         self.unsigned = unsigned
         self.signature_header = signature_header.lower()
@@ -179,8 +185,7 @@ class Generic(BaseProvider):
         values = {
             "body": request.body,
             "timestamp": timestamp.encode(),
-            "id": (request.header(self.delivery_id.name) or "").encode()
-            if self.delivery_id and self.delivery_id.kind == "header" else b"",
+            "id": (self.delivery_id.read(request, None) or "").encode() if self.delivery_id else b"",
             "url": request.url.encode(),
             "method": request.method.encode(),
         }
@@ -224,5 +229,9 @@ class Generic(BaseProvider):
             except ValueError:
                 sent_at = None
         elif self.timestamp_header:
-            sent_at = float(request.header(self.timestamp_header) or 0) or None
+            raw = request.header(self.timestamp_header)
+            try:
+                sent_at = float(raw) if raw else None
+            except ValueError:  # unsigned endpoints do not validate the header first
+                sent_at = None
         return Identity(topic=topic, delivery_id=delivery_id, sent_at=sent_at)
