@@ -121,6 +121,19 @@ def _signer_for(args: argparse.Namespace) -> Signer:
     return provider
 
 
+def _send_payload(signer: Signer, args: argparse.Namespace) -> Any:
+    """``--data``; else our sample for the provider and topic; else ``{}`` (with a note)."""
+    if args.data is not None:
+        return _payload(args.data)
+    from hookreceiver.testing.payloads import sample
+
+    try:
+        return sample(str(getattr(signer, "name", "")), args.topic)
+    except LookupError as exc:
+        print(f"hookreceiver: {exc}; sending {{}} (pass --data for a payload)", file=sys.stderr)
+        return {}
+
+
 def post(request: HttpRequest, *, timeout: float = 10.0) -> tuple[int, bytes]:
     """Send a signed request over HTTP; returns status and body (errors included)."""
     outgoing = urllib.request.Request(
@@ -135,9 +148,12 @@ def post(request: HttpRequest, *, timeout: float = 10.0) -> tuple[int, bytes]:
 
 @command("send")
 def send(args: argparse.Namespace) -> int:
+    from hookreceiver.testing.signing import build_request
+
     signer = _signer_for(args)
-    request = signer.sign(_payload(args.data), topic=args.topic, delivery_id=args.id,
-                          timestamp=time.time(), url=args.url, secret_index=args.secret_index)
+    request = build_request(signer, _send_payload(signer, args), topic=args.topic,
+                            delivery_id=args.id, timestamp=time.time(), url=args.url,
+                            secret_index=args.secret_index)
     try:
         status, body = post(request)
     except OSError as exc:  # connection refused, DNS, timeout (URLError is an OSError)
@@ -166,7 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--secret", help="the secret, with --provider")
     p.add_argument("--secret-index", type=int, default=0, help="which configured secret to use")
     p.add_argument("--id", help="the delivery id (default: none, or the provider's own)")
-    p.add_argument("--data", help="JSON payload: a file, inline JSON, or - for stdin")
+    p.add_argument("--data", help="JSON payload: a file, inline JSON, or - for stdin "
+                   "(default: the sample shipped for this provider and topic)")
 
     from hookreceiver.cli_ops import add_ops_parsers  # worker, replay, dead-letters
 

@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
-import httpx
-
 from hookreceiver.core.delivery import Delivery, HttpRequest
 from hookreceiver.providers.base import Signer
 from hookreceiver.stores.base import DeadLetter, Store
@@ -28,6 +26,8 @@ from hookreceiver.testing.signing import build_request
 from hookreceiver.worker import Outcome, Worker
 
 if TYPE_CHECKING:
+    import httpx
+
     from hookreceiver.receiver import Endpoint, HookReceiver
 
 __all__ = ["HookClient", "SendResult", "Status"]
@@ -216,6 +216,8 @@ class HookClient:
 
     async def post(self, request: HttpRequest, *, settle: bool = False) -> SendResult:
         """Post a request as is (signed, tampered or unsigned), then run what became due."""
+        import httpx  # only the in-process client needs it, not `hookreceiver send`
+
         self._check_open()
         target = self.base_url + request.path + (f"?{request.query_string}"
                                                  if request.query_string else "")
