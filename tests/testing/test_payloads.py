@@ -1,0 +1,58 @@
+"""The shipped sample payloads: where they live, how topics map to files, and that the wheel has them."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from hookreceiver.testing import sample, sample_topics
+
+SAMPLES = Path(__file__).resolve().parents[2] / "hookreceiver" / "testing" / "samples"
+
+
+def test_topics_with_slashes_are_subdirectories() -> None:
+    assert sample_topics("shopify") == ["app/uninstalled", "orders/create", "orders/paid"]
+    assert sample("shopify", "orders/create")["line_items"][0]["sku"] == "IPOD2008GREEN"
+
+
+def test_svix_shares_the_standard_webhooks_samples() -> None:
+    assert sample_topics("svix") == sample_topics("standard-webhooks") != []
+    assert sample("svix", "invoice.paid") == sample("standard-webhooks", "invoice.paid")
+
+
+@pytest.mark.parametrize("topic", ["../stripe/invoice.paid", "/etc/passwd", "", "a//b", "x\\y",
+                                   "orders/../orders/create", "."])
+def test_paths_cannot_leave_the_samples_folder(topic: str) -> None:
+    with pytest.raises(LookupError):
+        sample("shopify", topic)
+
+
+@pytest.mark.parametrize("provider", ["..", "../testing", "nope", "a/b"])
+def test_unknown_providers_have_no_samples(provider: str) -> None:
+    assert sample_topics(provider) == []
+    with pytest.raises(LookupError):
+        sample(provider, "invoice.paid")
+
+
+def test_every_sample_file_is_a_json_object() -> None:
+    files = sorted(SAMPLES.rglob("*.json"))
+    assert len(files) >= 20
+    for path in files:
+        assert isinstance(json.loads(path.read_text(encoding="utf-8")), dict), path
+
+
+def test_the_wheel_includes_the_samples(tmp_path: Path) -> None:
+    from hatchling.builders.wheel import WheelBuilder
+
+    root = SAMPLES.parents[2]
+    [wheel] = list(WheelBuilder(str(root)).build(directory=str(tmp_path), versions=["standard"]))
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
+        assert "hookreceiver = hookreceiver.testing.plugin" in archive.read(entry_points).decode()
+    shipped = {f"hookreceiver/{p.relative_to(root / 'hookreceiver').as_posix()}"
+               for p in SAMPLES.rglob("*.json")}
+    assert shipped <= names

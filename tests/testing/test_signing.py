@@ -1,0 +1,127 @@
+"""build_request: every provider, every shipped sample, signed so that our receiving side accepts it."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from hookreceiver import Delivery, PayloadError, SignatureError
+from hookreceiver.core.delivery import HttpRequest
+from hookreceiver.providers import PROVIDERS, Stripe, receive
+from hookreceiver.providers.base import Provider
+from hookreceiver.testing import DEFAULT_TOPICS, build_request, provider_named, sample, sample_topics
+
+NOW = 1_700_000_000.0
+URL = "https://hooks.example.com/in?tenant=7"
+SECRETS = {"standard-webhooks": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+           "svix": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}
+CASES = [(name, topic) for name in sorted(PROVIDERS) for topic in sample_topics(name)]
+
+
+def secret_for(name: str) -> str:
+    return SECRETS.get(name, f"{name}-test-secret")
+
+
+def receiving(name: str, secret: str | None = None) -> Provider:
+    provider: Any = PROVIDERS[name](secret=secret or secret_for(name))  # type: ignore[call-arg]
+    assert isinstance(provider, Provider)
+    return provider
+
+
+def accept(name: str, request: HttpRequest, *, secret: str | None = None) -> Delivery:
+    result = receive(receiving(name, secret), request, endpoint="/in", now=NOW)
+    assert isinstance(result, Delivery), result
+    return result
+
+
+def test_every_provider_ships_samples_and_a_default_topic() -> None:
+    assert set(DEFAULT_TOPICS) == set(PROVIDERS)
+    for name, topic in DEFAULT_TOPICS.items():
+        assert topic in sample_topics(name), name
+
+
+@pytest.mark.parametrize(("name", "topic"), CASES, ids=[f"{n}:{t}" for n, t in CASES])
+def test_sample_requests_are_accepted_with_their_topic(name: str, topic: str) -> None:
+    request = build_request(name, secret=secret_for(name), topic=topic, timestamp=NOW, url=URL)
+    delivery = accept(name, request)
+    assert topic in delivery.topics
+    assert delivery.topic.startswith(topic.split(".")[0])
+    assert request.url.startswith(URL)  # the URL (and its query) is the one given
+
+
+@pytest.mark.parametrize("name", sorted(set(PROVIDERS) - {"gitlab"}))
+def test_a_flipped_body_byte_fails_verification(name: str) -> None:
+    request = build_request(name, secret=secret_for(name), timestamp=NOW, url=URL)
+    body = bytearray(request.body)
+    body[len(body) // 2] ^= 0x01
+    tampered = HttpRequest(request.method, request.url, request.path, request.headers,
+                           request.query_string, bytes(body))
+    with pytest.raises((SignatureError, PayloadError)):
+        accept(name, tampered)
+
+
+@pytest.mark.parametrize("name", sorted(PROVIDERS))
+def test_another_secret_is_refused(name: str) -> None:
+    request = build_request(name, secret=secret_for(name), timestamp=NOW, url=URL)
+    other = "whsec_dGhpcyBpcyBhbm90aGVyIHNlY3JldCE=" if name in SECRETS else "another-secret"
+    with pytest.raises(SignatureError):
+        accept(name, request, secret=other)
+
+
+def test_delivery_id_and_payload_pass_through() -> None:
+    payload = {"data": {"object": {"id": "in_42", "amount_paid": 5}}}
+    request = build_request("stripe", payload, secret="whsec_x", topic="invoice.paid",
+                            delivery_id="evt_given", timestamp=NOW)
+    delivery = accept("stripe", request, secret="whsec_x")
+    assert (delivery.delivery_id, delivery.topic) == ("evt_given", "invoice.paid")
+    assert delivery.payload["data"]["object"] == {"id": "in_42", "amount_paid": 5}
+    assert delivery.sent_at == NOW
+
+
+def test_topic_defaults_to_the_payloads_type_then_to_the_providers_usual_one() -> None:
+    typed = build_request("stripe", {"type": "customer.created", "data": {"object": {}}},
+                          secret="whsec_x", timestamp=NOW)
+    assert accept("stripe", typed, secret="whsec_x").topic == "customer.created"
+    default = build_request("github", secret="github-test-secret", timestamp=NOW)
+    assert accept("github", default).topic == "push"
+    with pytest.raises(ValueError, match="pass topic="):
+        build_request("github", {"zen": "no type here"}, secret="s", timestamp=NOW)
+
+
+def test_a_configured_provider_signs_with_its_own_secret_and_index() -> None:
+    provider = Stripe(secret=["whsec_new", "whsec_old"])
+    request = build_request(provider, topic="invoice.paid", timestamp=NOW, secret_index=1)
+    assert accept("stripe", request, secret="whsec_old").secret_index == 0
+    rotated = receive(provider, request, endpoint="/in", now=NOW)
+    assert isinstance(rotated, Delivery) and rotated.secret_index == 1
+    with pytest.raises(ValueError, match="only for a provider given by name"):
+        build_request(provider, secret="whsec_new", timestamp=NOW)
+
+
+def test_the_same_inputs_give_the_same_bytes_for_deterministic_providers() -> None:
+    first = build_request("stripe", secret="whsec_x", timestamp=NOW)
+    again = build_request(Stripe(secret="whsec_x"), timestamp=NOW)
+    assert (first.body, dict(first.headers)) == (again.body, dict(again.headers))
+
+
+def test_timestamp_defaults_to_now() -> None:
+    request = build_request("slack", secret="slack-test-secret")
+    delivery = receive(receiving("slack"), request, endpoint="/in", now=time.time())
+    assert isinstance(delivery, Delivery)
+
+
+def test_misuse_is_reported_clearly() -> None:
+    with pytest.raises(ValueError, match="pass secret="):
+        build_request("stripe", timestamp=NOW)
+    with pytest.raises(LookupError, match="unknown provider 'nope'"):
+        provider_named("nope", "s")
+    with pytest.raises(LookupError, match="no stripe sample for topic 'invoice.payed'"):
+        build_request("stripe", secret="whsec_x", topic="invoice.payed", timestamp=NOW)
+
+
+def test_samples_are_fresh_copies() -> None:
+    first = sample("stripe", "invoice.paid")
+    first["data"]["object"]["amount_paid"] = -1
+    assert sample("stripe", "invoice.paid")["data"]["object"]["amount_paid"] == 2000
