@@ -11,7 +11,9 @@ from __future__ import annotations
 import os
 import re
 import socket
+import sys
 import traceback
+import types
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,18 +78,24 @@ class DocsError(AssertionError):
 
 def run_page(name: str, text: str) -> int:
     """Run a page's ``python`` blocks in order in one namespace; returns how many ran."""
-    namespace: dict[str, Any] = {"__name__": f"docs:{name}"}
+    # A real (temporary) module, so dataclasses and pydantic models defined in a page can
+    # resolve their annotations through sys.modules as they would in a user's file.
+    module = types.ModuleType("docs_" + re.sub(r"\W", "_", name))
+    sys.modules[module.__name__] = module
     blocks = runnable(split_page(text)[0])
-    for number, block in enumerate(blocks, start=1):
-        # Pad with blank lines so tracebacks show the line number within the page.
-        code = compile("\n" * (block.line - 1) + block.source, f"{name}", "exec")
-        try:
-            exec(code, namespace)
-        except Exception as exc:
-            details = "".join(traceback.format_exception(exc))
-            raise DocsError(
-                f"{name}: python block {number} (line {block.line}) failed:\n{details}"
-            ) from None
+    try:
+        for number, block in enumerate(blocks, start=1):
+            # Pad with blank lines so tracebacks show the line number within the page.
+            code = compile("\n" * (block.line - 1) + block.source, name, "exec")
+            try:
+                exec(code, module.__dict__)
+            except Exception as exc:
+                details = "".join(traceback.format_exception(exc))
+                raise DocsError(
+                    f"{name}: python block {number} (line {block.line}) failed:\n{details}"
+                ) from None
+    finally:
+        del sys.modules[module.__name__]
     return len(blocks)
 
 
@@ -201,6 +209,34 @@ def test_run_page_shares_one_namespace() -> None:
 def test_run_page_names_the_failing_block(page: str, number: int, line: int) -> None:
     with pytest.raises(DocsError, match=rf"bad\.md: python block {number} \(line {line}\)"):
         run_page("bad.md", page)
+
+
+def test_pages_run_as_modules() -> None:
+    page = """```python
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import pydantic
+
+
+@dataclass(frozen=True)
+class Order:
+    kinds: ClassVar[tuple[str, ...]] = ("created",)
+    total: int = 0
+
+
+class Event(pydantic.BaseModel):
+    order: Order | None = None
+    model_config = {"arbitrary_types_allowed": True}
+
+
+assert Event(order=Order(3)).order == Order(3)
+```
+"""
+    assert run_page("models.md", page) == 1
+    assert "docs_models_md" not in sys.modules
 
 
 def test_no_network_inside_docs(docs_environment: None) -> None:
