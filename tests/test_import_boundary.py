@@ -1,0 +1,109 @@
+"""The pure core stays pure: no starlette or redis at import time, no clocks, no environment."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import hookreceiver
+
+PACKAGE = Path(hookreceiver.__file__).parent
+PURE = sorted([*(PACKAGE / "core").rglob("*.py"), *(PACKAGE / "providers").rglob("*.py")])
+# Only these modules may import these packages (STYLE.md).
+OWNERS = {"starlette": {"asgi.py"}, "redis": {"stores/redis.py"}}
+
+PROBE = """
+import json, sys
+import {modules}
+print(json.dumps(sorted({{m.split(".")[0] for m in sys.modules}})))
+"""
+
+
+@pytest.mark.parametrize(
+    "modules",
+    ["hookreceiver.core", "hookreceiver.providers", "hookreceiver.core, hookreceiver.providers"],
+)
+def test_fresh_interpreter_keeps_starlette_and_redis_out(modules: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE.format(modules=modules)],
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    loaded = set(json.loads(result.stdout))
+    assert "hookreceiver" in loaded  # the probe really imported the package
+    assert "starlette" not in loaded
+    assert "redis" not in loaded
+
+
+def test_the_probe_can_see_starlette_when_it_is_imported() -> None:
+    """A control: the same probe does report starlette once the ASGI module is imported."""
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE.format(modules="hookreceiver.asgi")],
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "starlette" in json.loads(result.stdout)
+
+
+def test_pure_files_were_found() -> None:
+    names = {path.name for path in PURE}
+    assert {"signing.py", "decoding.py", "routing.py", "delivery.py", "base.py", "generic.py"} <= names
+
+
+FORBIDDEN_TEXT = [
+    r"\btime\.time\b",
+    r"\btime\.monotonic\b",
+    r"\btime\.perf_counter\b",
+    r"\bos\.environ\b",
+    r"\bos\.getenv\b",
+    r"\bdatetime\.now\b",
+    r"\bdatetime\.utcnow\b",
+    r"\bdate\.today\b",
+    r"^\s*import starlette\b",
+    r"^\s*from starlette\b",
+    r"^\s*import redis\b",
+    r"^\s*from redis\b",
+]
+
+
+@pytest.mark.parametrize("path", PURE, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_pure_source_has_no_clock_env_or_forbidden_import(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    for pattern in FORBIDDEN_TEXT:
+        hits = [line for line in text.splitlines() if re.search(pattern, line)]
+        assert not hits, f"{path.name}: {pattern} in {hits}"
+    for module in imported_modules(path):
+        assert module.split(".")[0] not in {"starlette", "redis", "time", "uvicorn"}, f"{path.name}: {module}"
+
+
+def imported_modules(path: Path) -> list[str]:
+    """Every module an ``import`` statement names, at any depth (function-local imports too)."""
+    modules: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            modules.extend(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            modules.append(node.module)
+    return modules
+
+
+@pytest.mark.parametrize("package", OWNERS)
+def test_only_the_owner_imports_starlette_or_redis(package: str) -> None:
+    importers = {
+        path.relative_to(PACKAGE).as_posix()
+        for path in PACKAGE.rglob("*.py")
+        if any(module.split(".")[0] == package for module in imported_modules(path))
+    }
+    assert importers <= OWNERS[package]
+
+
+def test_imported_modules_sees_local_imports(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text("def f():\n    from redis.asyncio import Redis\n    import time\n", encoding="utf-8")
+    assert imported_modules(sample) == ["redis.asyncio", "time"]
