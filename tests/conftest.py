@@ -9,8 +9,10 @@ by skipping. Tests that kill or restart Redis start their own server with :class
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import signal
+import socket
 import subprocess
 import time
 import uuid
@@ -73,13 +75,31 @@ async def delete_namespace(url: str, namespace: str) -> None:
         await client.aclose()
 
 
+def _port_is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_cluster_port() -> int:
+    """A free port whose cluster bus port (port + 10000) is free too."""
+    for _ in range(200):
+        port = random.randrange(20000, 50000)
+        if _port_is_free(port) and _port_is_free(port + 10000):
+            return port
+    raise RuntimeError("no free port pair for a cluster node")
+
+
 class RedisServer:
     """A ``redis-server`` of the test's own on a free port, to kill and restart at will."""
 
     def __init__(self, directory: Path, *, port: int | None = None, cluster: bool = False,
                  password: str | None = None) -> None:
         self.directory = directory
-        self.port = port or free_port()
+        self.port = port or (free_cluster_port() if cluster else free_port())
         self.cluster = cluster
         self.password = password
         self.process: subprocess.Popen[bytes] | None = None

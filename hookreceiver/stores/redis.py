@@ -147,6 +147,7 @@ class RedisStore:
         self._in_flight: dict[str, str] = {}  # entry id -> consumer, refreshed by the heartbeat
         self._heartbeat: asyncio.Task[None] | None = None
         self._last_reclaim = 0.0
+        self._cluster_lock = asyncio.Lock() if isinstance(client, RedisCluster) else None
 
     @classmethod
     def from_url(cls, url: str, *, retention: float = RETENTION,
@@ -203,6 +204,8 @@ class RedisStore:
         if self._closed:
             raise StoreUnavailable("the redis store is closed")
         try:
+            if self._cluster_lock is not None:
+                await self._initialize_cluster()
             yield
         except (RedisError, OSError, TimeoutError) as exc:
             if "NOGROUP" in str(exc):
@@ -210,6 +213,15 @@ class RedisStore:
             detail = f"{type(exc).__name__}: {_scrub(str(exc))}"
             log.error("redis unavailable during %s namespace=%s: %s", operation, self.namespace, detail)
             raise StoreUnavailable(f"redis unavailable during {operation}: {detail}") from None
+
+    async def _initialize_cluster(self) -> None:
+        # redis-py's cluster client breaks when many commands race to discover the cluster at
+        # once (a connection is reset under another task), so discovery runs once, up front.
+        assert self._cluster_lock is not None and isinstance(self.client, RedisCluster)
+        async with self._cluster_lock:
+            if self._cluster_lock is not None:
+                await self.client.initialize()
+                self._cluster_lock = None
 
     async def _run(self, name: str, keys: Sequence[str], args: Sequence[Any]) -> Any:
         return await self._scripts[name](keys=list(keys), args=list(args))
