@@ -13,7 +13,7 @@ turns off the background worker; ``close`` puts everything back.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -187,12 +187,16 @@ class HookClient:
         Signed by the endpoint's own provider (so with its secret) at the frozen clock's time;
         useful to tamper with before :meth:`post`. See :func:`build_request` for the defaults.
         """
-        provider = self.endpoint(path).provider
+        endpoint = self.endpoint(path)
+        provider = endpoint.provider
         if not isinstance(provider, Signer):
             raise TypeError(f"the provider at {path} ({provider!r}) cannot sign requests")
-        return build_request(provider, payload, topic=topic, delivery_id=delivery_id,
-                             timestamp=self.clock() if timestamp is None else timestamp,
-                             url=self.url(path), secret_index=secret_index)
+        request = build_request(provider, payload, topic=topic, delivery_id=delivery_id,
+                                timestamp=self.clock() if timestamp is None else timestamp,
+                                url=self.url(path), secret_index=secret_index)
+        # ``url`` is what the sender called (maybe a proxy's); ``path`` is where the receiver
+        # serves the endpoint, which is where ``post`` sends it.
+        return replace(request, path=endpoint.path)
 
     async def send(
         self,
@@ -215,7 +219,8 @@ class HookClient:
         return await self.post(request, settle=settle)
 
     async def post(self, request: HttpRequest, *, settle: bool = False) -> SendResult:
-        """Post a request as is (signed, tampered or unsigned), then run what became due."""
+        """Post a request as is (signed, tampered or unsigned) to ``request.path`` in-process,
+        then run the handlers for what became due."""
         import httpx  # only the in-process client needs it, not `hookreceiver send`
 
         self._check_open()

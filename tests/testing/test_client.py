@@ -1,0 +1,231 @@
+"""HookClient: real ASGI requests into a real receiver, handlers run before ``send`` returns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from hookreceiver import Delivery, HookReceiver, HttpRequest, MemoryStore, Outcome, Settings
+from hookreceiver.models import StripeEvent, TwilioMessage
+from hookreceiver.providers import Shopify, Slack, Stripe, Twilio, WeChat
+from hookreceiver.receiver import Endpoint
+from hookreceiver.testing import FROZEN_AT, FrozenClock, HookClient
+
+pytestmark = pytest.mark.anyio
+
+STRIPE_SECRET = "whsec_client_tests"
+
+
+class Boom(RuntimeError):
+    pass
+
+
+def stripe_app(max_attempts: int = 3) -> tuple[HookReceiver, Endpoint]:
+    receiver = HookReceiver(settings=Settings(), run_worker=True)
+    return receiver, receiver.endpoint("/stripe", Stripe(secret=STRIPE_SECRET),
+                                       max_attempts=max_attempts)
+
+
+async def test_handlers_have_run_when_send_returns() -> None:
+    receiver, stripe = stripe_app()
+    paid: list[str] = []
+
+    @stripe.on("invoice.paid")
+    async def record(delivery: Delivery) -> None:
+        paid.append(delivery.payload["data"]["object"]["id"])
+
+    async with HookClient(receiver) as client:
+        result = await client.send("/stripe")  # the shipped invoice.paid sample
+    assert result.status_code == 200 and result.response.json()["status"] == "accepted"
+    assert result.status == "done" and result.error is None
+    assert paid == ["in_1P8x2OHk3vGm7TqLr9sT1uVw"]
+    assert result.delivery is not None and result.delivery.topic == "invoice.paid"
+
+
+async def test_a_failing_handler_reports_failed_with_the_exception() -> None:
+    receiver, stripe = stripe_app()
+
+    @stripe.on("invoice.paid")
+    def explode(delivery: Delivery) -> None:
+        raise Boom(f"attempt {delivery.attempt}")
+
+    async with HookClient(receiver) as client:
+        result = await client.send("/stripe", topic="invoice.paid")
+        assert result.status_code == 200  # acknowledged: the failure is ours, not the sender's
+        assert result.status == "failed"
+        assert isinstance(result.error, Boom) and str(result.error) == "attempt 1"
+        assert result.outcome is not None and result.outcome.delay is not None
+        with pytest.raises(Boom, match="attempt 1"):
+            result.raise_for_error()
+        assert client.clock() == FROZEN_AT  # without settle the retry waits, the clock stays
+        assert await client.dead_letters() == []
+
+
+async def test_settle_runs_the_retries_until_dead_lettered() -> None:
+    receiver, stripe = stripe_app(max_attempts=3)
+    attempts: list[int] = []
+
+    @stripe.on("invoice.paid")
+    def explode(delivery: Delivery) -> None:
+        attempts.append(delivery.attempt)
+        raise Boom("still broken")
+
+    async with HookClient(receiver) as client:
+        result = await client.send("/stripe", settle=True)
+        assert result.status == "dead"
+        assert [o.status for o in result.outcomes] == ["retry", "retry", "dead"]
+        assert attempts == [1, 2, 3]
+        assert client.clock() > FROZEN_AT  # jumped over the backoff delays
+        [letter] = await client.dead_letters()
+        assert letter.attempts == 3 and "Boom: still broken" in letter.error
+
+
+async def test_settle_stops_at_the_first_success() -> None:
+    receiver, stripe = stripe_app(max_attempts=5)
+    attempts: list[int] = []
+
+    @stripe.on("invoice.paid")
+    def flaky(delivery: Delivery) -> None:
+        attempts.append(delivery.attempt)
+        if delivery.attempt < 2:
+            raise Boom("first time")
+
+    async with HookClient(receiver) as client:
+        result = await client.send("/stripe", settle=True)
+    assert result.status == "done" and attempts == [1, 2]
+
+
+async def test_typed_payload_failure_is_a_failed_run_with_the_validation_error() -> None:
+    receiver, stripe = stripe_app()
+
+    @stripe.on("invoice.paid", model=StripeEvent)
+    async def typed(delivery: Delivery[StripeEvent]) -> None: ...
+
+    async with HookClient(receiver) as client:
+        result = await client.send("/stripe", {"data": "not an object"}, topic="invoice.paid")
+    assert result.status_code == 200 and result.status == "failed"
+    assert isinstance(result.error, ValidationError) and "data" in str(result.error)
+
+
+async def test_rejected_duplicate_and_unrouted_requests() -> None:
+    receiver, stripe = stripe_app()
+    runs: list[str] = []
+
+    @stripe.on("invoice.*")
+    async def record(delivery: Delivery) -> None:
+        runs.append(delivery.delivery_id)
+
+    async with HookClient(receiver) as client:
+        good = client.request("/stripe", delivery_id="evt_dup")
+        forged = HttpRequest(good.method, good.url, good.path, good.headers, good.query_string,
+                             good.body.replace(b"2000", b"9000"))
+        rejected = await client.post(forged)
+        assert (rejected.status_code, rejected.status, rejected.outcomes) == (401, "rejected", ())
+        assert rejected.response.json()["error"] == "bad_signature"
+
+        first, second = await client.post(good), await client.post(good)
+        assert (first.status, second.status) == ("done", "not_run")
+        assert second.response.json()["status"] == "duplicate"
+
+        unrouted = await client.send("/stripe", topic="payment_intent.succeeded")
+        assert unrouted.status == "not_run" and unrouted.response.json()["status"] == "unrouted"
+    assert runs == ["evt_dup"]
+
+
+async def test_stale_signatures_are_rejected_against_the_frozen_clock() -> None:
+    receiver, _ = stripe_app()
+    async with HookClient(receiver, clock=FrozenClock(at=2_000_000_000)) as client:
+        stale = await client.send("/stripe", timestamp=client.clock() - 301)
+        fresh = await client.send("/stripe", delivery_id="evt_fresh")
+    assert stale.status == "rejected" and stale.response.json()["error"] == "stale_timestamp"
+    assert fresh.status_code == 200
+
+
+async def test_url_signed_twilio_and_query_signed_wechat() -> None:
+    receiver = HookReceiver(settings=Settings())
+    sms = receiver.endpoint("/sms", Twilio(secret="twilio-auth-token"))
+    behind_proxy = receiver.endpoint("/sms-public", Twilio(secret="twilio-auth-token"),
+                                     public_url="https://hooks.example.com/twilio/sms")
+    wechat = receiver.endpoint("/wechat", WeChat(secret="wechat_token"))
+    seen: list[Any] = []
+
+    @sms.on("message.received", model=TwilioMessage)
+    @behind_proxy.on("message.received", model=TwilioMessage)
+    def incoming(delivery: Delivery[TwilioMessage]) -> None:
+        seen.append(delivery.payload.Body)
+
+    @wechat.on("text")
+    def text(delivery: Delivery) -> None:
+        seen.append(delivery.payload["Content"])
+
+    async with HookClient(receiver) as client:
+        direct = await client.send("/sms", {"Body": "hello", "From": "+1555", "To": "+1666",
+                                            "MessageSid": "SM1", "AccountSid": "AC1"},
+                                 topic="message.received")
+        proxied = await client.send("/sms-public")
+        assert client.request("/sms-public").url == "https://hooks.example.com/twilio/sms"
+        chat = await client.send("/wechat", {"Content": "你好"}, topic="text")
+    assert direct.status == proxied.status == chat.status == "done"
+    assert direct.response.text.endswith("<Response/>")  # Twilio's own ack, from the provider
+    assert chat.response.text == "success"
+    assert seen == ["hello", "STATUS 1042", "你好"]
+
+
+async def test_handshakes_are_answered_and_run_nothing() -> None:
+    receiver = HookReceiver(settings=Settings())
+    slack = receiver.endpoint("/slack", Slack(secret="slack-secret"))
+    slack.on("*")(lambda delivery: None)
+    async with HookClient(receiver) as client:
+        result = await client.send("/slack", {"challenge": "ch-123"}, topic="url_verification")
+    assert result.status == "not_run" and result.response.json() == {"challenge": "ch-123"}
+
+
+async def test_the_receiver_is_restored_and_each_client_starts_clean() -> None:
+    own_store = MemoryStore()
+    receiver = HookReceiver(store=own_store, settings=Settings(), run_worker=True)
+    shop = receiver.endpoint("/shop", Shopify(secret="shpss_x"))
+    outcomes: list[Outcome] = []
+    receiver.worker.listeners.append(outcomes.append)
+    shop.on("orders/create")(lambda delivery: None)
+    original_clock, original_worker = receiver.clock, receiver.worker
+
+    for _ in range(2):  # the same sample twice: a fresh store each time, so no duplicate
+        async with HookClient(receiver) as client:
+            assert receiver.store is client.store is not own_store
+            assert receiver.clock is client.clock and receiver.run_worker is False
+            result = await client.send("/shop", delivery_id="evt-same")
+            assert result.status == "done"
+    assert [o.status for o in outcomes] == ["done", "done"]  # the receiver's listeners still hear
+    assert receiver.store is own_store and receiver.clock is original_clock
+    assert receiver.worker is original_worker and receiver.run_worker is True
+    assert await own_store.state("/shop:evt-same") is None
+
+
+async def test_misuse_is_reported() -> None:
+    receiver, _ = stripe_app()
+    client = HookClient(receiver)
+    with pytest.raises(RuntimeError, match="async with HookClient"):
+        await client.send("/stripe")
+    async with client:
+        with pytest.raises(LookupError, match=r"no endpoint at '/nope' \(endpoints: /stripe\)"):
+            await client.send("/nope")
+    receiver.worker.start()
+    try:
+        with pytest.raises(RuntimeError, match="worker is running"):
+            HookClient(receiver).open()
+    finally:
+        await receiver.worker.stop()
+
+
+async def test_replayed_deliveries_run_with_run() -> None:
+    receiver, stripe = stripe_app()
+    runs: list[int] = []
+    stripe.on("invoice.paid")(lambda delivery: runs.append(delivery.attempt))
+    async with HookClient(receiver) as client:
+        result = await client.send("/stripe")
+        assert result.delivery is not None
+        assert await client.store.replay(result.delivery.key)
+        again = await client.run()
+    assert [o.status for o in again] == ["done"] and runs == [1, 1]
