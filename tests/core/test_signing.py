@@ -37,6 +37,12 @@ GITHUB_SIGNATURE = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f43
 GITHUB_REQUEST_BODY = b'{"action":"opened","number":1,"repository":{"full_name":"octo/repo"}}'
 GITHUB_REQUEST_SHA256 = "sha256=fefce014e19081b07bf2de7ab179d0a86917d05761684f647009bdbadf91f0a9"
 GITHUB_REQUEST_SHA1 = "sha1=f447830eb23d109282e5b9089c3fd258cfb7213a"
+# The same event sent form-encoded: the signature covers the form bytes.
+GITHUB_FORM_BODY = (
+    b"payload=%7B%22action%22%3A%22opened%22%2C%22number%22%3A1%2C%22repository%22%3A"
+    b"%7B%22full_name%22%3A%22octo%2Frepo%22%7D%7D"
+)
+GITHUB_FORM_SHA256 = "sha256=2cc4af0cd138d5448c50a49280d20914933d69bdeae1abda44c7fd2f7bf9b845"
 
 
 def expected(algorithm: str, key: bytes, body: bytes, encoding: str) -> str:
@@ -84,12 +90,15 @@ def test_github_docs_vector() -> None:
 
 
 @pytest.mark.parametrize(
-    ("algorithm", "signature", "prefix"),
-    [("sha256", GITHUB_REQUEST_SHA256, "sha256="), ("sha1", GITHUB_REQUEST_SHA1, "sha1=")],
+    ("body", "algorithm", "signature", "prefix"),
+    [
+        (GITHUB_REQUEST_BODY, "sha256", GITHUB_REQUEST_SHA256, "sha256="),
+        (GITHUB_REQUEST_BODY, "sha1", GITHUB_REQUEST_SHA1, "sha1="),
+        (GITHUB_FORM_BODY, "sha256", GITHUB_FORM_SHA256, "sha256="),
+    ],
 )
-def test_github_request_vectors(algorithm: Algorithm, signature: str, prefix: str) -> None:
+def test_github_request_vectors(body: bytes, algorithm: Algorithm, signature: str, prefix: str) -> None:
     secrets = Secrets("gh_webhook_secret")
-    body = GITHUB_REQUEST_BODY
     assert verify_hmac(body, signature, secrets=secrets, algorithm=algorithm, prefix=prefix) == 0
     with pytest.raises(SignatureError):
         verify_hmac(body + b" ", signature, secrets=secrets, algorithm=algorithm, prefix=prefix)
