@@ -16,12 +16,11 @@ import socket
 import subprocess
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import redis
-import redis.asyncio
 
 from tests.helpers import free_port
 
@@ -58,21 +57,18 @@ def redis_url() -> str:
 
 
 @pytest.fixture
-async def redis_namespace(redis_url: str) -> AsyncIterator[str]:
+def redis_namespace(redis_url: str) -> Iterator[str]:
     """A fresh store namespace on the shared Redis; its keys are deleted afterwards."""
     namespace = f"test-{uuid.uuid4().hex[:12]}"
     yield namespace
-    await delete_namespace(redis_url, namespace)
+    delete_namespace(redis_url, namespace)
 
 
-async def delete_namespace(url: str, namespace: str) -> None:
-    client = redis.asyncio.Redis.from_url(url)
-    try:
-        keys = [key async for key in client.scan_iter(match=f"hookreceiver:{{{namespace}}}:*")]
+def delete_namespace(url: str, namespace: str) -> None:
+    with redis.Redis.from_url(url) as client:
+        keys = list(client.scan_iter(match=f"hookreceiver:{{{namespace}}}:*"))
         if keys:
-            await client.delete(*keys)
-    finally:
-        await client.aclose()
+            client.delete(*keys)
 
 
 def _port_is_free(port: int) -> bool:
