@@ -1,0 +1,106 @@
+"""The pytest plugin, as a user's test suite sees it: loaded through its entry point, run by pytester."""
+
+from __future__ import annotations
+
+from importlib.metadata import entry_points
+
+import pytest
+
+# pytester is enabled here rather than in a conftest: pytest refuses ``pytest_plugins`` in a
+# conftest below the rootdir, and a test module's list applies to that module only.
+pytest_plugins = ["pytester"]
+
+USER_CONFTEST = '''
+import pytest
+
+from hookreceiver import Delivery, HookReceiver
+from hookreceiver.models import StripeEvent
+from hookreceiver.providers import Stripe
+
+hooks = HookReceiver()
+stripe = hooks.endpoint("/stripe", Stripe(secret="whsec_user_suite"))
+paid: list[str] = []
+
+
+@stripe.on("invoice.paid", model=StripeEvent)
+async def invoice_paid(delivery: Delivery[StripeEvent]) -> None:
+    paid.append(delivery.payload.data.object["id"])
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def hook_receiver() -> HookReceiver:
+    return hooks
+'''
+
+USER_TESTS = '''
+import time
+
+import pytest
+
+from conftest import hooks, paid
+from hookreceiver import Delivery
+from hookreceiver.providers import Stripe, receive
+from hookreceiver.testing import FROZEN_AT
+
+
+@pytest.mark.anyio
+async def test_send_runs_the_handler(hook_client, hook_clock) -> None:
+    result = await hook_client.send("/stripe", topic="invoice.paid")
+    assert result.status == "done"
+    assert paid == ["in_1P8x2OHk3vGm7TqLr9sT1uVw"]
+    assert hook_clock() == FROZEN_AT and hooks.clock is hook_clock
+
+
+def test_the_receiver_is_restored_after_the_client_test() -> None:
+    assert hooks.clock is time.time and hooks.run_worker is True
+
+
+def test_hook_request_signs_at_the_frozen_time(hook_request, hook_clock) -> None:
+    hook_clock.advance(60)
+    request = hook_request("stripe", secret="whsec_user_suite", topic="customer.subscription.updated")
+    delivery = receive(Stripe(secret="whsec_user_suite"), request, endpoint="/s", now=hook_clock())
+    assert isinstance(delivery, Delivery) and delivery.sent_at == FROZEN_AT + 60
+
+
+@pytest.mark.anyio
+async def test_a_failing_handler_shows_in_the_result(hook_client) -> None:
+    @hooks.endpoints["/stripe"].on("payment_intent.succeeded")
+    def broken(delivery: Delivery) -> None:
+        raise KeyError("customer")
+
+    result = await hook_client.send("/stripe", topic="payment_intent.succeeded")
+    assert result.status == "failed" and isinstance(result.error, KeyError)
+'''
+
+
+def test_the_plugin_is_registered_as_an_entry_point() -> None:
+    [entry] = [e for e in entry_points(group="pytest11") if e.name == "hookreceiver"]
+    assert entry.value == "hookreceiver.testing.plugin"
+
+
+def test_a_user_suite_uses_the_fixtures(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(USER_CONFTEST)
+    pytester.makepyfile(test_webhooks=USER_TESTS)
+    result = pytester.runpytest("-p", "no:cacheprovider", "-W", "error")
+    result.assert_outcomes(passed=4)
+
+
+def test_hook_client_without_a_receiver_says_what_to_do(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_forgot='''
+def test_forgot(hook_client) -> None:
+    pass
+''')
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*define a `hook_receiver` fixture*"])
+
+
+def test_the_fixtures_are_listed(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--fixtures", "-p", "no:cacheprovider")
+    for name in ("hook_clock", "hook_receiver", "hook_client", "hook_request"):
+        result.stdout.fnmatch_lines([f"{name} -- *hookreceiver*testing*plugin.py*"])
