@@ -1,0 +1,23 @@
+"""The payload a handler would see for a shipped sample: signed, received and decoded for real."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hookreceiver import Delivery
+from hookreceiver.providers import PROVIDERS, receive
+from hookreceiver.testing import build_request
+
+NOW = 1_700_000_000.0
+SECRETS = {"standard-webhooks": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}
+
+
+def received(provider: str, topic: str, payload: Any = None) -> Any:
+    """Sign ``payload`` (default: the sample) as ``provider`` would, receive it, return the payload."""
+    secret = SECRETS.get(provider, "models-test-secret")
+    request = build_request(provider, payload, secret=secret, topic=topic, timestamp=NOW,
+                            url="https://hooks.example.com/in")
+    receiver: Any = PROVIDERS[provider](secret=secret)  # type: ignore[call-arg]
+    delivery = receive(receiver, request, endpoint="/in", now=NOW)
+    assert isinstance(delivery, Delivery)
+    return delivery.payload
