@@ -1,0 +1,26 @@
+"""A receiver for the ``hookreceiver send`` tests: served by a real uvicorn process."""
+
+from __future__ import annotations
+
+import logging
+
+from hookreceiver import Delivery, HookReceiver
+from hookreceiver.models import StripeEvent, TwilioMessage
+from hookreceiver.providers import Stripe, Twilio
+
+SECRET = "whsec_send_command_tests"
+log = logging.getLogger("hookreceiver.send_app")
+
+hooks = HookReceiver()
+stripe = hooks.endpoint("/stripe", Stripe(secret=SECRET))
+twilio = hooks.endpoint("/sms", Twilio(secret=SECRET))
+
+
+@stripe.on("*", model=StripeEvent)
+def stripe_event(delivery: Delivery[StripeEvent]) -> None:
+    log.info("stripe handled type=%s object=%s", delivery.payload.type, delivery.payload.data.object["id"])
+
+
+@twilio.on("message.received", model=TwilioMessage)
+def sms(delivery: Delivery[TwilioMessage]) -> None:
+    log.info("sms handled from=%s body=%s", delivery.payload.From, delivery.payload.Body)
