@@ -15,7 +15,7 @@ all keys of one store sit in one slot and every script below may touch several o
     settled              zset     -                       member -> time it was done (size cap)
 
 ``<member>`` is ``endpoint:delivery_id`` percent-encoded (no braces, spaces or ``%`` survive, so
-text from a sender cannot move the hash tag); past MAX_MEMBER_CHARS it is shortened with a hash.
+text from a sender cannot move the hash tag; see redis_keys.py), shortened with a hash past 200 chars.
 
 States of a claim and how long each lasts::
 
@@ -43,14 +43,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 import math
-import re
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.cluster import RedisCluster
@@ -59,16 +56,16 @@ from redis.backoff import ExponentialBackoff
 from redis.exceptions import RedisError, ResponseError
 
 from hookreceiver.core.delivery import Delivery
-from hookreceiver.exceptions import ConfigurationError, StoreError, StoreUnavailable
+from hookreceiver.exceptions import StoreError, StoreUnavailable
 from hookreceiver.stores import redis_scripts as lua
 from hookreceiver.stores.base import Admission, ClaimState, DeadLetter, Job
 from hookreceiver.stores.codec import dump_delivery, load_delivery
+from hookreceiver.stores.redis_keys import key_prefix, member_for, parse_url, scrub
 
-__all__ = ["RedisStore", "key_prefix", "member_for"]
+__all__ = ["RedisStore", "key_prefix", "member_for"]  # the two helpers are re-exported
 
 log = logging.getLogger("hookreceiver.redis")
 
-KEY_ROOT = "hookreceiver"
 CLAIM, INBOX, DELAYED, DEAD, SETTLED = "claim:", "inbox", "delayed", "dead", "settled"
 GROUP = "workers"
 DEFAULT_NAMESPACE = "default"
@@ -76,33 +73,9 @@ RETENTION = 3 * 24 * 3600.0  # seconds a settled claim (done or dead) is kept
 VISIBILITY_TIMEOUT = 60.0  # seconds without a heartbeat before another worker takes a job over
 MAX_RECLAIMS = 5  # takeovers of one delivery before it is buried as "worker lost"
 MAX_RETAINED = 100_000  # done claims kept (with their bytes) before the oldest are dropped early
-MAX_MEMBER_CHARS = 200
 MAX_BLOCK = 5.0  # longest XREADGROUP BLOCK, well under SOCKET_TIMEOUT
 SOCKET_TIMEOUT = 15.0
 POOL_SIZE = 64
-_NAMESPACE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-_SAFE = "/:@!$&'()*+,;=-._~"
-_OUR_OPTIONS = ("namespace", "visibility_timeout", "max_retained")
-_SCHEMES = {"redis": "redis", "rediss": "rediss", "unix": "unix",
-            "redis+cluster": "redis", "rediss+cluster": "rediss"}
-
-
-def key_prefix(namespace: str) -> str:
-    """``hookreceiver:{namespace}:``: the hash-tagged prefix of every key of one store."""
-    if not _NAMESPACE.match(namespace):
-        raise ConfigurationError(f"invalid redis namespace {namespace!r}: use 1-64 of [A-Za-z0-9._-]")
-    return f"{KEY_ROOT}:{{{namespace}}}:"
-
-
-def member_for(key: str) -> str:
-    """The key-safe (injective, brace-free) name of a delivery key inside Redis keys."""
-    member = quote(key, safe=_SAFE)
-    if len(member) > MAX_MEMBER_CHARS:
-        digest = hashlib.sha256(key.encode()).hexdigest()
-        member = f"{member[:100]}~{digest}"
-    return member
-
-
 def _split_receipt(receipt: str) -> tuple[str, str]:
     entry_id, _, gen = receipt.partition("#")
     return entry_id, gen
@@ -110,10 +83,6 @@ def _split_receipt(receipt: str) -> tuple[str, str]:
 
 def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
-
-
-def _scrub(message: str) -> str:
-    return re.sub(r"//[^@/\s]*@", "//***@", message)[:300]
 
 
 class RedisStore:
@@ -155,26 +124,13 @@ class RedisStore:
         """Connect to ``redis://``, ``rediss://`` (TLS), ``unix://`` or ``redis+cluster://`` /
         ``rediss+cluster://`` (Redis Cluster). Store options may ride in the query string:
         ``?namespace=orders&visibility_timeout=30&max_retained=50000``."""
-        parts = urlsplit(url)
-        if parts.scheme not in _SCHEMES:
-            raise ConfigurationError(f"unsupported redis URL scheme {parts.scheme!r}; use one of "
-                                     + ", ".join(sorted(_SCHEMES)))
-        query = parse_qsl(parts.query, keep_blank_values=True)
-        ours = {name: value for name, value in query if name in _OUR_OPTIONS}
-        rest = urlencode([(name, value) for name, value in query if name not in _OUR_OPTIONS])
-        plain = urlunsplit((_SCHEMES[parts.scheme], parts.netloc, parts.path, rest, ""))
-        try:
-            settings: dict[str, Any] = {
-                "namespace": ours.get("namespace", DEFAULT_NAMESPACE),
-                "visibility_timeout": float(ours.get("visibility_timeout", VISIBILITY_TIMEOUT)),
-                "max_retained": int(ours.get("max_retained", MAX_RETAINED)), **options}
-        except ValueError as exc:
-            raise ConfigurationError(f"bad store option in the redis URL: {exc}") from None
+        plain, cluster, settings = parse_url(url, DEFAULT_NAMESPACE, VISIBILITY_TIMEOUT, MAX_RETAINED)
+        settings.update(options)
         retry = Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=2)
         common: dict[str, Any] = {"socket_timeout": SOCKET_TIMEOUT, "socket_connect_timeout": 5.0,
                                   "retry": retry}
         client: Redis | RedisCluster
-        if parts.scheme.endswith("+cluster"):
+        if cluster:
             client = RedisCluster.from_url(plain, **common)
         else:
             pool = BlockingConnectionPool.from_url(plain, max_connections=POOL_SIZE, timeout=10,
@@ -210,7 +166,7 @@ class RedisStore:
         except (RedisError, OSError, TimeoutError) as exc:
             if "NOGROUP" in str(exc):
                 self._group_ready = False  # Redis lost the stream (restart without persistence)
-            detail = f"{type(exc).__name__}: {_scrub(str(exc))}"
+            detail = f"{type(exc).__name__}: {scrub(str(exc))}"
             log.error("redis unavailable during %s namespace=%s: %s", operation, self.namespace, detail)
             raise StoreUnavailable(f"redis unavailable during {operation}: {detail}") from None
 
@@ -359,7 +315,7 @@ class RedisStore:
                 try:
                     await self.client.xclaim(self.inbox, GROUP, consumer, 0, ids, justid=True)
                 except (RedisError, OSError) as exc:
-                    log.warning("heartbeat failed: %s: %s", type(exc).__name__, _scrub(str(exc)))
+                    log.warning("heartbeat failed: %s: %s", type(exc).__name__, scrub(str(exc)))
 
     # -- outcomes ----------------------------------------------------------------------------
 

@@ -184,3 +184,33 @@ async def test_take_recovers_when_redis_lost_the_inbox(make: Callable[..., Redis
         await store.take(CONSUMER, limit=1, wait=0)
     await store.admit(delivery("b"))
     assert [j.delivery.delivery_id for j in await store.take(CONSUMER, limit=1, wait=0)] == ["b"]
+
+
+@pytest.mark.parametrize(("url", "cluster", "options"), [
+    ("redis://127.0.0.1:6379/0", False, ("default", 60.0, 100_000)),
+    ("rediss://:pw@cache.example:6380/2?namespace=shop&ssl_cert_reqs=required", False,
+     ("shop", 60.0, 100_000)),
+    ("redis+cluster://node-1:7000?visibility_timeout=2.5&max_retained=10", True,
+     ("default", 2.5, 10)),
+    ("rediss+cluster://:pw@node-1:7000", True, ("default", 60.0, 100_000)),
+    ("unix:///run/redis.sock?namespace=a.b-c", False, ("a.b-c", 60.0, 100_000)),
+])
+def test_store_urls(url: str, cluster: bool, options: tuple[str, float, int]) -> None:
+    from hookreceiver.stores.redis_keys import parse_url
+
+    plain, is_cluster, parsed = parse_url(url, "default", 60.0, 100_000)
+    assert is_cluster is cluster and "+cluster" not in plain
+    assert (parsed["namespace"], parsed["visibility_timeout"], parsed["max_retained"]) == options
+    assert "namespace=" not in plain and "visibility_timeout" not in plain
+
+
+@pytest.mark.parametrize("url", [
+    "http://:hunter2@127.0.0.1:6379", "redis://:hunter2@h:1?visibility_timeout=soon",
+    "redis://:hunter2@h:1?namespace={tag}",
+])
+def test_bad_store_urls_are_configuration_errors_without_the_password(url: str) -> None:
+    from hookreceiver import ConfigurationError
+
+    with pytest.raises(ConfigurationError) as caught:
+        RedisStore.from_url(url)
+    assert "hunter2" not in str(caught.value)
