@@ -4,6 +4,7 @@ Fixtures:
 
 - ``hook_clock``: a :class:`FrozenClock` (the receiver's signature clock while ``hook_client`` runs).
 - ``hook_receiver``: your ``HookReceiver``. Override it (in your ``conftest.py``) to return it.
+- ``hook_frozen_clock``: ``hook_clock`` installed on ``hook_receiver`` alone (no client).
 - ``hook_client``: a :class:`HookClient` open on ``hook_receiver`` with ``hook_clock``; closed
   (the receiver restored) after the test.
 - ``hook_request``: ``hook_request(provider, payload=None, *, secret=..., topic=...)`` builds a
@@ -40,6 +41,20 @@ def hook_receiver() -> HookReceiver:
     """Your receiver: override this fixture to return the ``HookReceiver`` under test."""
     pytest.fail("the hook_client fixture needs your receiver: define a `hook_receiver` fixture "
                 "(in conftest.py) that returns your HookReceiver", pytrace=False)
+
+
+@pytest.fixture
+def hook_frozen_clock(hook_receiver: HookReceiver, hook_clock: FrozenClock) -> Iterator[FrozenClock]:
+    """``hook_clock`` installed as ``hook_receiver.clock`` for the test, without the client.
+
+    For requests captured from a provider (signed at a fixed time) sent with a client of your own.
+    """
+    saved = hook_receiver.clock
+    hook_receiver.clock = hook_clock
+    try:
+        yield hook_clock
+    finally:
+        hook_receiver.clock = saved
 
 
 @pytest.fixture

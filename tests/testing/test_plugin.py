@@ -40,6 +40,7 @@ def hook_receiver() -> HookReceiver:
 USER_TESTS = '''
 import time
 
+import httpx
 import pytest
 
 from conftest import hooks, paid
@@ -68,6 +69,31 @@ def test_hook_request_signs_at_the_frozen_time(hook_request, hook_clock) -> None
 
 
 @pytest.mark.anyio
+async def test_a_captured_request_verifies_with_the_frozen_clock(hook_frozen_clock) -> None:
+    # Stripe's known-answer vector: signed at 1700000000 with whsec_test_secret.
+    stripe = hooks.endpoints["/stripe"].provider
+    hooks.endpoints["/stripe"].provider = Stripe(secret="whsec_test_secret")
+    body = b'{"id":"evt_test_webhook","object":"event","type":"payment_intent.succeeded"}'
+    headers = {"content-type": "application/json", "stripe-signature": "t=1700000000,v1="
+               "130dc37d5a27b1b232a61e4f2ff00ed245f498112c11e8b747aff3d0fb754056"}
+    transport = httpx.ASGITransport(app=hooks)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            response = await client.post("/stripe", content=body, headers=headers)
+            hook_frozen_clock.advance(301)
+            late = await client.post("/stripe", content=body, headers=headers)
+    finally:
+        hooks.endpoints["/stripe"].provider = stripe
+    assert response.status_code == 200 and response.json()["status"] == "unrouted"
+    assert late.json()["error"] == "stale_timestamp"
+    assert hooks.clock is hook_frozen_clock
+
+
+def test_the_receiver_clock_is_restored_again() -> None:
+    assert hooks.clock is time.time
+
+
+@pytest.mark.anyio
 async def test_a_failing_handler_shows_in_the_result(hook_client) -> None:
     @hooks.endpoints["/stripe"].on("payment_intent.succeeded")
     def broken(delivery: Delivery) -> None:
@@ -87,7 +113,7 @@ def test_a_user_suite_uses_the_fixtures(pytester: pytest.Pytester) -> None:
     pytester.makeconftest(USER_CONFTEST)
     pytester.makepyfile(test_webhooks=USER_TESTS)
     result = pytester.runpytest("-p", "no:cacheprovider", "-W", "error")
-    result.assert_outcomes(passed=4)
+    result.assert_outcomes(passed=6)
 
 
 def test_hook_client_without_a_receiver_says_what_to_do(pytester: pytest.Pytester) -> None:
@@ -102,5 +128,5 @@ def test_forgot(hook_client) -> None:
 
 def test_the_fixtures_are_listed(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--fixtures", "-p", "no:cacheprovider")
-    for name in ("hook_clock", "hook_receiver", "hook_client", "hook_request"):
+    for name in ("hook_clock", "hook_receiver", "hook_frozen_clock", "hook_client", "hook_request"):
         result.stdout.fnmatch_lines([f"{name} -- *hookreceiver*testing*plugin.py*"])
