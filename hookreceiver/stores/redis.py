@@ -324,11 +324,11 @@ class RedisStore:
         entry_id, gen = _split_receipt(job.receipt)
         member = member_for(job.delivery.key)
         now, expires, ttl = self._times()
-        async with self._guard(mode):
+        self._in_flight.pop(entry_id, None)  # settled or not, stop the heartbeat: on failure
+        async with self._guard(mode):        # the entry is left for another worker to take over
             result: int = await self._run("SETTLE", self._keys(member), [
                 GROUP, entry_id, gen, member, mode, repr(now), expires, ttl, repr(due), error,
                 attempt, repr(self.retention)])
-        self._in_flight.pop(entry_id, None)
         return result
 
     async def complete(self, job: Job) -> None:
