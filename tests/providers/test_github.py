@@ -2,47 +2,25 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
+from functools import partial
 from typing import Any
 
-import httpx
 import pytest
 from gidgethub import ValidationFailure, sansio
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hookreceiver import HookReceiver
-from hookreceiver.core.delivery import Delivery, HttpRequest
+from hookreceiver.core.delivery import Delivery
 from hookreceiver.exceptions import PayloadError, SignatureError, UnsupportedContentType
 from hookreceiver.providers import PROVIDERS, GitHub, receive
-from hookreceiver.stores.memory import MemoryStore
+from tests.helpers import asgi_client
+from tests.providers.helpers import load_sample, memory_receiver, with_body
 
-SAMPLES = Path(__file__).parent / "samples" / "github"
 SECRET = "gh_webhook_secret"
 NOW = 1700000000.0
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-def load(name: str, **header_changes: str | None) -> HttpRequest:
-    meta = json.loads((SAMPLES / f"{name}.json").read_text())
-    headers = {k.lower(): v for k, v in meta["headers"].items()}
-    for key, value in header_changes.items():
-        key = key.replace("_", "-")
-        if value is None:
-            headers.pop(key, None)
-        else:
-            headers[key] = value
-    return HttpRequest(meta["method"], meta["url"], "/webhooks/github", headers, "",
-                       (SAMPLES / f"{name}.body").read_bytes())
-
-
-def with_body(request: HttpRequest, body: bytes) -> HttpRequest:
-    return HttpRequest(request.method, request.url, request.path, request.headers, "", body)
+load = partial(load_sample, "github")
 
 
 # -- known answers -------------------------------------------------------------------------
@@ -209,7 +187,7 @@ def test_repr_and_registry() -> None:
 @pytest.mark.anyio
 async def test_asgi_routes_both_the_action_and_the_bare_event() -> None:
     ran: list[str] = []
-    hooks = HookReceiver(store=MemoryStore(), run_worker=False, clock=lambda: NOW)
+    hooks = memory_receiver(NOW)
     endpoint = hooks.endpoint("/github", GitHub(secret=SECRET))
 
     @endpoint.on("pull_request")
@@ -226,8 +204,7 @@ async def test_asgi_routes_both_the_action_and_the_bare_event() -> None:
 
     ping_request = GitHub(secret=SECRET).sign({"zen": "z", "hook_id": 1}, topic="ping",
                                               delivery_id="ping-1", timestamp=NOW, url="http://t/")
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=hooks),
-                                 base_url="http://test") as client:
+    async with asgi_client(hooks, "http://test") as client:
         for name in ("pull_request_opened", "pull_request_opened_form"):
             request = load(name)
             response = await client.post("/github", content=request.body, headers=dict(request.headers))
@@ -245,11 +222,10 @@ async def test_asgi_routes_both_the_action_and_the_bare_event() -> None:
 
 @pytest.mark.anyio
 async def test_asgi_unrouted_topic_is_acknowledged_but_not_stored() -> None:
-    hooks = HookReceiver(store=MemoryStore(), run_worker=False, clock=lambda: NOW)
+    hooks = memory_receiver(NOW)
     endpoint = hooks.endpoint("/github", GitHub(secret=SECRET))
     endpoint.on("issues")(lambda delivery: None)
     request = load("pull_request_opened")
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=hooks),
-                                 base_url="http://test") as client:
+    async with asgi_client(hooks, "http://test") as client:
         response = await client.post("/github", content=request.body, headers=dict(request.headers))
     assert response.status_code == 200 and response.json()["status"] == "unrouted"

@@ -5,49 +5,27 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hookreceiver import HookReceiver
 from hookreceiver.core.delivery import Delivery, HttpRequest
 from hookreceiver.exceptions import PayloadError, SignatureError, UnsupportedContentType
 from hookreceiver.providers import PROVIDERS, Shopify, receive
 from hookreceiver.providers.shopify import parse_triggered_at
-from hookreceiver.stores.memory import MemoryStore
+from tests.helpers import asgi_client
+from tests.providers.helpers import load_sample, memory_receiver, with_body
 
-SAMPLES = Path(__file__).parent / "samples" / "shopify"
 SECRET = "shpss_test_client_secret"
 NOW = 1700000000.0
 EVENT_ID = "98880550-7158-44d4-b7cd-2c97c8a091b5"
 WEBHOOK_ID = "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043"
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def load(name: str = "orders_create", **header_changes: str | None) -> HttpRequest:
-    meta = json.loads((SAMPLES / f"{name}.json").read_text())
-    headers = {k.lower(): v for k, v in meta["headers"].items()}
-    for key, value in header_changes.items():
-        key = key.replace("_", "-")
-        if value is None:
-            headers.pop(key, None)
-        else:
-            headers[key] = value
-    return HttpRequest(meta["method"], meta["url"], "/webhooks/shopify", headers, "",
-                       (SAMPLES / f"{name}.body").read_bytes())
-
-
-def with_body(request: HttpRequest, body: bytes) -> HttpRequest:
-    return HttpRequest(request.method, request.url, request.path, request.headers, "", body)
+    return load_sample("shopify", name, **header_changes)
 
 
 def events_style(request: HttpRequest) -> HttpRequest:
@@ -189,15 +167,14 @@ def test_repr_and_registry() -> None:
 @pytest.mark.anyio
 async def test_asgi_dedupes_on_the_event_id_across_subscriptions() -> None:
     seen: list[Delivery] = []
-    hooks = HookReceiver(store=MemoryStore(), run_worker=False, clock=lambda: NOW)
+    hooks = memory_receiver(NOW)
     endpoint = hooks.endpoint("/shopify", Shopify(secret=SECRET))
     endpoint.on("orders/create")(seen.append)
     first = load()
     # A second subscription to the same topic: another webhook id, the same event id.
     second = load(x_shopify_webhook_id="00000000-0000-4000-8000-000000000000")
     tampered = with_body(first, first.body + b" ")
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=hooks),
-                                 base_url="http://test") as client:
+    async with asgi_client(hooks, "http://test") as client:
         statuses = []
         for request in (first, second, events_style(first), tampered):
             response = await client.post("/shopify", content=request.body,

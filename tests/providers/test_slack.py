@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -13,13 +13,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from slack_sdk.signature import Clock, SignatureVerifier
 
-from hookreceiver import HookReceiver
 from hookreceiver.core.delivery import Delivery, HttpRequest, Reply
 from hookreceiver.exceptions import PayloadError, SignatureError, StaleTimestamp, UnsupportedContentType
 from hookreceiver.providers import PROVIDERS, Slack, receive
-from hookreceiver.stores.memory import MemoryStore
+from tests.helpers import asgi_client
+from tests.providers.helpers import load_sample, memory_receiver, with_body
 
-SAMPLES = Path(__file__).parent / "samples" / "slack"
 SECRET = "slack_signing_secret_test"
 DOCS_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 T = 1700000000.0
@@ -34,26 +33,7 @@ class PinnedClock(Clock):
         return self.pinned
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-def load(name: str, **header_changes: str | None) -> HttpRequest:
-    meta = json.loads((SAMPLES / f"{name}.json").read_text())
-    headers = {k.lower(): v for k, v in meta["headers"].items()}
-    for key, value in header_changes.items():
-        key = key.replace("_", "-")
-        if value is None:
-            headers.pop(key, None)
-        else:
-            headers[key] = value
-    return HttpRequest(meta["method"], meta["url"], "/slack", headers, "",
-                       (SAMPLES / f"{name}.body").read_bytes())
-
-
-def with_body(request: HttpRequest, body: bytes) -> HttpRequest:
-    return HttpRequest(request.method, request.url, request.path, request.headers, "", body)
+load = partial(load_sample, "slack", path="/slack")
 
 
 def sdk_signed(body: bytes, content_type: str, *, secret: str = SECRET, ts: int = int(T)) -> HttpRequest:
@@ -289,14 +269,13 @@ def test_repr_and_registry() -> None:
 @pytest.mark.anyio
 async def test_asgi_handshake_events_and_rejections() -> None:
     ran: list[str] = []
-    hooks = HookReceiver(store=MemoryStore(), run_worker=False, clock=lambda: T)
+    hooks = memory_receiver(T)
     endpoint = hooks.endpoint("/slack", Slack(secret=SECRET))
     endpoint.on("message")(lambda d: ran.append(d.topic))
     endpoint.on("block_actions.*")(lambda d: ran.append(d.topic))
     join = sdk_signed(envelope({"type": "message", "subtype": "channel_join"}), "application/json")
     stale = sdk_signed(envelope({"type": "message"}), "application/json", ts=int(T) - 400)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=hooks),
-                                 base_url="http://test") as client:
+    async with asgi_client(hooks, "http://test") as client:
         async def post(request: HttpRequest) -> httpx.Response:
             return await client.post("/slack", content=request.body, headers=dict(request.headers))
 

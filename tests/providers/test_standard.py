@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import base64
-import json
 import time
 from datetime import UTC, datetime
-from pathlib import Path
+from functools import partial
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -17,7 +15,7 @@ import svix.webhooks
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hookreceiver import HookReceiver, Settings
+from hookreceiver import HookReceiver
 from hookreceiver.core.delivery import Delivery, HttpRequest
 from hookreceiver.exceptions import (
     ConfigurationError,
@@ -27,37 +25,16 @@ from hookreceiver.exceptions import (
     UnsupportedContentType,
 )
 from hookreceiver.providers import PROVIDERS, StandardWebhooks, Svix, receive
-from hookreceiver.stores.memory import MemoryStore
+from tests.helpers import asgi_client
+from tests.providers.helpers import load_sample, memory_receiver, with_body
 
-SAMPLES = Path(__file__).parent / "samples" / "standard"
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 OLD_SECRET = "whsec_" + base64.b64encode(b"an older key of 24 bytes").decode()
 NOW = 1700000000.0
 URL = "https://example.com/webhooks/std"
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-def load(name: str, **header_changes: str | None) -> HttpRequest:
-    meta = json.loads((SAMPLES / f"{name}.json").read_text())
-    headers = {k.lower(): v for k, v in meta["headers"].items()}
-    for key, value in header_changes.items():
-        key = key.replace("_", "-")
-        if value is None:
-            headers.pop(key, None)
-        else:
-            headers[key] = value
-    parts = urlsplit(meta["url"])
-    return HttpRequest(meta["method"], meta["url"], parts.path, headers, parts.query,
-                       (SAMPLES / f"{name}.body").read_bytes())
-
-
-def with_body(request: HttpRequest, body: bytes) -> HttpRequest:
-    return HttpRequest(request.method, request.url, request.path, request.headers,
-                       request.query_string, body)
+load = partial(load_sample, "standard")
 
 
 def sdk_headers(secret: str, msg_id: str, timestamp: float, body: bytes,
@@ -283,15 +260,14 @@ def test_sign_verify_round_trip_and_any_flipped_byte_fails(payload: dict[str, An
 
 
 def app(provider: StandardWebhooks) -> tuple[HookReceiver, list[Delivery]]:
-    hooks = HookReceiver(store=MemoryStore(), settings=Settings(), run_worker=False, clock=lambda: NOW)
+    hooks = memory_receiver(NOW)
     seen: list[Delivery] = []
     hooks.endpoint("/webhooks/std", provider).on("invoice.*")(seen.append)
     return hooks, seen
 
 
 async def send(hooks: HookReceiver, request: HttpRequest) -> httpx.Response:
-    transport = httpx.ASGITransport(app=hooks)
-    async with httpx.AsyncClient(transport=transport, base_url="https://example.com") as client:
+    async with asgi_client(hooks, "https://example.com") as client:
         return await client.request(request.method, request.url, content=request.body,
                                     headers=dict(request.headers))
 

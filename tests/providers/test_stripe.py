@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import time
-from pathlib import Path
+from functools import partial
 from typing import Any
 
 import httpx
@@ -22,34 +21,15 @@ from hookreceiver.exceptions import (
     UnsupportedContentType,
 )
 from hookreceiver.providers import PROVIDERS, Stripe, receive
-from hookreceiver.stores.memory import MemoryStore
+from tests.helpers import asgi_client
+from tests.providers.helpers import load_sample, memory_receiver, with_body
 
-SAMPLES = Path(__file__).parent / "samples" / "stripe"
 SECRET = "whsec_test_secret"
 OLD_SECRET = "whsec_old_secret"
 T = 1700000000.0
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-def load(name: str, **header_changes: str | None) -> HttpRequest:
-    meta = json.loads((SAMPLES / f"{name}.json").read_text())
-    headers = {k.lower(): v for k, v in meta["headers"].items()}
-    for key, value in header_changes.items():
-        key = key.replace("_", "-")
-        if value is None:
-            headers.pop(key, None)
-        else:
-            headers[key] = value
-    return HttpRequest(meta["method"], meta["url"], "/webhooks/stripe", headers, "",
-                       (SAMPLES / f"{name}.body").read_bytes())
-
-
-def with_body(request: HttpRequest, body: bytes) -> HttpRequest:
-    return HttpRequest(request.method, request.url, request.path, request.headers, "", body)
+load = partial(load_sample, "stripe")
 
 
 # -- known answers -------------------------------------------------------------------------
@@ -238,7 +218,7 @@ def test_repr_hides_the_secret_and_the_name_is_registered() -> None:
 
 
 def make_app(seen: list[Delivery]) -> HookReceiver:
-    hooks = HookReceiver(store=MemoryStore(), run_worker=False, clock=lambda: T)
+    hooks = memory_receiver(T)
     endpoint = hooks.endpoint("/stripe", Stripe(secret=["whsec_new", SECRET]))
 
     @endpoint.on("payment_intent.*")
@@ -249,8 +229,7 @@ def make_app(seen: list[Delivery]) -> HookReceiver:
 
 
 async def post(hooks: HookReceiver, request: HttpRequest) -> httpx.Response:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=hooks),
-                                 base_url="http://test") as client:
+    async with asgi_client(hooks, "http://test") as client:
         return await client.post("/stripe", content=request.body, headers=dict(request.headers))
 
 
@@ -288,7 +267,7 @@ async def test_asgi_rejections(changes: dict[str, str | None], body_suffix: byte
 
 @pytest.mark.anyio
 async def test_asgi_stale_timestamp_is_401_with_the_reason() -> None:
-    hooks = HookReceiver(store=MemoryStore(), run_worker=False, clock=lambda: T + 301)
+    hooks = memory_receiver(T + 301)
     hooks.endpoint("/stripe", Stripe(secret=SECRET))
     response = await post(hooks, load("payment_intent_succeeded"))
     assert response.status_code == 401
