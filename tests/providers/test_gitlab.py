@@ -2,45 +2,26 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-from urllib.parse import urlsplit
+from functools import partial
 
 import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hookreceiver import HookReceiver, Settings
 from hookreceiver.core.delivery import Delivery, HttpRequest
 from hookreceiver.core.signing import Secrets, verify_token
 from hookreceiver.exceptions import PayloadError, SignatureError, UnsupportedContentType
 from hookreceiver.providers import PROVIDERS, GitLab, receive
 from hookreceiver.providers.gitlab import event_header
-from hookreceiver.stores.memory import MemoryStore
+from tests.helpers import asgi_client
+from tests.providers.helpers import load_sample, memory_receiver, with_body
 
-SAMPLES = Path(__file__).parent / "samples" / "gitlab"
 TOKEN = "gl_hook_token"
 NOW = 1700000000.0
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-def load(name: str, body: bytes | None = None, **header_changes: str | None) -> HttpRequest:
-    meta = json.loads((SAMPLES / f"{name}.json").read_text())
-    headers = {k.lower(): v for k, v in meta["headers"].items()}
-    for key, value in header_changes.items():
-        key = key.replace("_", "-")
-        if value is None:
-            headers.pop(key, None)
-        else:
-            headers[key] = value
-    parts = urlsplit(meta["url"])
-    raw = (SAMPLES / f"{name}.body").read_bytes() if body is None else body
-    return HttpRequest(meta["method"], meta["url"], parts.path, headers, parts.query, raw)
+load = partial(load_sample, "gitlab")
 
 
 def deliver(provider: GitLab, request: HttpRequest) -> Delivery:
@@ -77,9 +58,9 @@ def test_meta_carries_instance_and_uuids() -> None:
 
 
 def test_the_header_names_the_topic_when_the_body_does_not() -> None:
-    request = load("push", body=b'{"ref":"refs/heads/main"}', x_gitlab_event="Tag Push Hook")
+    request = with_body(load("push", x_gitlab_event="Tag Push Hook"), b'{"ref":"refs/heads/main"}')
     assert deliver(GitLab(secret=TOKEN), request).topic == "tag_push"
-    request = load("push", body=b"{}", x_gitlab_event=None)
+    request = with_body(load("push", x_gitlab_event=None), b"{}")
     with pytest.raises(PayloadError) as info:
         deliver(GitLab(secret=TOKEN), request)
     assert info.value.reason == "missing_topic"
@@ -162,11 +143,10 @@ def test_sign_round_trip(topic: str) -> None:
 
 @pytest.mark.anyio
 async def test_asgi_routes_action_topics_and_bare_kinds() -> None:
-    hooks = HookReceiver(store=MemoryStore(), settings=Settings(), run_worker=False, clock=lambda: NOW)
+    hooks = memory_receiver(NOW)
     endpoint = hooks.endpoint("/webhooks/gitlab", GitLab(secret=TOKEN))
     endpoint.on("merge_request")(lambda d: None)
-    transport = httpx.ASGITransport(app=hooks)
-    async with httpx.AsyncClient(transport=transport, base_url="https://example.com") as client:
+    async with asgi_client(hooks, "https://example.com") as client:
         async def post(request: HttpRequest) -> httpx.Response:
             return await client.post(request.path, content=request.body, headers=dict(request.headers))
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import json
-from pathlib import Path
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -19,9 +18,9 @@ from hookreceiver.core.delivery import Delivery, HttpRequest
 from hookreceiver.exceptions import PayloadError, SignatureError, UnsupportedContentType
 from hookreceiver.providers import PROVIDERS, Twilio, receive
 from hookreceiver.providers.twilio import EMPTY_TWIML, url_variants
-from hookreceiver.stores.memory import MemoryStore
+from tests.helpers import asgi_client
+from tests.providers.helpers import load_sample, memory_receiver
 
-SAMPLES = Path(__file__).parent / "samples" / "twilio"
 TOKEN = "12345"
 OTHER = "67890"
 NOW = 1700000000.0
@@ -29,24 +28,7 @@ SMS = {"MessageSid": "SM0001", "SmsStatus": "received", "From": "+15550001111",
        "To": "+15550002222", "Body": "hello", "AccountSid": "AC0001"}
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-def load(name: str, *, url: str | None = None, **header_changes: str | None) -> HttpRequest:
-    meta = json.loads((SAMPLES / f"{name}.json").read_text())
-    headers = {k.lower(): v for k, v in meta["headers"].items()}
-    for key, value in header_changes.items():
-        key = key.replace("_", "-")
-        if value is None:
-            headers.pop(key, None)
-        else:
-            headers[key] = value
-    url = url or meta["url"]
-    parts = urlsplit(url)
-    return HttpRequest(meta["method"], url, parts.path, headers, parts.query,
-                       (SAMPLES / f"{name}.body").read_bytes())
+load = partial(load_sample, "twilio")
 
 
 def form_request(url: str, params: dict[str, str], signature: str, **headers: str) -> HttpRequest:
@@ -305,8 +287,7 @@ def test_no_id_at_all_falls_back_to_the_body_hash() -> None:
 
 def make_app(settings: Settings | None = None, public_url: str | None = None,
              reply: Reply | None = None) -> tuple[HookReceiver, list[str]]:
-    hooks = HookReceiver(store=MemoryStore(), settings=settings or Settings(), run_worker=False,
-                         clock=lambda: NOW)
+    hooks = memory_receiver(NOW, settings)
     endpoint = hooks.endpoint("/sms", Twilio(secret=TOKEN), public_url=public_url)
     seen: list[str] = []
     endpoint.on("*")(lambda d: None)
@@ -320,8 +301,7 @@ def make_app(settings: Settings | None = None, public_url: str | None = None,
 
 async def call(hooks: HookReceiver, request: HttpRequest, *, base: str = "http://internal:8000",
                path: str = "/sms", **headers: str) -> httpx.Response:
-    transport = httpx.ASGITransport(app=hooks)
-    async with httpx.AsyncClient(transport=transport, base_url=base) as client:
+    async with asgi_client(hooks, base) as client:
         target = path + (f"?{request.query_string}" if request.query_string else "")
         return await client.request(request.method, target, content=request.body,
                                     headers={**request.headers, **headers})
