@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from functools import partial
+from urllib.parse import urlencode
 
 import httpx
 import pytest
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.utils import WeChatSigner, check_signature
 
-from hookreceiver import HookReceiver, Reply, Settings
+from hookreceiver import HookReceiver, Reply
 from hookreceiver.core.decoding import decode_xml
 from hookreceiver.core.delivery import Delivery, HttpRequest
 from hookreceiver.exceptions import (
@@ -24,9 +23,9 @@ from hookreceiver.exceptions import (
 from hookreceiver.providers import PROVIDERS, WeChat, receive
 from hookreceiver.providers import wechat_crypto as crypto
 from hookreceiver.providers.wechat import sha1_signature, text_reply, to_xml
-from hookreceiver.stores.memory import MemoryStore
+from tests.helpers import asgi_client
+from tests.providers.helpers import load_sample, memory_receiver, with_body, with_query
 
-SAMPLES = Path(__file__).parent / "samples" / "wechat"
 TOKEN = "wechat_token"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 APP_ID = "wx0123456789abcdef"
@@ -36,25 +35,7 @@ DECRYPTED = (b"<xml><ToUserName><![CDATA[gh_0123456789ab]]></ToUserName><FromUse
              b"<Content><![CDATA[hello]]></Content><MsgId>23456789012345678</MsgId></xml>")
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-def load(name: str, *, query: dict[str, str | None] | None = None, body: bytes | None = None,
-         **header_changes: str) -> HttpRequest:
-    meta = json.loads((SAMPLES / f"{name}.json").read_text())
-    parts = urlsplit(meta["url"])
-    query_string = parts.query
-    if query:
-        params = dict(pair.split("=", 1) for pair in parts.query.split("&"))
-        params.update(query)
-        query_string = urlencode({k: v for k, v in params.items() if v is not None})
-    headers = {k.lower(): v for k, v in meta["headers"].items()}
-    headers.update({k.replace("_", "-"): v for k, v in header_changes.items()})
-    raw = (SAMPLES / f"{name}.body").read_bytes() if body is None else body
-    url = f"{parts.scheme}://{parts.netloc}{parts.path}?{query_string}"
-    return HttpRequest(meta["method"], url, parts.path, headers, query_string, raw)
+load = partial(load_sample, "wechat")
 
 
 def plain() -> WeChat:
@@ -178,7 +159,7 @@ def test_our_encrypted_passive_reply_decrypts_with_wechatpy() -> None:
 )
 def test_bad_signatures(name: str, query: dict[str, str | None], reason: str) -> None:
     with pytest.raises(SignatureError) as info:
-        receive(safe(), load(name, query=query), endpoint="/wechat", now=NOW)
+        receive(safe(), with_query(load(name), query), endpoint="/wechat", now=NOW)
     assert info.value.reason == reason
 
 
@@ -193,7 +174,7 @@ def test_wrong_token_and_rotation() -> None:
 def test_safe_mode_tampered_encrypt_fails_the_signature() -> None:
     body = load("safe_text").body.replace(b"Q3st", b"Q3su")
     with pytest.raises(SignatureError):
-        safe().verify(load("safe_text", body=body), now=NOW)
+        safe().verify(with_body(load("safe_text"), body), now=NOW)
 
 
 def test_safe_mode_other_app_id_and_other_key() -> None:
@@ -221,7 +202,7 @@ def test_decrypt_rejects_garbage_with_payload_errors(ciphertext: str) -> None:
 
 def test_get_without_echostr_and_wrong_content_type() -> None:
     with pytest.raises(PayloadError) as info:
-        receive(plain(), load("get_verification", query={"echostr": None}), endpoint="/w", now=NOW)
+        receive(plain(), with_query(load("get_verification"), {"echostr": None}), endpoint="/w", now=NOW)
     assert info.value.reason == "missing_echostr"
     with pytest.raises(UnsupportedContentType):
         receive(plain(), load("plain_text", content_type="application/json"), endpoint="/w", now=NOW)
@@ -280,7 +261,7 @@ def test_to_xml_survives_cdata_terminators() -> None:
 
 
 def make_app(provider: WeChat, *, echo: bool = False) -> HookReceiver:
-    hooks = HookReceiver(store=MemoryStore(), settings=Settings(), run_worker=False, clock=lambda: NOW)
+    hooks = memory_receiver(NOW)
     endpoint = hooks.endpoint("/wechat", provider)
     endpoint.on("*")(lambda d: None)
     if echo:
@@ -291,8 +272,7 @@ def make_app(provider: WeChat, *, echo: bool = False) -> HookReceiver:
 
 
 async def call(hooks: HookReceiver, request: HttpRequest) -> httpx.Response:
-    transport = httpx.ASGITransport(app=hooks)
-    async with httpx.AsyncClient(transport=transport, base_url="https://example.com") as client:
+    async with asgi_client(hooks, "https://example.com") as client:
         return await client.request(request.method, f"{request.path}?{request.query_string}",
                                     content=request.body or None, headers=dict(request.headers))
 
@@ -303,7 +283,7 @@ async def test_asgi_echostr_and_bad_signature() -> None:
     ok = await call(hooks, load("get_verification"))
     assert (ok.status_code, ok.text) == (200, "6374298391722745391")
     assert ok.headers["content-type"].startswith("text/plain")
-    bad = await call(hooks, load("get_verification", query={"signature": "f" * 40}))
+    bad = await call(hooks, with_query(load("get_verification"), {"signature": "f" * 40}))
     assert bad.status_code == 401 and bad.json()["error"] == "bad_signature"
 
 
