@@ -150,16 +150,20 @@ class ReceiverApp:
 
     async def _admit(self, endpoint: Endpoint, delivery: Delivery) -> Response:
         routed = bool(endpoint.router.fetch(delivery.topics))
+        store = self.receiver.store
         status = "unrouted"
-        if routed:
-            try:
-                admission = await self.receiver.store.admit(delivery)
-            except StoreUnavailable as exc:
-                return _reject(endpoint.path, delivery.delivery_id, 503, "store_unavailable",
-                               "the delivery could not be stored; retry later", log_detail=str(exc))
-            status = admission.value
-            if admission is Admission.ACCEPTED:
-                await self.receiver.ensure_started()
+        try:
+            if routed:
+                admission = await store.admit(delivery)
+                status = admission.value
+            elif self.receiver.settings.store_unrouted:
+                # No handler wants it now; keep it (as done) so nothing acknowledged is lost.
+                admission = await store.record(delivery)
+        except StoreUnavailable as exc:
+            return _reject(endpoint.path, delivery.delivery_id, 503, "store_unavailable",
+                           "the delivery could not be stored; retry later", log_detail=str(exc))
+        if routed and admission is Admission.ACCEPTED:
+            await self.receiver.ensure_started()
         log.info("%s endpoint=%s topic=%s delivery_id=%s id_source=%s secret_index=%s",
                  status, endpoint.path, delivery.topic, delivery.delivery_id,
                  delivery.id_source, delivery.secret_index)

@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     retry_max_delay: float = Field(default=3600.0, gt=0)
     retention_seconds: float = Field(default=3 * 24 * 3600.0, gt=0)
     memory_max_entries: int = Field(default=10_000, gt=0)
+    store_unrouted: bool = Field(
+        default=True, description="keep deliveries no handler wants (as done), for replay")
     shutdown_grace: float = Field(default=10.0, ge=0)
     trust_forwarded: bool = Field(
         default=False, description="build the public URL from X-Forwarded-Proto/Host")

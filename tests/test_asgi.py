@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hookreceiver import Delivery, MemoryStore
+from hookreceiver import Delivery, HookReceiver, MemoryStore, Settings
 from tests.helpers import (
     BASE_URL,
     NOW,
@@ -142,9 +142,41 @@ async def test_new_duplicate_and_unrouted_are_200_and_say_which() -> None:
     assert again.json()["status"] == "duplicate"
     assert other.json() == {"status": "unrouted", "delivery_id": "b", "topic": "refund.created"}
     assert await receiver.store.state("/orders:a") == "pending"
-    assert await receiver.store.state("/orders:b") is None  # unrouted: nothing to run later
+    # unrouted: kept as done (nothing runs it), with its exact bytes, for a later replay
+    assert await receiver.store.state("/orders:b") == "done"
+    kept = await receiver.store.get("/orders:b")
+    assert kept is not None and kept.body == sign({"n": 1}, topic="refund.created",
+                                                  delivery_id="b").body
+    assert await receiver.store.take("t", limit=10, wait=0) != []  # only the routed one
     stored = await receiver.store.get("/orders:a")
     assert stored is not None and stored.body == sign({"n": 1}, delivery_id="a").body
+
+
+async def test_unrouted_redelivery_is_a_duplicate_and_replay_runs_a_new_handler() -> None:
+    receiver, endpoint = make_receiver()
+    seen: list[str] = []
+    async with asgi_client(receiver) as client:
+        first = await post(client, sign({"n": 1}, topic="refund.created", delivery_id="r"))
+        again = await post(client, sign({"n": 1}, topic="refund.created", delivery_id="r"))
+        assert [first.json()["status"], again.json()["status"]] == ["unrouted", "unrouted"]
+        endpoint.on("refund.created")(lambda delivery: seen.append(delivery.delivery_id))
+        assert await receiver.store.replay("/orders:r")
+        await receiver.worker.run_once()
+    assert seen == ["r"]
+
+
+async def test_unrouted_store_failure_is_503_and_can_be_switched_off() -> None:
+    closed = MemoryStore()
+    await closed.close()
+    receiver, _ = make_receiver(store=closed)
+    async with asgi_client(receiver) as client:
+        refused = await post(client, sign({"n": 1}, topic="refund.created", delivery_id="x"))
+    assert refused.status_code == 503 and refused.json()["error"] == "store_unavailable"
+    quiet = HookReceiver(store=closed, settings=Settings(store_unrouted=False), run_worker=False)
+    quiet.endpoint("/orders", generic())
+    async with asgi_client(quiet) as client:
+        answered = await post(client, sign({"n": 1}, topic="refund.created", delivery_id="x"))
+    assert answered.status_code == 200 and answered.json()["status"] == "unrouted"
 
 
 async def test_no_delivery_id_dedupes_on_body_hash() -> None:

@@ -8,7 +8,8 @@ A delivery's claim moves through these states (keyed by endpoint + delivery id):
                  ▼  │
                FAILED ──bury──► DEAD            (a provider redelivery of DEAD is admitted again)
 
-``admit`` claims the key and enqueues the delivery in one atomic step; a store that cannot do both
+``admit`` claims the key and enqueues the delivery in one atomic step (``record`` claims it
+straight into DONE, for deliveries no handler wants); a store that cannot do both
 raises ``StoreUnavailable`` and nothing is acknowledged. Workers ``take`` jobs, then report each
 one exactly once with ``complete``, ``retry``, ``bury`` or ``release`` (hand back untouched).
 """
@@ -62,6 +63,11 @@ class Store(Protocol):
 
     async def admit(self, delivery: Delivery) -> Admission:
         """Claim the delivery's key and enqueue it, atomically; duplicate if already claimed."""
+        ...
+
+    async def record(self, delivery: Delivery) -> Admission:
+        """Keep a delivery no handler wants as DONE, without running it, so it stays retained
+        (and replayable) like any other; duplicate if the key is already claimed."""
         ...
 
     async def take(self, consumer: str, *, limit: int, wait: float) -> list[Job]:

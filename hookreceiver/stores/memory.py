@@ -125,6 +125,21 @@ class MemoryStore:
         self._enqueue(key, record)
         return Admission.ACCEPTED
 
+    async def record(self, delivery: Delivery) -> Admission:
+        self._check_open()
+        now = self._clock()
+        self._expire(now)
+        key = delivery.key
+        if key in self._records:
+            return Admission.DUPLICATE
+        self._make_room()
+        if len(self._records) >= self.max_entries:
+            raise StoreUnavailable(f"memory store is full ({self.max_entries} live deliveries)")
+        record = _Record(delivery.with_attempt(1), ClaimState.DONE, 0.0)
+        self._records[key] = record
+        self._touch(key, record, now)
+        return Admission.ACCEPTED
+
     def _pop_due(self, limit: int) -> list[Job]:
         now = self._clock()
         while self._delayed and self._delayed[0][0] <= now:

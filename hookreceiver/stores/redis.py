@@ -28,6 +28,7 @@ Admission is one script (one round trip): refuse if the claim is pending or done
 claim with the delivery bytes and XADD a reference to the inbox. A failed claim re-admitted by a
 provider redelivery runs now (its scheduled retry is removed); a dead one starts again at attempt 1.
 Every enqueue bumps ``gen``; an inbox entry with an older ``gen`` is stale and dropped unrun.
+``record`` (a delivery no handler wants) writes the claim straight into ``done`` with its bytes.
 
 Workers XREADGROUP the inbox; an entry stays in the group's pending list until its outcome is
 settled. While a job runs, this process refreshes its entries (XCLAIM JUSTID) every third of
@@ -202,6 +203,18 @@ class RedisStore:
                                        [member, repr(now), expires, dump_delivery(delivery)])
         return Admission.ACCEPTED if accepted else Admission.DUPLICATE
 
+    async def record(self, delivery: Delivery) -> Admission:
+        member = member_for(delivery.key)
+        now, expires, ttl = self._times()
+        async with self._guard("record"):
+            settled = await self._run("RECORD", [self.claim_key(member), self.settled],
+                                      [member, repr(now), expires, dump_delivery(delivery), ttl,
+                                       repr(self.retention)])
+        if not settled:
+            return Admission.DUPLICATE
+        await self._evict(int(settled))
+        return Admission.ACCEPTED
+
     async def state(self, key: str) -> ClaimState | None:
         async with self._guard("state"):
             state, expires = await self.client.hmget(self.claim_key(member_for(key)),
@@ -332,7 +345,10 @@ class RedisStore:
         return result
 
     async def complete(self, job: Job) -> None:
-        settled = await self._settle(job, "complete")
+        await self._evict(await self._settle(job, "complete"))
+
+    async def _evict(self, settled: int) -> None:
+        """Drop the oldest done claims once more than ``max_retained`` are kept."""
         if settled > self.max_retained:
             async with self._guard("evict"):
                 oldest = await self.client.zrange(self.settled, 0, settled - self.max_retained - 1)

@@ -15,7 +15,7 @@ also compares ``expires`` with its own clock, so tests can move time.
 
 from __future__ import annotations
 
-__all__ = ["ADMIT", "EVICT", "PROMOTE", "PURGE", "REPLAY", "SETTLE", "START"]
+__all__ = ["ADMIT", "EVICT", "PROMOTE", "PURGE", "RECORD", "REPLAY", "SETTLE", "START"]
 
 # A shebang (Redis 7+) makes Redis refuse a writing script up front on a full (OOM) or read-only
 # server, instead of letting it run and fail half way through.
@@ -50,6 +50,23 @@ redis.call('HSET', KEYS[1], 'state', 'pending', 'gen', gen, 'attempt', attempt,
            'delivery', ARGV[4], 'expires', ARGV[3], 'reclaims', 0)
 redis.call('XADD', KEYS[2], '*', 'k', ARGV[1], 'g', gen)
 return 1
+"""
+
+# KEYS: claim, settled
+# ARGV: member, now, expires, delivery, ttl, retention
+# -> 0 duplicate (any claim, live or settled, is left alone), else the size of the settled index
+RECORD = _SHEBANG + _LIVE_STATE + """
+local now = tonumber(ARGV[2])
+local c = redis.call('HMGET', KEYS[1], 'state', 'expires', 'gen')
+if current_state(c[1], c[2], now) then return 0 end
+local gen = (tonumber(c[3]) or 0) + 1
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'state', 'done', 'gen', gen, 'attempt', 1, 'delivery', ARGV[4],
+           'expires', ARGV[3], 'reclaims', 0)
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+redis.call('ZADD', KEYS[2], now, ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - tonumber(ARGV[6]))
+return redis.call('ZCARD', KEYS[2])
 """
 
 # KEYS: inbox, dead, claim_1 .. claim_n

@@ -256,6 +256,38 @@ class StoreContract:
         assert await store.state("/orders:live") is ClaimState.PENDING
 
     @pytest.mark.anyio
+    async def test_record_keeps_as_done_without_running(self, store: Store) -> None:
+        kept = delivery("r-1", topic="refund.created")
+        assert await store.record(kept) == Admission.ACCEPTED
+        assert await store.state(kept.key) == ClaimState.DONE
+        stored = await store.get(kept.key)
+        assert stored is not None and stored.body == kept.body and stored.topic == "refund.created"
+        assert await store.take(CONSUMER, limit=10, wait=self.wait) == []
+        assert await store.record(kept) == Admission.DUPLICATE
+        assert await store.admit(kept) == Admission.DUPLICATE
+
+    async def test_record_leaves_an_existing_claim_alone(self, store: Store) -> None:
+        live = delivery("r-2")
+        assert await store.admit(live) == Admission.ACCEPTED
+        assert await store.record(live) == Admission.DUPLICATE
+        assert await store.state(live.key) == ClaimState.PENDING
+        assert [job.delivery.key for job in await store.take(CONSUMER, limit=10, wait=self.wait)] == [
+            live.key]
+
+    async def test_replay_of_recorded_runs_it(self, store: Store) -> None:
+        kept = delivery("r-3")
+        await store.record(kept)
+        assert await store.replay(kept.key)
+        jobs = await store.take(CONSUMER, limit=10, wait=self.wait)
+        assert [(job.delivery.key, job.delivery.attempt) for job in jobs] == [(kept.key, 1)]
+        await store.complete(jobs[0])
+        assert await store.state(kept.key) == ClaimState.DONE
+
+    async def test_record_on_closed_store_is_unavailable(self, store: Store) -> None:
+        await store.close()
+        with pytest.raises(StoreUnavailable):
+            await store.record(delivery("r-4"))
+
     async def test_closed_store_refuses_admission(self, store: Store) -> None:
         await store.close()
         with pytest.raises(StoreUnavailable):
