@@ -7,6 +7,7 @@ rejection is a small JSON body ``{"error": reason, "detail": ...}`` and one log 
 
 from __future__ import annotations
 
+import inspect
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -15,8 +16,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import Message, Receive, Scope, Send
 
 from hookreceiver.core.delivery import Delivery, HttpRequest, Reply
-from hookreceiver.exceptions import DeliveryError, PayloadTooLarge, StoreUnavailable
+from hookreceiver.exceptions import DeliveryError, PayloadTooLarge, StoreError
 from hookreceiver.providers.base import receive as receive_delivery
+from hookreceiver.receiver import to_reply
 from hookreceiver.stores.base import Admission
 
 if TYPE_CHECKING:
@@ -76,7 +78,14 @@ class ReceiverApp:
         if scope["type"] == "lifespan":
             await self._lifespan(receive, send)
         elif scope["type"] == "http":
-            response = await self._handle(scope, receive)
+            try:
+                response = await self._handle(scope, receive)
+            except Exception:
+                # Our bug, not the sender's: a 500 makes the provider retry, so nothing is lost.
+                log.exception("internal error endpoint=%s", route_path(scope))
+                response = JSONResponse({"error": "internal_error",
+                                         "detail": "the receiver failed; retry later"},
+                                        status_code=500)
             await response(scope, receive, send)
         # websockets are not ours: returning without accepting closes them
 
@@ -159,7 +168,7 @@ class ReceiverApp:
             elif self.receiver.settings.store_unrouted:
                 # No handler wants it now; keep it (as done) so nothing acknowledged is lost.
                 admission = await store.record(delivery)
-        except StoreUnavailable as exc:
+        except StoreError as exc:  # StoreUnavailable, or a store that cannot read its records
             return _reject(endpoint.path, delivery.delivery_id, 503, "store_unavailable",
                            "the delivery could not be stored; retry later", log_detail=str(exc))
         if routed and admission is Admission.ACCEPTED:
@@ -177,13 +186,9 @@ class ReceiverApp:
                              "topic": delivery.topic})
 
     async def _respond(self, endpoint: Endpoint, delivery: Delivery) -> Reply | None:
-        from hookreceiver.receiver import to_reply
-
         responder = endpoint.responder
         assert responder is not None
         try:
-            import inspect
-
             if inspect.iscoroutinefunction(responder):
                 value: Any = await responder(delivery)
             else:

@@ -19,7 +19,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hookreceiver import Delivery, HookReceiver, MemoryStore, Settings
+from hookreceiver import Delivery, HookReceiver, HttpRequest, MemoryStore, Settings
+from hookreceiver.providers import BaseProvider, Identity
 from tests.helpers import (
     BASE_URL,
     NOW,
@@ -418,3 +419,28 @@ async def test_arbitrary_requests_never_give_5xx(
     assert response.status_code < 500, response.text
     if response.status_code >= 400:
         assert set(response.json()) == {"error", "detail"}
+
+
+class _BrokenProvider(BaseProvider):
+    """A provider with a bug: it fails on every request after verifying nothing."""
+
+    name = "broken"
+
+    def verify(self, request: HttpRequest, *, now: float) -> int | None:
+        return None
+
+    def identify(self, request: HttpRequest, payload: Any) -> Identity:
+        raise RuntimeError("bug in a provider")
+
+
+async def test_a_bug_in_our_code_is_a_500_with_a_json_body_so_the_sender_retries(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    receiver = HookReceiver(store=MemoryStore(), settings=Settings(), run_worker=False)
+    receiver.endpoint("/broken", _BrokenProvider())
+    async with asgi_client(receiver) as client:
+        response = await client.post("/broken", content=b"{}",
+                                     headers={"content-type": "application/json"})
+    assert response.status_code == 500
+    assert response.json()["error"] == "internal_error"
+    assert "bug in a provider" in caplog.text and "endpoint=/broken" in caplog.text
