@@ -266,6 +266,7 @@ class StoreContract:
         assert await store.record(kept) == Admission.DUPLICATE
         assert await store.admit(kept) == Admission.DUPLICATE
 
+    @pytest.mark.anyio
     async def test_record_leaves_an_existing_claim_alone(self, store: Store) -> None:
         live = delivery("r-2")
         assert await store.admit(live) == Admission.ACCEPTED
@@ -274,6 +275,7 @@ class StoreContract:
         assert [job.delivery.key for job in await store.take(CONSUMER, limit=10, wait=self.wait)] == [
             live.key]
 
+    @pytest.mark.anyio
     async def test_replay_of_recorded_runs_it(self, store: Store) -> None:
         kept = delivery("r-3")
         await store.record(kept)
@@ -283,11 +285,13 @@ class StoreContract:
         await store.complete(jobs[0])
         assert await store.state(kept.key) == ClaimState.DONE
 
+    @pytest.mark.anyio
     async def test_record_on_closed_store_is_unavailable(self, store: Store) -> None:
         await store.close()
         with pytest.raises(StoreUnavailable):
             await store.record(delivery("r-4"))
 
+    @pytest.mark.anyio
     async def test_closed_store_refuses_admission(self, store: Store) -> None:
         await store.close()
         with pytest.raises(StoreUnavailable):
