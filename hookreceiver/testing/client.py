@@ -17,7 +17,8 @@ from dataclasses import dataclass, replace
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
-from hookreceiver.core.delivery import Delivery, HttpRequest
+from hookreceiver.core.delivery import Delivery, HttpRequest, body_hash_id
+from hookreceiver.exceptions import DeliveryError
 from hookreceiver.providers.base import Signer
 from hookreceiver.stores.base import DeadLetter, Store
 from hookreceiver.stores.memory import MemoryStore
@@ -38,8 +39,10 @@ Status = Literal["done", "failed", "dead", "rejected", "not_run"]
 
 @dataclass(frozen=True)
 class SendResult:
-    """What happened to one request: the HTTP response, then every handler run it caused.
+    """What happened to one request: the HTTP response, then the handler runs of its delivery.
 
+    ``outcomes`` holds the runs of this request's own delivery (its ``key``) only; runs of other
+    deliveries that fell due meanwhile (an earlier send's retry, say) are in ``other_outcomes``.
     ``status`` sums it up: ``rejected`` (not 2xx), ``not_run`` (acknowledged but no handler ran:
     a duplicate, an unrouted topic or a handshake), ``done``, ``failed`` (a handler raised and a
     retry is scheduled) or ``dead`` (it raised on the last attempt: dead-lettered).
@@ -48,6 +51,8 @@ class SendResult:
     request: HttpRequest
     response: httpx.Response
     outcomes: tuple[Outcome, ...]
+    other_outcomes: tuple[Outcome, ...] = ()
+    key: str | None = None  # "endpoint:delivery_id"; None if the request named no delivery
 
     @property
     def status_code(self) -> int:
@@ -55,7 +60,7 @@ class SendResult:
 
     @property
     def outcome(self) -> Outcome | None:
-        """The last handler run, or ``None`` if none ran."""
+        """The last run of this request's delivery, or ``None`` if it did not run."""
         return self.outcomes[-1] if self.outcomes else None
 
     @property
@@ -74,11 +79,11 @@ class SendResult:
 
     @property
     def error(self) -> BaseException | None:
-        """The exception of the last failed run (a handler's, or a payload ``ValidationError``)."""
+        """The exception of this delivery's last run (a handler's, or a payload ``ValidationError``)."""
         return self.outcome.error if self.outcome else None
 
     def raise_for_error(self) -> None:
-        """Re-raise the last handler exception, so a test fails with the handler's traceback."""
+        """Re-raise this delivery's last exception, so a test fails with the handler's traceback."""
         if self.error is not None:
             raise self.error
 
@@ -105,6 +110,8 @@ class HookClient:
         self.store: Store = store if store is not None else MemoryStore(clock=self.clock)
         self.base_url = base_url.rstrip("/")
         self._saved: dict[str, Any] | None = None
+        # Retries this client saw scheduled: key -> (due time on self.clock, endpoint path).
+        self._scheduled: dict[str, tuple[float, str]] = {}
 
     def __repr__(self) -> str:
         return f"HookClient({self.receiver!r}, clock={self.clock!r})"
@@ -125,6 +132,8 @@ class HookClient:
         worker = Worker(receiver, self.store, concurrency=receiver.settings.worker_concurrency)
         if old_worker is not None:
             worker.listeners.extend(old_worker.listeners)
+        worker.listeners.append(self._track)
+        self._scheduled.clear()
         receiver._store, receiver._worker = self.store, worker
         receiver.clock, receiver.run_worker = self.clock, False
 
@@ -230,21 +239,80 @@ class HookClient:
         async with httpx.AsyncClient(transport=transport, base_url=self.base_url) as http:
             response = await http.request(request.method, target, headers=dict(request.headers),
                                           content=request.body)
-        outcomes = await self.run(settle=settle) if response.is_success else ()
-        return SendResult(request, response, outcomes)
+        if not response.is_success:
+            return SendResult(request, response, ())
+        key = self._delivery_key(request, response)
+        ran = await self.run(settle=settle)
+        return SendResult(request, response,
+                          outcomes=tuple(o for o in ran if key is not None and o.delivery.key == key),
+                          other_outcomes=tuple(o for o in ran if key is None or o.delivery.key != key),
+                          key=key)
+
+    def _delivery_key(self, request: HttpRequest, response: httpx.Response) -> str | None:
+        """The dedupe key of the delivery ``request`` carries, identified as the receiver does
+        (without verifying again: the receiver accepted it); else the id the response names."""
+        endpoint = self.receiver.endpoints.get(request.path.rstrip("/") or "/")
+        if endpoint is None:
+            return None
+        provider = endpoint.provider
+        try:
+            payload = provider.decode(request)
+            if provider.handshake(request, payload) is None:
+                identity = provider.identify(request, payload)
+                delivery_id = identity.delivery_id or body_hash_id(
+                    request.body or request.query_string.encode(), identity.topic)
+                return f"{endpoint.path}:{delivery_id}"
+            return None  # a handshake is answered, never stored
+        except DeliveryError:
+            pass
+        try:
+            answer = response.json()
+        except ValueError:
+            return None
+        named = answer.get("delivery_id") if isinstance(answer, dict) else None
+        return f"{endpoint.path}:{named}" if isinstance(named, str) else None
+
+    def _track(self, outcome: Outcome) -> None:
+        """Worker listener: remember when each scheduled retry falls due (for ``settle``)."""
+        key = outcome.delivery.key
+        if outcome.status == "retry" and outcome.delay is not None:
+            self._scheduled[key] = (self.clock() + outcome.delay, outcome.delivery.endpoint)
+        else:
+            self._scheduled.pop(key, None)
+
+    def _max_attempts(self, endpoint_path: str) -> int:
+        endpoint = self.receiver.endpoints.get(endpoint_path)
+        return endpoint.retry.max_attempts if endpoint is not None else 1
 
     async def run(self, *, settle: bool = False) -> tuple[Outcome, ...]:
-        """Run the receiver's handlers for everything due (after a ``replay``, say) until idle."""
+        """Run the receiver's handlers for everything due (after a ``replay``, say) until idle.
+
+        With ``settle``, retries scheduled for later run too, including those of earlier sends:
+        when nothing is due, the frozen clock jumps to the next retry's due time, until no retry
+        is left (each delivery is waited for at most its endpoint's ``max_attempts`` times).
+        """
         worker = self.worker
         outcomes: list[Outcome] = []
+        jumps: dict[str, int] = {}
         while True:
             batch = await worker.run_once()
-            if not batch:
-                return tuple(outcomes)
             outcomes.extend(batch)
-            delays = [o.delay for o in batch if o.status == "retry" and o.delay is not None]
-            if settle and delays:
-                self.clock.advance(max(delays))
+            if batch:
+                continue
+            if not settle:
+                return tuple(outcomes)
+            now = self.clock()
+            # Due but not handed out: superseded, expired or kept on another clock; not ours to wait for.
+            for key in [k for k, (due, _) in self._scheduled.items() if due <= now]:
+                del self._scheduled[key]
+            for key in [k for k, (_, path) in self._scheduled.items()
+                        if jumps.get(k, 0) >= self._max_attempts(path)]:
+                del self._scheduled[key]
+            if not self._scheduled:
+                return tuple(outcomes)
+            key, (due, _) = min(self._scheduled.items(), key=lambda item: item[1][0])
+            jumps[key] = jumps.get(key, 0) + 1
+            self.clock.set(due)
 
     async def dead_letters(self) -> list[DeadLetter]:
         """The dead letters in the client's store."""

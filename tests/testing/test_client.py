@@ -229,3 +229,68 @@ async def test_replayed_deliveries_run_with_run() -> None:
         assert await client.store.replay(result.delivery.key)
         again = await client.run()
     assert [o.status for o in again] == ["done"] and runs == [1, 1]
+
+
+async def test_a_send_reports_its_own_delivery_not_an_earlier_retry() -> None:
+    receiver, stripe = stripe_app(max_attempts=5)
+    runs: list[tuple[str, int]] = []
+
+    @stripe.on("invoice.paid")
+    def only_a_fails(delivery: Delivery) -> None:
+        runs.append((delivery.delivery_id, delivery.attempt))
+        if delivery.delivery_id == "evt_A":
+            raise Boom("A is broken")
+
+    async with HookClient(receiver) as client:
+        first = await client.send("/stripe", delivery_id="evt_A")
+        assert first.status == "failed"
+        client.clock.advance(3600)  # A's retry is due now, and runs alongside B
+        second = await client.send("/stripe", delivery_id="evt_B")
+    assert sorted(runs) == [("evt_A", 1), ("evt_A", 2), ("evt_B", 1)]
+    assert second.status == "done" and second.error is None
+    assert (first.key, second.key) == ("/stripe:evt_A", "/stripe:evt_B")
+    second.raise_for_error()
+    assert [(o.delivery.delivery_id, o.status) for o in second.outcomes] == [("evt_B", "done")]
+    assert second.delivery is not None and second.delivery.delivery_id == "evt_B"
+    assert [(o.delivery.delivery_id, o.status) for o in second.other_outcomes] == [("evt_A", "retry")]
+    assert isinstance(second.other_outcomes[0].error, Boom)
+
+
+async def test_the_key_of_a_provider_answering_in_its_own_shape_is_found_from_the_request() -> None:
+    receiver = HookReceiver(settings=Settings())
+    sms = receiver.endpoint("/sms", Twilio(secret="twilio-auth-token"))
+    sms.on("message.received")(lambda delivery: None)
+    async with HookClient(receiver) as client:
+        result = await client.send("/sms", delivery_id="idem-1")
+    assert result.response.text.endswith("<Response/>")  # TwiML: no delivery_id in the answer
+    assert result.key == "/sms:idem-1" and result.status == "done"
+
+
+async def test_run_with_settle_runs_a_retry_scheduled_by_an_earlier_send() -> None:
+    receiver, stripe = stripe_app(max_attempts=3)
+    attempts: list[int] = []
+
+    @stripe.on("invoice.paid")
+    def explode(delivery: Delivery) -> None:
+        attempts.append(delivery.attempt)
+        raise Boom("down")
+
+    async with HookClient(receiver) as client:
+        first = await client.send("/stripe")  # no settle: attempt 1 fails, attempt 2 is scheduled
+        assert first.status == "failed" and await client.dead_letters() == []
+        assert await client.run() == ()  # nothing is due yet
+        settled = await client.run(settle=True)
+        [letter] = await client.dead_letters()
+        assert client.clock() > FROZEN_AT
+        assert await client.run(settle=True) == ()  # nothing left: returns at once
+    assert [(o.delivery.attempt, o.status) for o in settled] == [(2, "retry"), (3, "dead")]
+    assert attempts == [1, 2, 3] and letter.attempts == 3
+
+
+async def test_settle_gives_up_on_a_retry_the_store_never_hands_out() -> None:
+    # A store on a clock of its own (a real clock, here) never sees the frozen clock jump.
+    receiver, stripe = stripe_app(max_attempts=3)
+    stripe.on("invoice.paid")(lambda delivery: (_ for _ in ()).throw(Boom("down")))
+    async with HookClient(receiver, store=MemoryStore()) as client:
+        result = await client.send("/stripe", settle=True)
+    assert [o.status for o in result.outcomes] == ["retry"]
