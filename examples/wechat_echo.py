@@ -2,8 +2,9 @@
 
 Serve it:   WECHAT_TOKEN=... hookreceiver serve examples.wechat_echo:hooks
 In the Official Account console set the server URL to https://<public host>/wechat and the same
-Token. For safe mode (recommended) also set WECHAT_AES_KEY (the EncodingAESKey) and WECHAT_APP_ID:
-replies are then encrypted for you. Anything not answered inline gets the literal "success".
+Token. For safe mode (recommended: plain mode's signature does not cover the body) also set
+WECHAT_AES_KEY (the EncodingAESKey) and WECHAT_APP_ID: replies are then encrypted for you, and plain
+messages are refused. Anything not answered inline gets the literal "success".
 Send to it: hookreceiver send http://127.0.0.1:8000/wechat --app examples.wechat_echo:hooks \
                 --topic text --id 1001 --data '{"Content": "hello"}'
 """

@@ -5,7 +5,8 @@
 * POST carries an XML message under the same query signature, which covers no body bytes: a
   captured URL can be replayed with another body. Safe mode (``encrypt_type=aes``) closes that:
   ``msg_signature`` is SHA-1 of sorted ``[token, timestamp, nonce, Encrypt]`` and the body is
-  AES-encrypted (see :mod:`hookreceiver.providers.wechat_crypto`). Use it in production.
+  AES-encrypted (see :mod:`hookreceiver.providers.wechat_crypto`). Use it in production: with an
+  ``aes_key`` configured, plain POSTs are refused (``plaintext_refused``) unless ``allow_plain``.
 
 Topics: ``MsgType`` (``text``, ``image``, ``voice``, ``location`` ...), or ``event.<event>`` for
 events, lower-cased (``event.subscribe``, ``event.scan``, ``event.click``) with the alias
@@ -67,12 +68,24 @@ def text_reply(delivery: Delivery, content: str) -> Reply:
     }))
 
 
+def _encrypt_value(body: bytes) -> tuple[str, PayloadError | None]:
+    """The ``Encrypt`` text of a safe-mode body, or ``""`` and the error saying why there is none."""
+    try:
+        encrypt = decode_xml(body).get("Encrypt")
+    except PayloadError as exc:
+        return "", exc
+    if not isinstance(encrypt, str) or not encrypt:
+        return "", PayloadError("a safe-mode message without Encrypt", reason="missing_encrypt")
+    return encrypt, None
+
+
 class WeChat(BaseProvider):
     """WeChat Official Account messages; ``secret`` is the Token (a list while rotating).
 
-    For safe mode pass ``aes_key`` (the 43-character EncodingAESKey) and ``app_id``; plain messages
-    are still accepted then (compatibility mode). ``tolerance`` (seconds, 0 = off, the default)
-    rejects requests whose signed ``timestamp`` is too far from the receiver's clock.
+    For safe mode pass ``aes_key`` (the 43-character EncodingAESKey) and ``app_id``; plain POSTs
+    are then refused, since their signature does not cover the body, unless ``allow_plain=True``
+    (WeChat's compatibility mode, while you switch over). ``tolerance`` (seconds, 0 = off, the
+    default) rejects requests whose signed ``timestamp`` is too far from the receiver's clock.
     """
 
     name: ClassVar[str] = "wechat"
@@ -84,47 +97,59 @@ class WeChat(BaseProvider):
         secret: str | bytes | Iterable[str | bytes],
         aes_key: str | None = None,
         app_id: str | None = None,
+        allow_plain: bool = False,
         tolerance: float = 0.0,
         formats: Iterable[Format] = ("xml",),
     ) -> None:
         if (aes_key is None) != (app_id is None):
             raise ConfigurationError("safe mode needs both aes_key and app_id")
+        if allow_plain and aes_key is None:
+            raise ConfigurationError("allow_plain applies with aes_key only (without one, all is plain)")
         self._secrets = Secrets(secret)
         self._key = wechat_crypto.aes_key(aes_key) if aes_key is not None else None
         self.app_id = app_id
+        self.allow_plain = allow_plain
         self.tolerance = tolerance
         self.formats = frozenset(formats)
 
     def __repr__(self) -> str:
         mode = "safe" if self._key else "plain"
-        return f"WeChat(secrets={self._secrets!r}, mode={mode!r}, app_id={self.app_id!r})"
+        extra = ", allow_plain=True" if self.allow_plain else ""
+        return f"WeChat(secrets={self._secrets!r}, mode={mode!r}, app_id={self.app_id!r}{extra})"
 
     @staticmethod
     def _encrypted(request: HttpRequest) -> bool:
         return request.method == "POST" and request.query.get("encrypt_type", "").lower() == "aes"
 
     def verify(self, request: HttpRequest, *, now: float) -> int:
+        encrypted = self._encrypted(request)
+        if (request.method == "POST" and not encrypted and self._key is not None
+                and not self.allow_plain):
+            raise SignatureError("a plain message, whose signature does not cover the body; this "
+                                 "endpoint takes safe-mode (encrypt_type=aes) messages only",
+                                 reason="plaintext_refused")
         query = request.query
-        stamp, nonce = query.get("timestamp", ""), query.get("nonce", "")
-        parts: list[str] = [stamp, nonce]
-        name = "signature"
-        if self._encrypted(request):
-            name = "msg_signature"
-            outer = decode_xml(request.body)
-            encrypt = outer.get("Encrypt")
-            if not isinstance(encrypt, str) or not encrypt:
-                raise PayloadError("a safe-mode message without Encrypt", reason="missing_encrypt")
-            parts.append(encrypt)
+        name = "msg_signature" if encrypted else "signature"
         received = query.get(name, "").lower()
         if not received:
             raise SignatureError(f"missing {name} in the query string", reason="missing_signature")
+        stamp, nonce = query.get("timestamp", ""), query.get("nonce", "")
         sent = parse_timestamp(stamp, header="timestamp")
         if not nonce:
             raise SignatureError("missing nonce in the query string", reason="missing_nonce")
+        parts: list[str] = [stamp, nonce]
+        unreadable: PayloadError | None = None
+        if encrypted:
+            # Encrypt lives inside the XML, so the body is parsed (defusedxml, size-capped) first;
+            # an unreadable body is checked as an empty Encrypt: a wrong signature stays a 401.
+            encrypt, unreadable = _encrypt_value(request.body)
+            parts.append(encrypt)
         results = [constant_time_equal(sha1_signature(token, *parts), received)
                    for token in self._secrets.values]
         if True not in results:
             raise SignatureError(f"{name} does not match any configured token")
+        if unreadable is not None:
+            raise unreadable
         check_timestamp(sent, now=now, tolerance=self.tolerance)
         return results.index(True)
 

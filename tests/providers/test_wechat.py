@@ -83,8 +83,53 @@ def test_safe_mode_encryption_reproduces_the_vector() -> None:
     assert crypto.decrypt(encrypt, key=key) == (DECRYPTED, APP_ID)
 
 
-def test_compatibility_mode_plain_message_still_accepted_with_a_key() -> None:
-    assert deliver(safe(), load("plain_text")).meta["encryption"] == "none"
+def test_safe_mode_refuses_plain_messages() -> None:
+    # The plain signature covers token, timestamp and nonce but no body bytes: a captured URL
+    # would let anyone post any XML. With an aes_key, only encrypted messages are accepted.
+    with pytest.raises(SignatureError) as info:
+        receive(safe(), load("plain_text"), endpoint="/wechat", now=NOW)
+    assert info.value.reason == "plaintext_refused"
+    forged = with_body(load("plain_text"), load("plain_text").body.replace(b"hello", b"forged"))
+    with pytest.raises(SignatureError):
+        receive(safe(), forged, endpoint="/wechat", now=NOW)
+
+
+def test_compatibility_mode_accepts_plain_messages_only_when_asked() -> None:
+    provider = WeChat(secret=TOKEN, aes_key=AES_KEY, app_id=APP_ID, allow_plain=True)
+    assert deliver(provider, load("plain_text")).meta["encryption"] == "none"
+    assert deliver(provider, load("safe_text")).meta["encryption"] == "aes"
+    assert "allow_plain=True" in repr(provider)
+
+
+def test_safe_mode_get_verification_still_uses_the_plain_signature() -> None:
+    assert receive(safe(), load("get_verification"), endpoint="/wechat", now=NOW) == \
+        Reply.text("6374298391722745391")
+
+
+@pytest.mark.parametrize("body", [b"garbage", b"<xml><Nope/></xml>", b"<xml><Encrypt></Encrypt></xml>",
+                                  b"<xml><Encrypt>", b"\xff\xfe<<"])
+def test_safe_mode_unreadable_body_with_a_wrong_signature_is_401(body: bytes) -> None:
+    with pytest.raises(SignatureError) as info:
+        receive(safe(), with_body(load("safe_text"), body), endpoint="/wechat", now=NOW)
+    assert info.value.reason == "bad_signature"
+
+
+def test_safe_mode_missing_signature_is_401_before_the_body_is_read() -> None:
+    request = with_query(with_body(load("safe_text"), b"garbage"), {"msg_signature": None})
+    with pytest.raises(SignatureError) as info:
+        receive(safe(), request, endpoint="/wechat", now=NOW)
+    assert info.value.reason == "missing_signature"
+
+
+def test_safe_mode_signed_message_without_encrypt_is_400() -> None:
+    # Only a sender holding the token can sign an empty Encrypt; its body is then its own fault.
+    stamp, nonce = "1700000000", "99"
+    request = with_query(with_body(load("safe_text"), b"<xml><ToUserName>x</ToUserName></xml>"),
+                         {"timestamp": stamp, "nonce": nonce,
+                          "msg_signature": sha1_signature(TOKEN, stamp, nonce, "")})
+    with pytest.raises(PayloadError) as info:
+        receive(safe(), request, endpoint="/wechat", now=NOW)
+    assert info.value.reason == "missing_encrypt"
 
 
 # -- wechatpy as the reference -------------------------------------------------------------
@@ -158,8 +203,9 @@ def test_our_encrypted_passive_reply_decrypts_with_wechatpy() -> None:
     ],
 )
 def test_bad_signatures(name: str, query: dict[str, str | None], reason: str) -> None:
+    provider = plain() if name == "plain_text" else safe()  # safe mode refuses plain messages
     with pytest.raises(SignatureError) as info:
-        receive(safe(), with_query(load(name), query), endpoint="/wechat", now=NOW)
+        receive(provider, with_query(load(name), query), endpoint="/wechat", now=NOW)
     assert info.value.reason == reason
 
 
@@ -210,13 +256,28 @@ def test_get_without_echostr_and_wrong_content_type() -> None:
 
 def test_optional_timestamp_window() -> None:
     assert WeChat(secret=TOKEN).verify(load("plain_text"), now=NOW + 10**6) == 0
-    with pytest.raises(StaleTimestamp):
+    assert WeChat(secret=TOKEN).verify(load("plain_text"), now=NOW - 10**6) == 0
+    assert WeChat(secret=TOKEN, tolerance=60).verify(load("plain_text"), now=NOW - 60) == 0
+    with pytest.raises(StaleTimestamp) as info:
         WeChat(secret=TOKEN, tolerance=60).verify(load("plain_text"), now=NOW + 61)
+    assert info.value.skew == pytest.approx(61)
+
+
+def test_optional_timestamp_window_refuses_future_timestamps() -> None:
+    # The sample is signed at NOW: a receiver clock 61 s behind sees it 61 s in the future.
+    with pytest.raises(StaleTimestamp) as info:
+        WeChat(secret=TOKEN, tolerance=60).verify(load("plain_text"), now=NOW - 61)
+    assert info.value.reason == "stale_timestamp" and abs(info.value.skew) == pytest.approx(61)
+    with pytest.raises(StaleTimestamp):
+        safe_with_window = WeChat(secret=TOKEN, aes_key=AES_KEY, app_id=APP_ID, tolerance=60)
+        safe_with_window.verify(load("safe_text"), now=NOW - 61)
 
 
 def test_configuration_errors_and_repr() -> None:
     with pytest.raises(ConfigurationError):
         WeChat(secret=TOKEN, aes_key=AES_KEY)
+    with pytest.raises(ConfigurationError):
+        WeChat(secret=TOKEN, allow_plain=True)
     with pytest.raises(ConfigurationError) as info:
         WeChat(secret=TOKEN, aes_key="short-secret-key", app_id=APP_ID)
     assert "short-secret" not in str(info.value)
