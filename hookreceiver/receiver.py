@@ -132,23 +132,30 @@ class HookReceiver:
         public_url: str | None = None,
     ) -> Endpoint:
         """Serve ``provider`` at ``path`` (relative to where the receiver is mounted)."""
-        if not path.startswith("/"):
+        if not isinstance(path, str) or not path.startswith("/"):
             raise ConfigurationError(f"endpoint path {path!r} must start with '/'")
+        if any(c in "?#" or c.isspace() for c in path):
+            raise ConfigurationError(
+                f"endpoint path {path!r} must not contain '?', '#' or whitespace"
+            )
         path = path.rstrip("/") or "/"
         if path in self._endpoints:
             raise ConfigurationError(f"endpoint path {path!r} is already taken")
         if not isinstance(provider, Provider):
             raise ConfigurationError(f"{provider!r} does not implement the Provider protocol")
+        for name, value in (("max_body_size", max_body_size), ("max_attempts", max_attempts)):
+            if value is not None and (not isinstance(value, int) or value <= 0):
+                raise ConfigurationError(f"{name} must be a positive integer, not {value!r}")
         if provider.unsigned:
             log.warning("endpoint %s accepts UNSIGNED deliveries: anyone can post to it", path)
         s = self.settings
         retry = RetryPolicy(
-            max_attempts=max_attempts or s.max_attempts,
+            max_attempts=s.max_attempts if max_attempts is None else max_attempts,
             base_delay=s.retry_base_delay,
             max_delay=s.retry_max_delay,
         )
-        endpoint = Endpoint(path, provider, max_body_size=max_body_size or s.max_body_size,
-                            retry=retry, public_url=public_url)
+        size = s.max_body_size if max_body_size is None else max_body_size
+        endpoint = Endpoint(path, provider, max_body_size=size, retry=retry, public_url=public_url)
         self._endpoints[path] = endpoint
         return endpoint
 

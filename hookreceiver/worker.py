@@ -73,6 +73,9 @@ async def run_handler(route: Route, delivery: Delivery) -> None:
         await route.handler(argument)
         return
     result = await anyio.to_thread.run_sync(functools.partial(route.handler, argument))
+    if inspect.isgenerator(result) or inspect.isasyncgen(result):
+        # Its body would never run; fail loudly rather than record the delivery as handled.
+        raise TypeError(f"handler {route.name} returned a generator; handlers must run to completion")
     if inspect.isawaitable(result):
         await result
 

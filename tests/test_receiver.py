@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import anyio
@@ -43,6 +43,21 @@ def test_duplicate_endpoint_path(second: str) -> None:
 def test_endpoint_path_must_be_absolute(path: str) -> None:
     with pytest.raises(ConfigurationError, match="must start with"):
         HookReceiver(settings=Settings()).endpoint(path, generic())
+
+
+@pytest.mark.parametrize("path", ["/orders?x=1", "/orders#top", "/my orders", "/orders\n", "/a\tb"])
+def test_endpoint_path_without_query_fragment_or_whitespace(path: str) -> None:
+    with pytest.raises(ConfigurationError, match="endpoint path"):
+        HookReceiver(settings=Settings()).endpoint(path, generic())
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"max_body_size": 0}, {"max_body_size": -1}, {"max_attempts": 0}, {"max_attempts": -3}],
+)
+def test_endpoint_limits_must_be_positive(options: dict[str, Any]) -> None:
+    with pytest.raises(ConfigurationError, match="must be a positive"):
+        HookReceiver(settings=Settings()).endpoint("/x", generic(), **options)
 
 
 def test_endpoint_needs_a_provider() -> None:
@@ -104,6 +119,23 @@ def test_endpoint_options_override_settings() -> None:
     custom = receiver.endpoint("/b", generic(), max_body_size=10, max_attempts=2)
     assert (default.max_body_size, default.retry.max_attempts, default.retry.base_delay) == (1000, 7, 3.0)
     assert (custom.max_body_size, custom.retry.max_attempts) == (10, 2)
+
+
+@pytest.mark.anyio
+async def test_a_handler_that_returns_a_generator_fails_instead_of_counting_as_done() -> None:
+    receiver, endpoint = make_receiver()
+    ran: list[str] = []
+
+    def steps(delivery: Delivery) -> Iterator[None]:
+        ran.append(delivery.delivery_id)
+        yield
+
+    endpoint.on("*")(lambda delivery: steps(delivery))  # passes the shape check; returns a generator
+    async with asgi_client(receiver) as client:
+        await post(client, sign({}, delivery_id="g-1"))
+    [outcome] = await receiver.worker.run_once()
+    assert outcome.status == "retry" and isinstance(outcome.error, TypeError)
+    assert "generator" in str(outcome.error) and ran == []
 
 
 # -- inline reply values ------------------------------------------------------------------------

@@ -7,6 +7,7 @@ which matches every topic below ``invoice.`` at any depth) or the catch-all ``*`
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -40,10 +41,27 @@ def matches(pattern: str, topic: str) -> bool:
     return pattern == topic
 
 
+def _is_generator(handler: Handler) -> bool:
+    # inspect unwraps functools.partial and bound methods; a callable object's __call__ counts.
+    target: Any = handler
+    if not (inspect.isroutine(handler) or isinstance(handler, functools.partial)):
+        target = type(handler).__call__
+    return inspect.isgeneratorfunction(target) or inspect.isasyncgenfunction(target)
+
+
 def check_handler(handler: Handler) -> None:
-    """Raise ``ConfigurationError`` unless ``handler`` can be called with one argument."""
+    """Raise ``ConfigurationError`` unless ``handler`` can be called with one argument.
+
+    Generator and async generator functions are refused: calling one only creates the generator,
+    so its body would never run while the delivery is recorded as handled.
+    """
     if not callable(handler):
         raise ConfigurationError(f"handler {handler!r} is not callable")
+    if _is_generator(handler):
+        name = getattr(handler, "__qualname__", repr(handler))
+        raise ConfigurationError(
+            f"handler {name} is a generator function; use a plain or async def function"
+        )
     try:
         signature = inspect.signature(handler)
     except (TypeError, ValueError):

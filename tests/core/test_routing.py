@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
@@ -90,6 +91,19 @@ def keyword_only(*, delivery: Any) -> None: ...
 def varargs(*args: Any, **kwargs: Any) -> None: ...
 
 
+def generator(delivery: Any) -> Iterator[None]:
+    yield  # a generator's body never runs when it is only called: the worker would record done
+
+
+async def async_generator(delivery: Any) -> AsyncIterator[None]:
+    yield
+
+
+class GeneratorCall:
+    def __call__(self, delivery: Any) -> Iterator[None]:
+        yield
+
+
 @pytest.mark.parametrize(
     "good",
     [handler, async_handler, one_with_default, varargs, Callable1(), Callable1().method,
@@ -102,7 +116,8 @@ def test_handler_shapes_accepted(good: Any) -> None:
 
 @pytest.mark.parametrize(
     "bad",
-    [lambda: None, two_required, keyword_only, Callable1, "not callable", None, 42],
+    [lambda: None, two_required, keyword_only, Callable1, "not callable", None, 42, generator,
+     async_generator, GeneratorCall(), functools.partial(generator)],
 )
 def test_handler_shapes_refused(bad: Any) -> None:
     with pytest.raises(ConfigurationError):
