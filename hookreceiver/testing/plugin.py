@@ -10,8 +10,12 @@ Fixtures:
 - ``hook_request``: ``hook_request(provider, payload=None, *, secret=..., topic=...)`` builds a
   signed request at the frozen time (see :func:`build_request`).
 
-The fixtures are synchronous, so they work with anyio's plugin or any other; the client's
-methods are coroutines. Nothing is imported until a fixture is used.
+- ``anyio_backend``: ``"asyncio"``. The client's methods are coroutines that run the receiver's
+  worker, which is built on asyncio: mark async tests ``@pytest.mark.anyio`` and they run on
+  asyncio only, even with trio installed (anyio's own fixture would run each test on every
+  installed backend). Define ``anyio_backend`` in a conftest to override it.
+
+Nothing is imported until a fixture is used.
 """
 
 from __future__ import annotations
@@ -26,6 +30,22 @@ if TYPE_CHECKING:
     from hookreceiver.receiver import HookReceiver
     from hookreceiver.testing.client import HookClient
     from hookreceiver.testing.clock import FrozenClock
+
+
+class AsyncioBackend:
+    """Holds the ``anyio_backend`` fixture. Registered from ``pytest_configure``, after every
+    entry-point plugin (anyio's included), so this definition is the one pytest uses; a
+    conftest's own ``anyio_backend`` is more specific and still wins."""
+
+    @pytest.fixture(scope="session")
+    def anyio_backend(self) -> str:
+        """``"asyncio"``: the only backend hookreceiver's worker (and so ``hook_client``) runs on."""
+        return "asyncio"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not config.pluginmanager.has_plugin("hookreceiver-anyio-backend"):
+        config.pluginmanager.register(AsyncioBackend(), "hookreceiver-anyio-backend")
 
 
 @pytest.fixture

@@ -130,3 +130,58 @@ def test_the_fixtures_are_listed(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--fixtures", "-p", "no:cacheprovider")
     for name in ("hook_clock", "hook_receiver", "hook_frozen_clock", "hook_client", "hook_request"):
         result.stdout.fnmatch_lines([f"{name} -- *hookreceiver*testing*plugin.py*"])
+
+
+BACKEND_CONFTEST = '''
+import pytest
+
+from hookreceiver import Delivery, HookReceiver
+from hookreceiver.providers import Stripe
+
+hooks = HookReceiver()
+stripe = hooks.endpoint("/stripe", Stripe(secret="whsec_backend_suite"))
+stripe.on("invoice.paid")(lambda delivery: None)
+
+
+@pytest.fixture
+def hook_receiver() -> HookReceiver:
+    return hooks
+'''
+
+BACKEND_TESTS = '''
+import pytest
+
+
+@pytest.mark.anyio
+async def test_send(hook_client, anyio_backend) -> None:
+    assert anyio_backend == "asyncio"
+    assert (await hook_client.send("/stripe")).status == "done"
+
+
+@pytest.mark.anyio
+async def test_backend(anyio_backend_name) -> None:
+    assert anyio_backend_name == "asyncio"
+'''
+
+
+def test_a_user_suite_without_anyio_backend_runs_on_asyncio_only(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(BACKEND_CONFTEST)  # defines hook_receiver, not anyio_backend
+    pytester.makepyfile(test_backend=BACKEND_TESTS)
+    collected = pytester.runpytest("-p", "no:cacheprovider", "--collect-only", "-q")
+    ids = [line for line in collected.outlines if "::" in line]
+    assert ids == ["test_backend.py::test_send", "test_backend.py::test_backend"]  # no [trio] copies
+    result = pytester.runpytest("-p", "no:cacheprovider", "-W", "error")
+    result.assert_outcomes(passed=2)
+
+
+def test_a_conftest_anyio_backend_still_wins(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(BACKEND_CONFTEST + '''
+
+@pytest.fixture(params=["asyncio", "asyncio"], ids=["first", "second"])
+def anyio_backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+''')
+    pytester.makepyfile(test_backend=BACKEND_TESTS)
+    result = pytester.runpytest("-p", "no:cacheprovider", "-W", "error", "-v")
+    result.assert_outcomes(passed=4)
+    result.stdout.fnmatch_lines(["*test_send[[]first[]] PASSED*", "*test_send[[]second[]] PASSED*"])
