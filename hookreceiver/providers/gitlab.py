@@ -6,6 +6,9 @@ Topics: the body's ``object_kind`` (``push``, ``merge_request``, ``issue``, ``no
 action (``object_attributes.action``, or a top-level ``action`` as in release events) the topic is
 ``kind.action`` (``merge_request.open``) and the bare kind is an alias, so a handler for
 ``merge_request`` sees every merge request event.
+
+Delivery ids: ``Idempotency-Key`` (GitLab 17.4+), else ``X-Gitlab-Event-UUID:topic``: the UUID
+is shared by all the hooks one action triggers, so alone it would drop all but the first.
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ class GitLab(BaseProvider):
     """
 
     name: ClassVar[str] = "gitlab"
+    secret_headers: frozenset[str] = frozenset({"x-gitlab-token"})  # kept out of stored deliveries
 
     def __init__(
         self,
@@ -76,7 +80,10 @@ class GitLab(BaseProvider):
         topic = kind
         if isinstance(action, str) and action:
             topic, aliases = f"{kind}.{action}", (kind,)
-        delivery_id = request.header("idempotency-key") or request.header("x-gitlab-event-uuid")
+        event_uuid = request.header("x-gitlab-event-uuid")
+        # Every hook one action triggers (a merge: merge_request and push) shares the event UUID.
+        delivery_id = request.header("idempotency-key") or (
+            f"{event_uuid}:{topic}" if event_uuid else None)
         extras = {"event": header, "instance": request.header("x-gitlab-instance"),
                   "webhook_uuid": request.header("x-gitlab-webhook-uuid"),
                   "event_uuid": request.header("x-gitlab-event-uuid")}

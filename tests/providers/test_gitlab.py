@@ -14,6 +14,7 @@ from hookreceiver.core.signing import Secrets, verify_token
 from hookreceiver.exceptions import PayloadError, SignatureError, UnsupportedContentType
 from hookreceiver.providers import PROVIDERS, GitLab, receive
 from hookreceiver.providers.gitlab import event_header
+from hookreceiver.stores.codec import dump_delivery, load_delivery
 from tests.helpers import asgi_client
 from tests.providers.helpers import load_sample, memory_receiver, with_body
 
@@ -38,10 +39,11 @@ def deliver(provider: GitLab, request: HttpRequest) -> Delivery:
     [
         ("merge_request_open", ("merge_request.open", "merge_request"),
          "2a8c9f1e-6d3b-4c1a-9e77-0b5d2f4a8c61"),
-        ("push", ("push",), "f0e1d2c3-b4a5-4968-8776-a5b4c3d2e1f0"),
+        ("push", ("push",), "f0e1d2c3-b4a5-4968-8776-a5b4c3d2e1f0:push"),
         ("pipeline", ("pipeline",), "2a8c9f1e-6d3b-4c1a-9e77-0b5d2f4a8c61"),
         ("release_create", ("release.create", "release"), "2a8c9f1e-6d3b-4c1a-9e77-0b5d2f4a8c61"),
-        ("system_project_create", ("project_create",), "11111111-2222-4333-8444-555555555555"),
+        ("system_project_create", ("project_create",),
+         "11111111-2222-4333-8444-555555555555:project_create"),
     ],
 )
 def test_samples(name: str, topics: tuple[str, ...], delivery_id: str) -> None:
@@ -64,6 +66,30 @@ def test_the_header_names_the_topic_when_the_body_does_not() -> None:
     with pytest.raises(PayloadError) as info:
         deliver(GitLab(secret=TOKEN), request)
     assert info.value.reason == "missing_topic"
+
+
+def test_one_action_s_hooks_share_an_event_uuid_but_not_a_delivery_id() -> None:
+    # A merge triggers a merge_request hook and a push hook carrying one X-Gitlab-Event-UUID.
+    provider = GitLab(secret=TOKEN)
+    merge = deliver(provider, load("merge_request_open", idempotency_key=None))
+    push = deliver(provider, load("push"))
+    assert merge.meta["event_uuid"] == push.meta["event_uuid"]
+    assert merge.delivery_id != push.delivery_id
+    assert merge.delivery_id == "f0e1d2c3-b4a5-4968-8776-a5b4c3d2e1f0:merge_request.open"
+
+
+@pytest.mark.anyio
+async def test_asgi_accepts_both_hooks_of_one_action() -> None:
+    hooks = memory_receiver(NOW)
+    hooks.endpoint("/webhooks/gitlab", GitLab(secret=TOKEN)).on("*")(lambda d: None)
+    async with asgi_client(hooks, "https://example.com") as client:
+        statuses = []
+        for request in (load("merge_request_open", idempotency_key=None), load("push"),
+                        load("push")):
+            response = await client.post(request.path, content=request.body,
+                                         headers=dict(request.headers))
+            statuses.append(response.json()["status"])
+    assert statuses == ["accepted", "accepted", "duplicate"]
 
 
 def test_no_ids_at_all_falls_back_to_the_body_hash() -> None:
@@ -158,6 +184,33 @@ async def test_asgi_routes_action_topics_and_bare_kinds() -> None:
         assert (await post(load("push"))).json()["status"] == "unrouted"
         bad = await post(load("push", x_gitlab_token="nope"))
         assert (bad.status_code, bad.json()["error"]) == (401, "bad_token")
+
+
+# -- the token stays out of the stored delivery ---------------------------------------------
+
+
+def test_the_token_is_not_kept_in_the_delivery_headers() -> None:
+    delivery = deliver(GitLab(secret=TOKEN), load("push"))
+    assert "x-gitlab-token" not in delivery.headers
+    assert delivery.headers["x-gitlab-event"] == "Push Hook"  # the other headers stay
+    record = dump_delivery(delivery)
+    assert TOKEN.encode() not in record
+    assert load_delivery(record).headers == delivery.headers
+
+
+@pytest.mark.anyio
+async def test_the_stored_delivery_has_no_token() -> None:
+    hooks = memory_receiver(NOW)
+    seen: list[Delivery] = []
+    hooks.endpoint("/webhooks/gitlab", GitLab(secret=TOKEN)).on("*")(seen.append)
+    async with asgi_client(hooks, "https://example.com") as client:
+        request = load("push")
+        response = await client.post(request.path, content=request.body,
+                                     headers=dict(request.headers))
+    assert response.status_code == 200
+    [job] = await hooks.store.take("test-worker", limit=1, wait=0)
+    assert TOKEN.encode() not in dump_delivery(job.delivery)
+    assert "x-gitlab-token" not in job.delivery.headers
 
 
 def test_registered_by_name() -> None:
