@@ -18,6 +18,7 @@ from hookreceiver.exceptions import (
     UnsupportedContentType,
 )
 from hookreceiver.providers.base import BaseProvider, Identity, Provider, lookup, receive
+from hookreceiver.stores.codec import dump_delivery
 
 NOW = 1_700_000_000.0
 JSON = {"content-type": "application/json"}
@@ -222,6 +223,20 @@ def test_secret_index_reaches_the_delivery() -> None:
     sig = hmac.new(b"old", body, hashlib.sha256).hexdigest()
     delivery = receive(Rotating(), request(body, headers={"x-sig": sig}), endpoint="/e", now=NOW)
     assert isinstance(delivery, Delivery) and delivery.secret_index == 1
+
+
+class TokenInHeader(Sample):
+    secret_headers = frozenset({"x-token"})
+
+
+def test_secret_headers_are_left_out_of_the_delivery() -> None:
+    provider = TokenInHeader(token="s3cr3t-t0ken")
+    sent = request(headers={"x-token": "s3cr3t-t0ken", "x-other": "kept"})
+    delivery = receive(provider, sent, endpoint="/e", now=NOW)
+    assert isinstance(delivery, Delivery) and delivery.secret_index == 0
+    assert "x-token" not in delivery.headers and delivery.headers["x-other"] == "kept"
+    assert b"s3cr3t-t0ken" not in dump_delivery(delivery)
+    assert sent.headers["x-token"] == "s3cr3t-t0ken"  # the request itself is untouched
 
 
 @pytest.mark.parametrize(
