@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from types import MappingProxyType
 from typing import Any, Generic, Literal
 from urllib.parse import parse_qsl
 
@@ -89,6 +90,9 @@ class Delivery(Generic[P]):
     is a hash of topic and body (``"body_hash"``). ``attempt`` counts handler runs, from 1.
     ``Delivery[Model]`` is the type a handler registered with ``model=Model`` receives: the same
     delivery with ``payload`` validated into ``Model``; a bare ``Delivery`` is ``Delivery[Any]``.
+    ``headers`` and ``meta`` are read-only mappings (copies of what was given), since several
+    handlers see the same delivery. ``payload`` is the decoded value itself: handlers must not
+    mutate it (copy it first), or the next handler sees the change.
     """
 
     endpoint: str
@@ -108,6 +112,11 @@ class Delivery(Generic[P]):
     meta: Mapping[str, str] = field(default_factory=dict)
     secret_index: int | None = None
     attempt: int = 1
+
+    def __post_init__(self) -> None:
+        # Frozen fields cannot be assigned; object.__setattr__ is the dataclass way at construction.
+        object.__setattr__(self, "headers", MappingProxyType(dict(self.headers)))
+        object.__setattr__(self, "meta", MappingProxyType(dict(self.meta)))
 
     @property
     def topics(self) -> tuple[str, ...]:

@@ -82,6 +82,27 @@ def test_delivery_is_frozen() -> None:
         delivery.topic = "other"  # type: ignore[misc]
 
 
+def test_headers_and_meta_are_read_only_and_not_shared_with_the_caller() -> None:
+    headers = {"x-request-id": "d-1"}
+    delivery = make(headers=headers, meta={"action": "opened"})
+    headers["x-request-id"] = "changed-later"
+    assert delivery.headers["x-request-id"] == "d-1"
+    with pytest.raises(TypeError):
+        delivery.headers["x-request-id"] = "other"  # type: ignore[index]
+    with pytest.raises(TypeError):
+        delivery.meta["action"] = "closed"  # type: ignore[index]
+    assert delivery.with_attempt(2).meta == {"action": "opened"}
+
+
+def test_read_only_mappings_keep_equality_and_codec_round_trips() -> None:
+    from hookreceiver.stores.codec import dump_delivery, load_delivery
+
+    delivery = make(meta={"a": "1"})
+    assert delivery == make(meta={"a": "1"}) and delivery != make(meta={"a": "2"})
+    assert load_delivery(dump_delivery(delivery)) == delivery
+    assert json.loads(dump_delivery(delivery))["meta"] == {"a": "1"}
+
+
 def test_delivery_repr_hides_body_and_headers() -> None:
     text = repr(make())
     assert "4242-SECRET-BODY" not in text
