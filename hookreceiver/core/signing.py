@@ -13,11 +13,14 @@ import hmac
 from collections.abc import Iterable, Sequence
 from typing import Literal
 
+from pydantic import SecretBytes, SecretStr
+
 from hookreceiver.exceptions import ConfigurationError, SignatureError, StaleTimestamp
 
 __all__ = [
     "Algorithm",
     "Encoding",
+    "SecretValue",
     "Secrets",
     "check_timestamp",
     "constant_time_equal",
@@ -35,14 +38,39 @@ Encoding = Literal["hex", "base64"]
 _ALGORITHMS = ("sha1", "sha256", "sha512")
 
 
+SecretValue = str | bytes | SecretStr | SecretBytes
+_ONE_SECRET = (str, bytes, SecretStr, SecretBytes)
+
+
+def _secret_bytes(value: object) -> bytes:
+    if isinstance(value, SecretStr | SecretBytes):
+        value = value.get_secret_value()
+    if isinstance(value, str):
+        return value.encode()
+    if isinstance(value, bytes):
+        return value
+    # Only the type is named: the value itself might be a secret.
+    raise ConfigurationError(f"a secret must be str or bytes (or a pydantic SecretStr/SecretBytes), "
+                             f"not {type(value).__name__}")
+
+
 class Secrets:
-    """One or more secrets for an endpoint, newest first; its repr never shows them."""
+    """One or more secrets for an endpoint, newest first; its repr never shows them.
+
+    Each secret is ``str`` (used as UTF-8), ``bytes``, or a pydantic ``SecretStr``/``SecretBytes``
+    as settings models hold them; anything else is a ``ConfigurationError``.
+    """
 
     __slots__ = ("_values",)
 
-    def __init__(self, secrets: str | bytes | Iterable[str | bytes]) -> None:
-        items = [secrets] if isinstance(secrets, str | bytes) else list(secrets)
-        values = tuple(s.encode() if isinstance(s, str) else bytes(s) for s in items)
+    def __init__(self, secrets: SecretValue | Iterable[SecretValue]) -> None:
+        if isinstance(secrets, _ONE_SECRET):
+            items: list[object] = [secrets]
+        elif isinstance(secrets, Iterable) and not isinstance(secrets, bytearray | memoryview):
+            items = list(secrets)
+        else:
+            items = [secrets]  # reported by _secret_bytes with its type
+        values = tuple(_secret_bytes(item) for item in items)
         if not values or any(not v for v in values):
             raise ConfigurationError("a secret is required and must not be empty")
         self._values = values

@@ -5,10 +5,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import SecretBytes, SecretStr
 
 from hookreceiver.core.signing import (
     Algorithm,
@@ -207,6 +209,20 @@ def test_secrets_values(given_secrets: str | bytes | list[str | bytes], values: 
 def test_empty_secrets_are_configuration_errors(bad: str | bytes | list[str | bytes]) -> None:
     with pytest.raises(ConfigurationError):
         Secrets(bad)
+
+
+@pytest.mark.parametrize("bad", [123, None, [123], ["ok", None], [["nested"]], 1.5, [b"ok", 7]])
+def test_secrets_of_the_wrong_type_are_configuration_errors(bad: Any) -> None:
+    with pytest.raises(ConfigurationError, match="str or bytes"):
+        Secrets(bad)
+
+
+def test_secrets_accept_pydantic_secret_values() -> None:
+    assert Secrets(SecretStr("from-env")).values == (b"from-env",)
+    assert Secrets(SecretBytes(b"raw")).values == (b"raw",)
+    assert Secrets([SecretStr("new"), "old", SecretBytes(b"older")]).values == (b"new", b"old", b"older")
+    with pytest.raises(ConfigurationError):
+        Secrets(SecretStr(""))
 
 
 def test_secrets_repr_and_str_hide_values() -> None:
