@@ -122,7 +122,7 @@ def _signer_for(args: argparse.Namespace) -> Signer:
 
 
 def _send_payload(signer: Signer, args: argparse.Namespace) -> Any:
-    """``--data``; else our sample for the provider and topic; else ``{}`` (with a note)."""
+    """``--data``; else our sample for the provider and topic; else a usage error naming the samples."""
     if args.data is not None:
         return _payload(args.data)
     from hookreceiver.testing.payloads import sample
@@ -130,8 +130,7 @@ def _send_payload(signer: Signer, args: argparse.Namespace) -> Any:
     try:
         return sample(str(getattr(signer, "name", "")), args.topic)
     except LookupError as exc:
-        print(f"hookreceiver: {exc}; sending {{}} (pass --data for a payload)", file=sys.stderr)
-        return {}
+        raise ConfigurationError(f"{exc}; pass --data with a payload for this topic") from None
 
 
 def post(request: HttpRequest, *, timeout: float = 10.0) -> tuple[int, bytes]:
@@ -152,8 +151,8 @@ def send(args: argparse.Namespace) -> int:
 
     signer = _signer_for(args)
     request = build_request(signer, _send_payload(signer, args), topic=args.topic,
-                            delivery_id=args.id, timestamp=time.time(), url=args.url,
-                            secret_index=args.secret_index)
+                            delivery_id=args.id, fresh_id=args.id is None, timestamp=time.time(),
+                            url=args.url, secret_index=args.secret_index)
     try:
         status, body = post(request)
     except OSError as exc:  # connection refused, DNS, timeout (URLError is an OSError)
@@ -181,7 +180,8 @@ def build_parser() -> argparse.ArgumentParser:
     who.add_argument("--provider", help="a provider name, signed with --secret")
     p.add_argument("--secret", help="the secret, with --provider")
     p.add_argument("--secret-index", type=int, default=0, help="which configured secret to use")
-    p.add_argument("--id", help="the delivery id (default: none, or the provider's own)")
+    p.add_argument("--id", help="the delivery id (default: a new one in the provider's style, so "
+                   "each send is a new delivery; --id with the same value sends a duplicate)")
     p.add_argument("--data", help="JSON payload: a file, inline JSON, or - for stdin "
                    "(default: the sample shipped for this provider and topic)")
 

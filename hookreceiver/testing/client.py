@@ -188,6 +188,7 @@ class HookClient:
         *,
         topic: str | None = None,
         delivery_id: str | None = None,
+        fresh_id: bool = False,
         timestamp: float | None = None,
         secret_index: int = 0,
     ) -> HttpRequest:
@@ -201,6 +202,7 @@ class HookClient:
         if not isinstance(provider, Signer):
             raise TypeError(f"the provider at {path} ({provider!r}) cannot sign requests")
         request = build_request(provider, payload, topic=topic, delivery_id=delivery_id,
+                                fresh_id=fresh_id,
                                 timestamp=self.clock() if timestamp is None else timestamp,
                                 url=self.url(path), secret_index=secret_index)
         # ``url`` is what the sender called (maybe a proxy's); ``path`` is where the receiver
@@ -214,16 +216,18 @@ class HookClient:
         *,
         topic: str | None = None,
         delivery_id: str | None = None,
+        fresh_id: bool = False,
         timestamp: float | None = None,
         secret_index: int = 0,
         settle: bool = False,
     ) -> SendResult:
         """Sign, post to ``path``, and run the handlers; see :class:`SendResult`.
 
+        ``fresh_id=True`` gives the delivery a new id each time (see :func:`build_request`).
         With ``settle``, scheduled retries run too (the frozen clock jumps over each delay) until
         the delivery is done or dead-lettered.
         """
-        request = self.request(path, payload, topic=topic, delivery_id=delivery_id,
+        request = self.request(path, payload, topic=topic, delivery_id=delivery_id, fresh_id=fresh_id,
                                timestamp=timestamp, secret_index=secret_index)
         return await self.post(request, settle=settle)
 

@@ -6,17 +6,42 @@ command line posts are the same bytes for the same inputs.
 
 from __future__ import annotations
 
+import secrets
+import string
 import time
-from collections.abc import Iterable
+import uuid
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from hookreceiver.core.delivery import HttpRequest
 from hookreceiver.providers.base import Signer
 from hookreceiver.testing.payloads import DEFAULT_TOPICS, sample
 
-__all__ = ["DEFAULT_URL", "build_request", "provider_named"]
+__all__ = ["DEFAULT_URL", "build_request", "new_delivery_id", "provider_named"]
 
 DEFAULT_URL = "http://testserver/webhooks"
+
+
+def _token(alphabet: str, size: int) -> str:
+    return "".join(secrets.choice(alphabet) for _ in range(size))
+
+
+_ALNUM = string.ascii_letters + string.digits
+# How each provider spells a delivery id; anything else gets a UUID (GitHub, GitLab, Shopify,
+# Twilio's idempotency token, Generic's header).
+_ID_STYLES: dict[str, Callable[[], str]] = {
+    "stripe": lambda: "evt_" + _token(_ALNUM, 24),
+    "slack": lambda: "Ev" + _token(string.ascii_uppercase + string.digits, 10),
+    "standard-webhooks": lambda: "msg_" + _token(_ALNUM, 27),
+    "svix": lambda: "msg_" + _token(_ALNUM, 27),
+    "wechat": lambda: str(10**18 + secrets.randbelow(9 * 10**18)),  # MsgId: 19 digits
+}
+
+
+def new_delivery_id(provider: str) -> str:
+    """A random delivery id in the style of the provider named ``provider`` (a UUID by default)."""
+    style = _ID_STYLES.get(provider)
+    return style() if style is not None else str(uuid.uuid4())
 
 
 def provider_named(name: str, secret: str | bytes | Iterable[str | bytes]) -> Signer:
@@ -48,6 +73,7 @@ def build_request(
     topic: str | None = None,
     secret: str | bytes | Iterable[str | bytes] | None = None,
     delivery_id: str | None = None,
+    fresh_id: bool = False,
     timestamp: float | None = None,
     url: str = DEFAULT_URL,
     secret_index: int = 0,
@@ -60,7 +86,17 @@ def build_request(
     Stripe, ...) or the payload's ``type``. ``timestamp`` defaults to now: pass the receiver's
     clock when it is frozen. ``url`` is the URL the receiver sees (Twilio and WeChat sign it).
     The result carries ``method``, ``url`` (with any signed query), ``headers`` and ``body``.
+
+    Without ``delivery_id`` the request keeps the payload's own id (a sample's is fixed), or the
+    one the provider derives, so the same inputs make the same delivery (a duplicate, if sent
+    twice; GitLab and Standard Webhooks senders make a new id every time). ``fresh_id=True``
+    gives it a new random id in the provider's style instead (:func:`new_delivery_id`), so every
+    call is a new delivery; it has no effect where the provider carries no id of its own (Slack
+    interactions and commands, WeChat events, a Generic provider configured without one), which
+    are deduplicated by content.
     """
+    if fresh_id and delivery_id is not None:
+        raise ValueError("pass delivery_id= or fresh_id=True, not both")
     if isinstance(provider, str):
         if secret is None:
             raise ValueError(f"pass secret= to sign as {provider!r}")
@@ -73,6 +109,8 @@ def build_request(
     topic = _topic(name, payload, topic)
     if payload is None:
         payload = sample(name, topic)
+    if fresh_id:
+        delivery_id = new_delivery_id(name)
     return signer.sign(
         payload, topic=topic, delivery_id=delivery_id,
         timestamp=time.time() if timestamp is None else timestamp, url=url,

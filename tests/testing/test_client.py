@@ -294,3 +294,15 @@ async def test_settle_gives_up_on_a_retry_the_store_never_hands_out() -> None:
     async with HookClient(receiver, store=MemoryStore()) as client:
         result = await client.send("/stripe", settle=True)
     assert [o.status for o in result.outcomes] == ["retry"]
+
+
+async def test_fresh_id_sends_the_same_sample_as_new_deliveries() -> None:
+    receiver, stripe = stripe_app()
+    runs: list[str] = []
+    stripe.on("invoice.paid")(lambda delivery: runs.append(delivery.delivery_id))
+    async with HookClient(receiver) as client:
+        same = [await client.send("/stripe") for _ in range(2)]
+        fresh = [await client.send("/stripe", fresh_id=True) for _ in range(2)]
+    assert [r.status for r in same] == ["done", "not_run"]  # the sample's own id: a duplicate
+    assert [r.status for r in fresh] == ["done", "done"]
+    assert len(set(runs)) == 3 and runs[1:] == [r.key.split(":", 1)[1] for r in fresh if r.key]

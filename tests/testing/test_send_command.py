@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -12,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from hookreceiver.cli import main
-from hookreceiver.testing import sample
+from hookreceiver.testing import sample, sample_topics
 from tests.helpers import REPO_ROOT, ServerProcess
 from tests.testing.send_app import SECRET
 
@@ -34,16 +35,33 @@ def send(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_the_sample_is_sent_when_no_data_is_given(server: ServerProcess) -> None:
-    result = send(f"{server.url}/stripe", "--provider", "stripe", "--secret", SECRET,
-                  "--topic", "payment_intent.succeeded")
-    assert result.returncode == 0, result.stderr
-    status, _, body = result.stdout.strip().partition(" ")
+    answers = []
+    for _ in range(2):  # the same sample twice, without --id: two new deliveries, not a duplicate
+        result = send(f"{server.url}/stripe", "--provider", "stripe", "--secret", SECRET,
+                      "--topic", "payment_intent.succeeded")
+        assert result.returncode == 0, result.stderr
+        status, _, body = result.stdout.strip().partition(" ")
+        assert status == "200"
+        answers.append(json.loads(body))
     expected = sample("stripe", "payment_intent.succeeded")
-    assert status == "200" and json.loads(body) == {
-        "status": "accepted", "delivery_id": expected["id"], "topic": "payment_intent.succeeded"}
+    assert [a["status"] for a in answers] == ["accepted", "accepted"]
+    assert {a["topic"] for a in answers} == {"payment_intent.succeeded"}
+    first, second = (a["delivery_id"] for a in answers)
+    assert first != second and expected["id"] not in (first, second)
+    assert all(re.fullmatch(r"evt_[A-Za-z0-9]{24}", i) for i in (first, second))  # Stripe's style
+    for delivery_id in (first, second):
+        server.wait_for_log(f"handled endpoint=/stripe topic=payment_intent.succeeded "
+                            f"delivery_id={delivery_id} attempt=1")
     handled = expected["data"]["object"]["id"]
-    server.wait_for_log(f"stripe handled type=payment_intent.succeeded object={handled}")
+    assert server.log().count(f"stripe handled type=payment_intent.succeeded object={handled}") == 2
     assert SECRET not in server.log()
+
+
+def test_the_same_id_twice_is_a_duplicate(server: ServerProcess) -> None:
+    args = (f"{server.url}/stripe", "--provider", "stripe", "--secret", SECRET,
+            "--topic", "customer.subscription.updated", "--id", "evt_sent_twice")
+    statuses = [json.loads(send(*args).stdout.partition(" ")[2])["status"] for _ in range(2)]
+    assert statuses == ["accepted", "duplicate"]
 
 
 def test_url_signed_provider_with_its_sample(server: ServerProcess) -> None:
@@ -62,17 +80,17 @@ def test_data_overrides_the_sample(server: ServerProcess, capsys: pytest.Capture
     server.wait_for_log("stripe handled type=invoice.paid object=in_from_data")
 
 
-def test_a_topic_without_a_sample_sends_an_empty_payload_with_a_note(
+def test_a_topic_without_a_sample_and_no_data_is_a_usage_error(
         server: ServerProcess, capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["send", f"{server.url}/stripe", "--provider", "stripe", "--secret", SECRET,
                  "--topic", "invoice.payed", "--id", "evt_no_sample"])
     out, err = capsys.readouterr()
-    assert "no stripe sample for topic 'invoice.payed'" in err and "invoice.paid" in err
-    assert code == 0 and json.loads(out.partition(" ")[2])["delivery_id"] == "evt_no_sample"
-    # The event has no data.object, so the typed handler fails (and is retried): not a 4xx.
-    log = server.wait_for_log("handler failed endpoint=/stripe topic=invoice.payed "
-                              "delivery_id=evt_no_sample attempt=1")
-    assert "ValidationError" in log
+    assert code == 2 and out == ""
+    assert err.startswith("hookreceiver: no stripe sample for topic 'invoice.payed' (samples: ")
+    for topic in sample_topics("stripe"):
+        assert topic in err
+    assert "--data" in err
+    assert "evt_no_sample" not in server.log()  # nothing was sent
 
 
 def test_wrong_secret_is_refused(server: ServerProcess) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -13,7 +14,14 @@ from hookreceiver import Delivery, PayloadError, SignatureError
 from hookreceiver.core.delivery import HttpRequest
 from hookreceiver.providers import PROVIDERS, Stripe, receive
 from hookreceiver.providers.base import Provider
-from hookreceiver.testing import DEFAULT_TOPICS, build_request, provider_named, sample, sample_topics
+from hookreceiver.testing import (
+    DEFAULT_TOPICS,
+    build_request,
+    new_delivery_id,
+    provider_named,
+    sample,
+    sample_topics,
+)
 
 NOW = 1_700_000_000.0
 URL = "https://hooks.example.com/in?tenant=7"
@@ -150,3 +158,42 @@ def test_any_json_payload_round_trips(name: str, extra: dict[str, Any]) -> None:
     assert delivery.topic == "thing.happened"
     for key, value in extra.items():
         assert delivery.payload[key] == value
+
+
+# Samples whose provider carries no delivery id the sender sets: deduplicated by content.
+CONTENT_DEDUPED = {("generic", "order.created"), ("slack", "block_actions"), ("wechat", "event.subscribe")}
+# Senders that make a new id for every request anyway, as the real ones do.
+RANDOM_IDS = {"gitlab", "standard-webhooks", "svix"}
+ID_STYLES = [("stripe", r"evt_[A-Za-z0-9]{24}"), ("slack", r"Ev[A-Z0-9]{10}"),
+             ("standard-webhooks", r"msg_[A-Za-z0-9]{27}"), ("svix", r"msg_[A-Za-z0-9]{27}"),
+             ("wechat", r"[1-9][0-9]{18}"),
+             ("github", r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"),
+             ("twilio", r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")]
+
+
+@pytest.mark.parametrize(("name", "pattern"), ID_STYLES)
+def test_new_delivery_ids_look_like_the_providers_own(name: str, pattern: str) -> None:
+    ids = {new_delivery_id(name) for _ in range(20)}
+    assert len(ids) == 20
+    assert all(re.fullmatch(pattern, i) for i in ids), ids
+
+
+@pytest.mark.parametrize(("name", "topic"), CASES, ids=[f"{n}:{t}" for n, t in CASES])
+def test_fresh_id_makes_each_request_a_new_delivery(name: str, topic: str) -> None:
+    def delivery_id(fresh: bool) -> str:
+        request = build_request(name, secret=secret_for(name), topic=topic, timestamp=NOW, url=URL,
+                                fresh_id=fresh)
+        return accept(name, request).delivery_id
+
+    if name not in RANDOM_IDS:
+        assert delivery_id(False) == delivery_id(False)  # by default: same inputs, same delivery
+    if (name, topic) in CONTENT_DEDUPED:
+        assert delivery_id(True) == delivery_id(False)  # no id to renew: documented
+    else:
+        first, second = delivery_id(True), delivery_id(True)
+        assert first != second and delivery_id(False) not in (first, second)
+
+
+def test_fresh_id_and_delivery_id_together_are_refused() -> None:
+    with pytest.raises(ValueError, match="not both"):
+        build_request("stripe", secret="whsec_x", delivery_id="evt_1", fresh_id=True)
