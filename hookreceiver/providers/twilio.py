@@ -87,6 +87,9 @@ class Twilio(BaseProvider):
       (``message``, ``call``) is an alias.
     * a constant such as ``"sms.incoming"``;
     * a template over request parameters such as ``"sms.{SmsStatus}"`` or ``"voice.{CallStatus}"``.
+      ``sign`` fills a template's parameters from its ``topic``, so a test sender must sign as
+      the endpoint's own provider (``hookreceiver send --app``); ``--provider twilio`` knows no
+      template, so there the parameters go in the payload (``--data``).
 
     Admitted deliveries with no inline reply are answered with an empty TwiML ``<Response/>``.
     """
@@ -151,8 +154,10 @@ class Twilio(BaseProvider):
         if self.topic is not None:
             missing = [n for n in _PLACEHOLDER.findall(self.topic) if not params.get(n)]
             if missing:
-                raise PayloadError(f"no {missing[0]} parameter for the topic {self.topic!r}",
-                                   reason="missing_topic")
+                raise PayloadError(
+                    f"no {missing[0]} parameter for the topic template {self.topic!r}; a test "
+                    f"sender must send it (hookreceiver send: use --app, or put {missing[0]} in "
+                    "--data)", reason="missing_topic")
             return _PLACEHOLDER.sub(lambda m: str(params[m[1]]), self.topic), ()
         for field, kind in _STATUS_FIELDS:
             if params.get(field):

@@ -18,6 +18,7 @@ from hookreceiver.core.delivery import Delivery, HttpRequest
 from hookreceiver.exceptions import PayloadError, SignatureError, UnsupportedContentType
 from hookreceiver.providers import PROVIDERS, Twilio, receive
 from hookreceiver.providers.twilio import EMPTY_TWIML, url_variants
+from hookreceiver.testing.signing import build_request
 from tests.helpers import asgi_client
 from tests.providers.helpers import load_sample, memory_receiver
 
@@ -252,6 +253,25 @@ def test_template_needs_its_parameter() -> None:
     with pytest.raises(PayloadError) as info:
         identify(provider, provider.sign(SMS, topic="x", timestamp=NOW, url="https://h.example/sms"))
     assert info.value.reason == "missing_topic"
+
+
+def test_a_templated_endpoint_says_how_a_test_sender_can_satisfy_it() -> None:
+    # `hookreceiver send --provider twilio` signs without the endpoint's template ...
+    endpoint = Twilio(secret=TOKEN, topic="sms.{SmsStatus}")
+    request = build_request("twilio", {}, topic="sms.delivered", secret=TOKEN, timestamp=NOW,
+                            url="https://h.example/sms")
+    with pytest.raises(PayloadError) as info:
+        identify(endpoint, request)
+    assert info.value.reason == "missing_topic"
+    assert "SmsStatus" in info.value.detail and "sms.{SmsStatus}" in info.value.detail
+    assert "--app" in info.value.detail and "--data" in info.value.detail
+    # ... so either sign as the endpoint itself (--app): sign() fills the template's parameters,
+    request = build_request(endpoint, {}, topic="sms.delivered", timestamp=NOW, url="https://h.example/sms")
+    assert identify(endpoint, request).topic == "sms.delivered"
+    # ... or put the parameter in the payload (--data).
+    request = build_request("twilio", {"SmsStatus": "delivered"}, topic="sms.delivered", secret=TOKEN,
+                            timestamp=NOW, url="https://h.example/sms")
+    assert identify(endpoint, request).topic == "sms.delivered"
 
 
 @pytest.mark.parametrize("topic", ["message.queued", "call.completed", "recording.absent", "onX"])
