@@ -7,7 +7,9 @@ a decoded payload can be stored as JSON. Every failure raises ``PayloadError`` o
 
 from __future__ import annotations
 
+import codecs
 import json
+import re
 from typing import Any, Literal
 from urllib.parse import parse_qsl
 from xml.etree.ElementTree import Element, ParseError
@@ -66,25 +68,45 @@ def media_format(media_type: str) -> Format | None:
     return None
 
 
+# A lone UTF-16 surrogate is a str Python can hold but not encode: it must never leave a decoder,
+# or whatever writes it out later (the JSON ack, a log line, a store) fails on it.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+# Where json.loads can make a surrogate out of ASCII text: a \uD800-\uDFFF escape.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _check_text(text: str, what: str) -> str:
+    if _SURROGATE.search(text):
+        raise PayloadError(f"{what} contains a lone surrogate, which is not text")
+    return text
+
+
 def _text(body: bytes, charset: str) -> str:
     try:
-        return body.decode(charset)
+        text = body.decode(charset)
     except LookupError:
         raise PayloadError(f"unknown charset {charset!r}", reason="bad_charset") from None
     except UnicodeError:  # not only UnicodeDecodeError: codecs such as idna raise the base class
         raise PayloadError(f"body is not valid {charset}", reason="bad_charset") from None
+    return _check_text(text, "body")  # UTF-7 and the escape codecs can spell lone surrogates
 
 
-def _depth(value: Any, limit: int) -> None:
+def _walk(value: Any, limit: int, *, strings: bool) -> None:
+    """Enforce the nesting limit; with ``strings``, refuse lone surrogates in keys and strings."""
     stack = [(value, 1)]
     while stack:
         item, depth = stack.pop()
         if depth > limit:
             raise PayloadError(f"JSON nests deeper than {limit} levels")
         if isinstance(item, dict):
+            if strings:
+                for key in item:
+                    _check_text(key, "a JSON key")
             stack.extend((v, depth + 1) for v in item.values())
         elif isinstance(item, list):
             stack.extend((v, depth + 1) for v in item)
+        elif strings and isinstance(item, str):
+            _check_text(item, "a JSON string")
 
 
 def decode_json(body: bytes, charset: str = "utf-8") -> Any:
@@ -96,7 +118,8 @@ def decode_json(body: bytes, charset: str = "utf-8") -> Any:
         value = json.loads(text)
     except (ValueError, RecursionError) as exc:
         raise PayloadError(f"body is not valid JSON: {str(exc)[:80]}") from None
-    _depth(value, MAX_JSON_DEPTH)
+    # Surrogates can only come from escapes (_text refused raw ones), so most bodies skip the check.
+    _walk(value, MAX_JSON_DEPTH, strings=_SURROGATE_ESCAPE.search(text) is not None)
     return value
 
 
@@ -117,6 +140,8 @@ def decode_form(body: bytes, charset: str = "utf-8", *, unwrap_payload: bool = T
         raise PayloadError(f"form body cannot be decoded: {str(exc)[:80]}") from None
     form: dict[str, Any] = {}
     for name, value in pairs:
+        _check_text(name, "a form field name")  # percent-escapes are decoded with the charset too
+        _check_text(value, "a form field")
         if name in form:
             previous = form[name]
             form[name] = [*previous, value] if isinstance(previous, list) else [previous, value]
@@ -147,14 +172,45 @@ def _element_value(element: Element, depth: int) -> Any:
     return result
 
 
-def decode_xml(body: bytes) -> dict[str, Any]:
+_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+# An XML declaration in an ASCII-compatible encoding, and the encoding it names.
+_DECLARATION = re.compile(rb"""<\?xml\s[^>]*?\bencoding\s*=\s*["']([A-Za-z][\w.:-]*)["']""")
+_DECLARATION_TEXT = re.compile(r"^\ufeff?<\?xml\b.*?\?>", re.DOTALL)
+
+
+def _xml_bytes(body: bytes, charset: str | None) -> bytes:
+    """The document as bytes expat reads correctly: UTF-8 unless expat can tell by itself.
+
+    Order (RFC 7303): a byte order mark, else the document's own declaration, else the content
+    type's charset, else UTF-8. Expat knows the BOMs and UTF-8 itself; for any other encoding the
+    text is decoded here and handed over as UTF-8 without its declaration (expat cannot read GBK,
+    Shift_JIS ... and ignores the charset parameter it never sees).
+    """
+    if body.startswith(_BOMS):
+        return body
+    match = _DECLARATION.match(body)
+    encoding = match.group(1).decode("ascii") if match else charset
+    if encoding is None:
+        return body
+    try:
+        if codecs.lookup(encoding).name == "utf-8":
+            return body
+    except LookupError:
+        raise PayloadError(f"unknown charset {encoding!r}", reason="bad_charset") from None
+    text = _DECLARATION_TEXT.sub("", _text(body, encoding), count=1)
+    return text.encode("utf-8")
+
+
+def decode_xml(body: bytes, charset: str | None = None) -> dict[str, Any]:
     """Decode XML through defusedxml into a dict of the root's children.
 
     ``<xml><MsgType>text</MsgType></xml>`` becomes ``{"MsgType": "text"}``; repeated tags become
     lists; attributes are dropped. Entities, DTDs and external references are refused.
+    ``charset`` (from the content type) is used when the document declares no encoding itself.
     """
     if not body.strip():
         raise PayloadError("body is empty; XML expected")
+    body = _xml_bytes(body, charset)
     try:
         root = defusedxml.ElementTree.fromstring(body, forbid_dtd=True)
     except (ParseError, defusedxml.DefusedXmlException, ValueError, LookupError) as exc:
@@ -181,9 +237,9 @@ def decode_body(
     if fmt is None or (accept is not None and fmt not in accept):
         shown = media or "(none)"
         raise UnsupportedContentType(f"content type {shown!r} is not accepted here")
-    charset = params.get("charset", "utf-8")
+    charset = params.get("charset") or None
     if fmt == "json":
-        return decode_json(body, charset)
+        return decode_json(body, charset or "utf-8")
     if fmt == "form":
-        return decode_form(body, charset)
-    return decode_xml(body)
+        return decode_form(body, charset or "utf-8")
+    return decode_xml(body, charset)
