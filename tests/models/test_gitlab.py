@@ -12,15 +12,15 @@ from tests.models.support import received
 def test_every_sample_has_the_common_fields(topic: str) -> None:
     event = GitLabEvent.model_validate(received("gitlab", topic))
     assert event.object_kind == topic.partition(".")[0]
-    assert event.project is not None and event.project.path_with_namespace == "mike/diaspora"
+    assert event.project is not None and event.project.path_with_namespace == "depot-ops/parcel-tracker"
 
 
 def test_push_and_merge_request() -> None:
     push = GitLabPush.model_validate(received("gitlab", "push"))
-    assert (push.ref, push.total_commits_count, push.user_username) == ("refs/heads/main", 1, "jrosen")
+    assert (push.ref, push.total_commits_count, push.user_username) == ("refs/heads/main", 1, "tvarga")
     mr = GitLabEvent.model_validate(received("gitlab", "merge_request.open"))
     assert mr.object_attributes is not None and mr.object_attributes["action"] == "open"
-    assert mr.user is not None and mr.user.username == "jrosen"
+    assert mr.user is not None and mr.user.username == "tvarga"
 
 
 def test_object_kind_is_required() -> None:

@@ -11,14 +11,14 @@ from tests.models.support import received
 def test_event_callbacks(topic: str) -> None:
     callback = SlackEventCallback.model_validate(received("slack", topic))
     assert callback.type == "event_callback" and callback.event.type == topic
-    assert callback.event.user == "U061F7AUR" and callback.event_id.startswith("Ev")
+    assert callback.event.user == "U05BX9K3PLM" and callback.event_id.startswith("Ev")
     assert callback.event_time == 1_700_000_000  # the signing time, as Slack sets it
 
 
 def test_interactions_arrive_as_form_and_validate_the_same() -> None:
     interaction = SlackInteraction.model_validate(received("slack", "block_actions"))
     assert interaction.type == "block_actions"
-    assert interaction.actions[0].action_id == "approve" and interaction.actions[0].value == "deploy-1347"
+    assert interaction.actions[0].action_id == "approve" and interaction.actions[0].value == "deploy-212"
 
 
 def test_slash_commands_are_plain_form_fields() -> None:

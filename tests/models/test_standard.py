@@ -19,7 +19,7 @@ def test_sample_validates_with_a_typed_data_model() -> None:
     assert event.type == "invoice.paid" and event.data == Paid(id="inv_2Ye6kZ9wQ0yQ3n6r", amount=2000)
     assert event.timestamp == datetime(2023, 11, 14, 22, 13, 20, tzinfo=UTC)
     plain = StandardEvent.model_validate(received("standard-webhooks", "user.created"))
-    assert plain.data["email"] == "jenny.rosen@example.com"
+    assert plain.data["email"] == "ines.calder@example.com"
 
 
 def test_timestamp_is_required() -> None:
