@@ -11,7 +11,7 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from hookreceiver.core.delivery import Delivery, Reply
 from hookreceiver.core.routing import Router, check_handler
@@ -28,6 +28,9 @@ __all__ = ["Endpoint", "HookReceiver", "Responder"]
 
 log = logging.getLogger("hookreceiver")
 H = TypeVar("H", bound=Callable[..., Any])
+M = TypeVar("M")
+R = TypeVar("R")
+TypedHandler = Callable[[Delivery[M]], R]  # a handler of a payload validated into M, returning R
 Responder = Callable[[Delivery], Any]
 
 
@@ -54,10 +57,18 @@ class Endpoint:
     def __repr__(self) -> str:
         return f"Endpoint({self.path!r}, {self.provider!r}, handlers={len(self.router)})"
 
-    def on(self, *patterns: str, model: type[Any] | None = None) -> Callable[[H], H]:
+    @overload
+    def on(self, *patterns: str, model: type[M]) -> Callable[[TypedHandler[M, R]], TypedHandler[M, R]]: ...
+
+    @overload
+    def on(self, *patterns: str, model: None = None) -> Callable[[H], H]: ...
+
+    def on(self, *patterns: str, model: type[Any] | None = None) -> Callable[[Any], Any]:
         """Bind a handler to topic patterns (``"invoice.paid"``, ``"invoice.*"``, ``"*"``).
 
-        Handlers run after the sender got its 2xx; ``model`` validates the payload first.
+        Handlers run after the sender got its 2xx; ``model`` validates the payload first. For type
+        checkers, ``model=M`` takes a handler of ``Delivery[M]`` (or a bare ``Delivery``), so a
+        handler annotated with another model is an error before it is a ``ConfigurationError``.
         """
         return self.router.on(*patterns, model=model)
 

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -20,7 +23,7 @@ from hookreceiver.models import StripeEvent, TwilioMessage, WeChatMessage
 from hookreceiver.providers import Generic, Stripe
 from hookreceiver.receiver import Endpoint
 from hookreceiver.typed import adapter_for, bind_model, check_model
-from tests.helpers import FakeClock
+from tests.helpers import REPO_ROOT, FakeClock
 
 pytestmark = pytest.mark.anyio
 
@@ -199,7 +202,8 @@ def test_annotation_must_agree_with_model() -> None:
 
     with pytest.raises(ConfigurationError, match=r"annotated Delivery\[StripeEvent\] but registered "
                                                   r"with model=WeChatMessage"):
-        endpoint.on("invoice.paid", model=WeChatMessage)(handler)
+        # A type checker refuses it too (the ignore is needed, or mypy's strict run fails on it).
+        endpoint.on("invoice.paid", model=WeChatMessage)(handler)  # type: ignore[arg-type]
     with pytest.raises(ConfigurationError, match="registered without model="):
         endpoint.on("invoice.paid")(handler)
     assert len(endpoint.router) == 0
@@ -243,3 +247,53 @@ def test_bind_model_keeps_everything_but_the_payload() -> None:
     assert bound.payload == Invoice(id="in_9", amount_paid=7)
     assert (bound.key, bound.body, bound.attempt) == (delivery.key, delivery.body, 3)
     assert delivery.payload == {"id": "in_9", "amount_paid": "7"}  # the original is untouched
+
+
+# -- static typing: model= and the handler's annotation agree for mypy too ----------------------
+
+TYPED_HANDLER = '''
+from pydantic import BaseModel
+
+from hookreceiver import Delivery, HookReceiver
+from hookreceiver.models import StripeEvent
+from hookreceiver.providers import Stripe
+
+
+class Other(BaseModel):
+    x: int
+
+
+hooks = HookReceiver()
+stripe = hooks.endpoint("/stripe", Stripe(secret="whsec_x"))
+
+
+@stripe.on("invoice.paid", model={model})
+async def paid(delivery: Delivery[StripeEvent]) -> None: ...
+
+
+@stripe.on("invoice.paid", model={model})
+def untyped_payload(delivery: Delivery) -> None: ...
+
+
+@stripe.on("invoice.paid")
+def no_model(delivery: Delivery) -> int:
+    return 1
+
+
+assert no_model.__name__ == "no_model"  # without model=, the handler keeps its own type
+'''
+
+
+def test_mypy_refuses_a_handler_annotated_with_another_model(tmp_path: Path) -> None:
+    (tmp_path / "right.py").write_text(TYPED_HANDLER.format(model="StripeEvent"))
+    (tmp_path / "wrong.py").write_text(TYPED_HANDLER.format(model="Other"))
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-error-summary", "--cache-dir",
+         str(tmp_path / "cache"), str(tmp_path / "right.py"), str(tmp_path / "wrong.py")],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=110)
+    errors = [line for line in result.stdout.splitlines() if ": error:" in line]
+    assert result.returncode == 1, result.stdout + result.stderr
+    decorator = TYPED_HANDLER.splitlines().index('@stripe.on("invoice.paid", model={model})') + 1
+    assert len(errors) == 1, errors  # only the typed handler of wrong.py: a bare Delivery fits any model
+    assert f"wrong.py:{decorator}: error: Argument 1 has incompatible type" in errors[0]
+    assert "Delivery[Other]" in errors[0] and errors[0].endswith("[arg-type]")
