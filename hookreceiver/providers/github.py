@@ -72,6 +72,10 @@ class GitHub(BaseProvider):
         return verify_hmac(request.body, request.header(SIGNATURE_SHA1), secrets=self._secrets,
                            algorithm="sha1", prefix="sha1=", header=SIGNATURE_SHA1)
 
+    def peek_delivery_id(self, request: HttpRequest) -> str | None:
+        """``X-GitHub-Delivery`` as sent, unverified (for rejection log lines)."""
+        return request.header(DELIVERY) or None
+
     def identify(self, request: HttpRequest, payload: Any) -> Identity:
         event = (request.header(EVENT) or "").strip()
         if not event:

@@ -69,6 +69,11 @@ class GitLab(BaseProvider):
         return verify_token(request.header("x-gitlab-token"), secrets=self._secrets,
                             header="X-Gitlab-Token")
 
+    def peek_delivery_id(self, request: HttpRequest) -> str | None:
+        """``Idempotency-Key``, else the bare event UUID (the topic the real id adds is in the
+        body), as sent and unverified: for rejection log lines only."""
+        return request.header("idempotency-key") or request.header("x-gitlab-event-uuid") or None
+
     def identify(self, request: HttpRequest, payload: Any) -> Identity:
         header = request.header("x-gitlab-event") or ""
         kind = lookup(payload, "object_kind") or lookup(payload, "event_name") or _snake(header)

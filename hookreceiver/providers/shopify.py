@@ -83,6 +83,11 @@ class Shopify(BaseProvider):
         return verify_hmac(request.body, request.header(header), secrets=self._secrets,
                            algorithm="sha256", encoding="base64", header=header)
 
+    def peek_delivery_id(self, request: HttpRequest) -> str | None:
+        """The event id, else the webhook id, as sent, unverified (for rejection log lines)."""
+        prefix = self._prefix(request)
+        return request.header(prefix + "event-id") or request.header(prefix + "webhook-id") or None
+
     def identify(self, request: HttpRequest, payload: Any) -> Identity:
         prefix = self._prefix(request)
         topic = (request.header(prefix + "topic") or "").strip()

@@ -115,6 +115,10 @@ class StandardWebhooks(BaseProvider):
         check_timestamp(sent, now=now, tolerance=self.tolerance)
         return index
 
+    def peek_delivery_id(self, request: HttpRequest) -> str | None:
+        """``webhook-id`` (or ``svix-id``) as sent, unverified (for rejection log lines)."""
+        return request.header("webhook-id") or request.header("svix-id") or None
+
     def identify(self, request: HttpRequest, payload: Any) -> Identity:
         topic = lookup(payload, self.topic)
         if not isinstance(topic, str) or not topic:

@@ -139,6 +139,10 @@ class Twilio(BaseProvider):
             if not constant_time_equal(actual, declared.lower()):
                 raise SignatureError("the body does not match bodySHA256", reason="bad_body_hash")
 
+    def peek_delivery_id(self, request: HttpRequest) -> str | None:
+        """``I-Twilio-Idempotency-Token`` as sent, unverified (the SID fallback is in the body)."""
+        return request.header("i-twilio-idempotency-token") or None
+
     def identify(self, request: HttpRequest, payload: Any) -> Identity:
         params: Mapping[str, Any] = payload if isinstance(payload, Mapping) else {}
         topic, aliases = self._topic(params)

@@ -229,3 +229,9 @@ async def test_asgi_unrouted_topic_is_acknowledged_but_not_stored() -> None:
     async with asgi_client(hooks, "http://test") as client:
         response = await client.post("/github", content=request.body, headers=dict(request.headers))
     assert response.status_code == 200 and response.json()["status"] == "unrouted"
+
+
+def test_peek_delivery_id_reads_the_header_without_verifying() -> None:
+    provider = GitHub(secret="someone-else")  # a wrong secret: peeking checks nothing
+    assert provider.peek_delivery_id(load("pull_request_opened")) == "72d3162e-cc78-11e3-81ab-4c9367dc0958"
+    assert provider.peek_delivery_id(load("pull_request_opened", x_github_delivery=None)) is None

@@ -215,3 +215,11 @@ async def test_the_stored_delivery_has_no_token() -> None:
 
 def test_registered_by_name() -> None:
     assert PROVIDERS["gitlab"] is GitLab
+
+
+def test_peek_delivery_id_reads_the_idempotency_key_else_the_event_uuid() -> None:
+    provider = GitLab(secret="someone-else")  # a wrong token: peeking checks nothing
+    assert provider.peek_delivery_id(load("merge_request_open")) == "2a8c9f1e-6d3b-4c1a-9e77-0b5d2f4a8c61"
+    # Without the key the real id adds the topic, which lives in the body: the UUID alone is shown.
+    assert provider.peek_delivery_id(load("push")) == "f0e1d2c3-b4a5-4968-8776-a5b4c3d2e1f0"
+    assert provider.peek_delivery_id(load("push", x_gitlab_event_uuid=None)) is None

@@ -185,3 +185,11 @@ async def test_asgi_dedupes_on_the_event_id_across_subscriptions() -> None:
                         (401, "bad_signature")]
     await hooks.worker.run_once()
     assert [d.delivery_id for d in seen] == [EVENT_ID]
+
+
+def test_peek_delivery_id_prefers_the_event_id_in_either_header_style() -> None:
+    provider = Shopify(secret="someone-else")  # a wrong secret: peeking checks nothing
+    assert provider.peek_delivery_id(load()) == EVENT_ID
+    assert provider.peek_delivery_id(events_style(load())) == EVENT_ID
+    assert provider.peek_delivery_id(load(x_shopify_event_id=None)) == WEBHOOK_ID
+    assert provider.peek_delivery_id(load(x_shopify_event_id=None, x_shopify_webhook_id=None)) is None

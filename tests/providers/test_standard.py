@@ -306,3 +306,11 @@ async def test_asgi_stale_delivery_is_401_with_the_reason() -> None:
 
 def test_registered_by_name() -> None:
     assert PROVIDERS["standard-webhooks"] is StandardWebhooks and PROVIDERS["svix"] is Svix
+
+
+@pytest.mark.parametrize("cls", [StandardWebhooks, Svix])
+def test_peek_delivery_id_reads_webhook_id_or_svix_id(cls: type[StandardWebhooks]) -> None:
+    provider = cls(secret=OLD_SECRET)  # not the signing secret: peeking checks nothing
+    assert provider.peek_delivery_id(load("invoice_paid")) == "msg_2Ye6kZ9wQ0yQ3n6rJbJ8sN2xYzA"
+    assert provider.peek_delivery_id(load("invoice_paid_svix")) == "msg_2Ye6kZ9wQ0yQ3n6rJbJ8sN2xYzA"
+    assert provider.peek_delivery_id(load("invoice_paid", webhook_id=None)) is None

@@ -424,3 +424,11 @@ async def test_example_twilio_sms_auto_replies() -> None:
 
 def test_registered_by_name() -> None:
     assert PROVIDERS["twilio"] is Twilio
+
+
+def test_peek_delivery_id_reads_the_idempotency_token_only() -> None:
+    provider = Twilio(secret=OTHER)  # a wrong token: peeking checks nothing
+    signed = Twilio(secret=TOKEN).sign(SMS, topic="message.received", delivery_id="idem-7",
+                                       timestamp=NOW, url="https://h.example/sms")
+    assert provider.peek_delivery_id(signed) == "idem-7"
+    assert provider.peek_delivery_id(load("form_post")) is None  # the SID is in the unverified body
