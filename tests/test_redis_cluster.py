@@ -7,12 +7,14 @@ reached across slots would fail with CROSSSLOT here. A second namespace lands on
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import subprocess
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 import redis
@@ -20,7 +22,7 @@ import redis
 from hookreceiver import Admission, ClaimState, Store
 from hookreceiver.stores.redis import RedisStore
 from tests.conftest import HOW_TO_GET_REDIS, REDIS_SERVER, RedisServer
-from tests.helpers import FakeClock, delivery
+from tests.helpers import FakeClock, asgi_client, delivery, make_receiver, post, sign
 from tests.stores.contract import CONSUMER, StoreContract
 
 pytestmark = [pytest.mark.redis, pytest.mark.e2e]
@@ -32,12 +34,11 @@ def _missing(message: str) -> None:
     pytest.skip(message)
 
 
-@pytest.fixture(scope="module")
-def cluster_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def start_cluster(base: Path) -> tuple[list[RedisServer], str]:
+    """Three cluster nodes on free ports, joined and serving; returns them and a seed URL."""
     cli = shutil.which("redis-cli")
     if cli is None or not os.path.exists(REDIS_SERVER):
         _missing(f"redis-server/redis-cli are missing; {HOW_TO_GET_REDIS}")
-    base = tmp_path_factory.mktemp("cluster")
     nodes = [RedisServer(base / f"node{i}", cluster=True) for i in range(3)]
     try:
         for node in nodes:
@@ -51,7 +52,18 @@ def cluster_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                     "CLUSTER", "INFO"):
                 assert time.monotonic() < deadline, "the cluster did not come up"
                 time.sleep(0.1)
-        yield f"redis+cluster://127.0.0.1:{nodes[0].port}"
+    except BaseException:
+        for node in nodes:
+            node.kill()
+        raise
+    return nodes, f"redis+cluster://127.0.0.1:{nodes[0].port}"
+
+
+@pytest.fixture(scope="module")
+def cluster_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    nodes, url = start_cluster(tmp_path_factory.mktemp("cluster"))
+    try:
+        yield url
     finally:
         for node in nodes:
             node.kill()
@@ -86,3 +98,26 @@ async def test_namespaces_spread_over_the_cluster_and_each_works(cluster_url: st
     finally:
         for store in stores:
             await store.close()
+
+
+@pytest.mark.anyio
+async def test_a_cluster_outage_is_a_503_and_the_worker_keeps_going(tmp_path: Path) -> None:
+    nodes, url = start_cluster(tmp_path / "doomed")
+    try:
+        store = RedisStore.from_url(url, namespace="outage", clock=FakeClock())
+        receiver, endpoint = make_receiver(store=store, run_worker=True)
+        receiver.worker.poll_interval = 0.1
+        endpoint.on("*")(lambda d: None)
+        async with asgi_client(receiver) as client:
+            first = await post(client, sign({"n": 1}, delivery_id="before"))
+            assert (first.status_code, first.json()["status"]) == (200, "accepted")
+            for node in nodes:
+                node.kill()
+            down = await post(client, sign({"n": 2}, delivery_id="during"))
+            assert (down.status_code, down.json()["error"]) == (503, "store_unavailable")
+            await asyncio.sleep(0.5)  # the in-process worker meets the outage as well
+            assert receiver.worker.running  # it pauses and retries; it does not die
+        await receiver.stop()
+    finally:
+        for node in nodes:
+            node.kill()

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
+import time
 
 import pytest
 import redis.asyncio
@@ -97,3 +99,34 @@ async def test_read_only_or_full_redis_refuses_admission_with_503(
     finally:
         await admin.aclose()
         await store.close()
+
+
+async def test_a_hung_redis_is_a_503_well_before_the_sender_gives_up(
+    redis_server: RedisServer, caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO)
+    store = RedisStore.from_url(redis_server.url, namespace="hung")
+    receiver, endpoint = make_receiver(store=store)
+    endpoint.on("*")(lambda d: None)
+    process = redis_server.process
+    assert process is not None
+    async with asgi_client(receiver) as client:
+        first = await post(client, sign({"n": 1}, delivery_id="before"))
+        assert first.status_code == 200
+        process.send_signal(signal.SIGSTOP)  # alive, connected, answering nothing
+        try:
+            started = time.monotonic()
+            hung = await post(client, sign({"n": 2}, delivery_id="during"))
+            elapsed = time.monotonic() - started
+        finally:
+            process.send_signal(signal.SIGCONT)
+        logging.getLogger("tests.outage").info("a hung redis answered %d after %.1f s",
+                                                hung.status_code, elapsed)
+        assert (hung.status_code, hung.json()["error"]) == (503, "store_unavailable")
+        assert elapsed < 15  # a behaviour check (no 3 x 15 s retries), not a speed test
+        # The script was sent before the timeout, so Redis may run it once it wakes: the sender's
+        # retry is then a duplicate. Either way it is stored now, and only now acknowledged.
+        again = await post(client, sign({"n": 2}, delivery_id="during"))
+        assert again.status_code == 200 and again.json()["status"] in ("accepted", "duplicate")
+        assert await store.state("/orders:during") is ClaimState.PENDING
+    await store.close()

@@ -31,13 +31,19 @@ Every enqueue bumps ``gen``; an inbox entry with an older ``gen`` is stale and d
 ``record`` (a delivery no handler wants) writes the claim straight into ``done`` with its bytes.
 
 Workers XREADGROUP the inbox; an entry stays in the group's pending list until its outcome is
-settled. While a job runs, this process refreshes its entries (XCLAIM JUSTID) every third of
-VISIBILITY_TIMEOUT; a worker that dies stops refreshing and, after VISIBILITY_TIMEOUT, another
-worker takes the entry over with XAUTOCLAIM and runs it again. After MAX_RECLAIMS such takeovers
-the delivery is buried ("worker lost"). Due retries move from ``delayed`` to the inbox by script.
+settled. Starting a job bumps the claim's ``run``; the receipt carries ``gen`` and ``run``. While a
+job runs, this process refreshes its entries (script BEAT: XCLAIM to itself, only while its run
+is current) every third of VISIBILITY_TIMEOUT; a worker that dies or stalls stops refreshing and,
+after VISIBILITY_TIMEOUT, another worker takes the entry over with XAUTOCLAIM (resuming from its
+cursor) and runs it again as a new ``run``: the stalled worker's late outcome is refused. After
+MAX_RECLAIMS takeovers in a row (a finished run resets the count) the delivery is buried ("worker
+lost"). Due retries move from ``delayed`` to the inbox by script. ``dead`` and ``settled`` are
+trimmed to the retention whenever they grow.
 
 At most MAX_RETAINED done claims are kept; past that the oldest are dropped early. Every Redis
-error becomes ``StoreUnavailable`` (the sender gets a 503); messages never carry the URL.
+error (any ``redis.exceptions`` type, cluster ones included, or a socket error or timeout) becomes
+``StoreUnavailable`` (the sender gets a 503); messages never carry the URL. Commands time out
+after ``timeout`` (3 s) without retrying, blocking reads use their own pool (redis_connect.py).
 """
 
 from __future__ import annotations
@@ -50,18 +56,21 @@ import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
+import redis.exceptions as redis_errors
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
-from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ResponseError
 
 from hookreceiver.core.delivery import Delivery
 from hookreceiver.exceptions import StoreError, StoreUnavailable
 from hookreceiver.stores import redis_scripts as lua
 from hookreceiver.stores.base import Admission, ClaimState, DeadLetter, Job
 from hookreceiver.stores.codec import dump_delivery, load_delivery
-from hookreceiver.stores.redis_keys import key_prefix, member_for, parse_url, scrub
+from hookreceiver.stores.redis_connect import MAX_BLOCK, Plan, plan
+from hookreceiver.stores.redis_keys import key_prefix, member_for, scrub
 
 __all__ = ["RedisStore", "key_prefix", "member_for"]  # the two helpers are re-exported
 
@@ -72,14 +81,20 @@ GROUP = "workers"
 DEFAULT_NAMESPACE = "default"
 RETENTION = 3 * 24 * 3600.0  # seconds a settled claim (done or dead) is kept
 VISIBILITY_TIMEOUT = 60.0  # seconds without a heartbeat before another worker takes a job over
-MAX_RECLAIMS = 5  # takeovers of one delivery before it is buried as "worker lost"
+MAX_RECLAIMS = 5  # takeovers in a row of one delivery before it is buried as "worker lost"
 MAX_RETAINED = 100_000  # done claims kept (with their bytes) before the oldest are dropped early
-MAX_BLOCK = 5.0  # longest XREADGROUP BLOCK, well under SOCKET_TIMEOUT
-SOCKET_TIMEOUT = 15.0
-POOL_SIZE = 64
-def _split_receipt(receipt: str) -> tuple[str, str]:
-    entry_id, _, gen = receipt.partition("#")
-    return entry_id, gen
+# Every exception type redis-py defines (several, e.g. RedisClusterException, are not RedisError),
+# plus socket errors and timeouts: all of them mean "the store is unavailable" to our callers.
+_FAILURES: tuple[type[Exception], ...] = (
+    *(cls for cls in vars(redis_errors).values()
+      if isinstance(cls, type) and issubclass(cls, Exception) and cls.__module__ == redis_errors.__name__),
+    OSError, TimeoutError)
+
+
+def _split_receipt(receipt: str) -> tuple[str, str, str]:
+    entry_id, _, rest = receipt.partition("#")
+    gen, _, run = rest.partition("#")
+    return entry_id, gen, run
 
 
 def _text(value: Any) -> str:
@@ -93,6 +108,7 @@ class RedisStore:
         self,
         client: Redis | RedisCluster,
         *,
+        reader: Redis | RedisCluster | None = None,
         namespace: str = DEFAULT_NAMESPACE,
         retention: float = RETENTION,
         visibility_timeout: float = VISIBILITY_TIMEOUT,
@@ -101,6 +117,7 @@ class RedisStore:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.client = client
+        self.reader = reader if reader is not None else client  # for blocking reads
         self.namespace = namespace
         self.prefix = key_prefix(namespace)
         self.retention = retention
@@ -114,9 +131,11 @@ class RedisStore:
                          for name in lua.__all__}
         self._group_ready = False
         self._closed = False
-        self._in_flight: dict[str, str] = {}  # entry id -> consumer, refreshed by the heartbeat
+        # entry id -> (consumer, member, gen, run) of each running job, refreshed by the heartbeat
+        self._in_flight: dict[str, tuple[str, str, str, str]] = {}
         self._heartbeat: asyncio.Task[None] | None = None
         self._last_reclaim = 0.0
+        self._reclaim_cursor = "0-0"
         self._cluster_lock = asyncio.Lock() if isinstance(client, RedisCluster) else None
 
     @classmethod
@@ -124,20 +143,11 @@ class RedisStore:
                  clock: Callable[[], float] = time.time, **options: Any) -> RedisStore:
         """Connect to ``redis://``, ``rediss://`` (TLS), ``unix://`` or ``redis+cluster://`` /
         ``rediss+cluster://`` (Redis Cluster). Store options may ride in the query string:
-        ``?namespace=orders&visibility_timeout=30&max_retained=50000``."""
-        plain, cluster, settings = parse_url(url, DEFAULT_NAMESPACE, VISIBILITY_TIMEOUT, MAX_RETAINED)
-        settings.update(options)
-        retry = Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=2)
-        common: dict[str, Any] = {"socket_timeout": SOCKET_TIMEOUT, "socket_connect_timeout": 5.0,
-                                  "retry": retry}
-        client: Redis | RedisCluster
-        if cluster:
-            client = RedisCluster.from_url(plain, **common)
-        else:
-            pool = BlockingConnectionPool.from_url(plain, max_connections=POOL_SIZE, timeout=10,
-                                                   **common)
-            client = Redis(connection_pool=pool)
-        return cls(client, retention=retention, clock=clock, **settings)
+        ``?namespace=orders&visibility_timeout=30&max_retained=50000&timeout=2``."""
+        how = plan(url, namespace=DEFAULT_NAMESPACE, visibility_timeout=VISIBILITY_TIMEOUT,
+                   max_retained=MAX_RETAINED, options=options)
+        return cls(_connect(how, blocking=False), reader=_connect(how, blocking=True),
+                   retention=retention, clock=clock, **how.store_options)
 
     def __repr__(self) -> str:
         kind = "cluster" if isinstance(self.client, RedisCluster) else "redis"
@@ -164,7 +174,7 @@ class RedisStore:
             if self._cluster_lock is not None:
                 await self._initialize_cluster()
             yield
-        except (RedisError, OSError, TimeoutError) as exc:
+        except _FAILURES as exc:
             if "NOGROUP" in str(exc):
                 self._group_ready = False  # Redis lost the stream (restart without persistence)
             detail = f"{type(exc).__name__}: {scrub(str(exc))}"
@@ -177,7 +187,9 @@ class RedisStore:
         assert self._cluster_lock is not None and isinstance(self.client, RedisCluster)
         async with self._cluster_lock:
             if self._cluster_lock is not None:
-                await self.client.initialize()
+                for client in {id(c): c for c in (self.client, self.reader)}.values():
+                    assert isinstance(client, RedisCluster)
+                    await client.initialize()
                 self._cluster_lock = None
 
     async def _run(self, name: str, keys: Sequence[str], args: Sequence[Any]) -> Any:
@@ -273,8 +285,9 @@ class RedisStore:
             return []
         self._last_reclaim = time.monotonic()
         idle = max(1, int(self.visibility_timeout * 1000))
-        reply: Any = await self.client.xautoclaim(self.inbox, GROUP, consumer, idle, "0-0",
-                                                  count=limit)
+        reply: Any = await self.client.xautoclaim(self.inbox, GROUP, consumer, idle,
+                                                  self._reclaim_cursor, count=limit)
+        self._reclaim_cursor = _text(reply[0])  # "0-0" again once the whole list was scanned
         entries = [(_text(entry_id), fields or {}, True) for entry_id, fields in reply[1]]
         if entries:
             log.warning("took over %d deliveries from stopped workers consumer=%s",
@@ -284,7 +297,8 @@ class RedisStore:
     async def _read(self, consumer: str, count: int, block: float | None
                     ) -> list[tuple[str, dict[bytes, Any], bool]]:
         block_ms = None if block is None else max(1, int(block * 1000))
-        reply: Any = await self.client.xreadgroup(GROUP, consumer, {self.inbox: ">"}, count=count,
+        client = self.client if block is None else self.reader
+        reply: Any = await client.xreadgroup(GROUP, consumer, {self.inbox: ">"}, count=count,
                                              block=block_ms)
         streams = reply.items() if isinstance(reply, dict) else (reply or [])
         return [(_text(entry_id), fields or {}, False)
@@ -295,13 +309,14 @@ class RedisStore:
         if not entries:
             return []
         now, expires, ttl = self._times()
-        keys, args = [self.inbox, self.dead], [GROUP, repr(now), expires, ttl, self.max_reclaims]
+        keys = [self.inbox, self.dead]
+        args: list[Any] = [GROUP, repr(now), expires, ttl, self.max_reclaims, repr(self.retention)]
         for entry_id, fields, reclaimed in entries:
             member = _text(fields.get(b"k", b"-"))
             keys.append(self.claim_key(member))
             args += [entry_id, _text(fields.get(b"g", b"-")), int(reclaimed), member]
         jobs: list[Job] = []
-        for entry_id, gen, attempt, data in await self._run("START", keys, args):
+        for entry_id, gen, attempt, data, run in await self._run("START", keys, args):
             entry, generation = _text(entry_id), _text(gen)
             try:
                 delivery = load_delivery(data).with_attempt(int(attempt))
@@ -309,8 +324,8 @@ class RedisStore:
                 log.error("dropping corrupt inbox entry %s: %s", entry, exc)
                 await self.client.xack(self.inbox, GROUP, entry)
                 continue
-            self._in_flight[entry] = consumer
-            jobs.append(Job(delivery, receipt=f"{entry}#{generation}"))
+            self._in_flight[entry] = (consumer, member_for(delivery.key), generation, str(run))
+            jobs.append(Job(delivery, receipt=f"{entry}#{generation}#{run}"))
         return jobs
 
     def _start_heartbeat(self) -> None:
@@ -318,30 +333,35 @@ class RedisStore:
             self._heartbeat = asyncio.create_task(self._beat(), name="hookreceiver-redis-heartbeat")
 
     async def _beat(self) -> None:
-        """Keep this process's running jobs fresh so no other worker takes them over."""
+        """Keep this process's running jobs fresh so no other worker takes them over; forget
+        those another worker took over meanwhile (their ``run`` moved on). Never dies."""
         while True:
             await asyncio.sleep(self.visibility_timeout / 3)
-            by_consumer: dict[str, list[Any]] = {}
-            for entry_id, consumer in list(self._in_flight.items()):
-                by_consumer.setdefault(consumer, []).append(entry_id)
-            for consumer, ids in by_consumer.items():
-                try:
-                    await self.client.xclaim(self.inbox, GROUP, consumer, 0, ids, justid=True)
-                except (RedisError, OSError) as exc:
-                    log.warning("heartbeat failed: %s: %s", type(exc).__name__, scrub(str(exc)))
+            running = list(self._in_flight.items())
+            if not running:
+                continue
+            keys, args = [self.inbox], [GROUP]
+            for entry_id, (consumer, member, gen, run) in running:
+                keys.append(self.claim_key(member))
+                args += [entry_id, consumer, gen, run]
+            try:
+                for entry_id in await self._run("BEAT", keys, args):
+                    self._in_flight.pop(_text(entry_id), None)
+            except Exception as exc:  # the next beat tries again; a takeover is the fallback
+                log.warning("heartbeat failed: %s: %s", type(exc).__name__, scrub(str(exc)))
 
     # -- outcomes ----------------------------------------------------------------------------
 
     async def _settle(self, job: Job, mode: str, *, due: float = 0.0, error: str = "",
                       attempt: int = 0) -> int:
-        entry_id, gen = _split_receipt(job.receipt)
+        entry_id, gen, run = _split_receipt(job.receipt)
         member = member_for(job.delivery.key)
         now, expires, ttl = self._times()
         self._in_flight.pop(entry_id, None)  # settled or not, stop the heartbeat: on failure
         async with self._guard(mode):        # the entry is left for another worker to take over
             result: int = await self._run("SETTLE", self._keys(member), [
                 GROUP, entry_id, gen, member, mode, repr(now), expires, ttl, repr(due), error,
-                attempt, repr(self.retention)])
+                attempt, repr(self.retention), run])
         return result
 
     async def complete(self, job: Job) -> None:
@@ -413,8 +433,22 @@ class RedisStore:
             self._heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._heartbeat
-        with contextlib.suppress(RedisError, OSError):
-            if isinstance(self.client, RedisCluster):
-                await self.client.aclose()
-            else:
-                await self.client.aclose(close_connection_pool=True)
+        for client in {id(c): c for c in (self.client, self.reader)}.values():
+            with contextlib.suppress(*_FAILURES):
+                if isinstance(client, RedisCluster):
+                    await client.aclose()
+                else:
+                    await client.aclose(close_connection_pool=True)
+
+
+def _connect(how: Plan, *, blocking: bool) -> Redis | RedisCluster:
+    """A client for ``how``: retried on a dropped connection, never after a timeout (a hung
+    Redis must turn into a prompt 503, not three long waits)."""
+    retry = Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=2,
+                  supported_errors=(RedisConnectionError,))
+    options = how.client_options(blocking=blocking)
+    if how.cluster:
+        return RedisCluster.from_url(how.url, retry=retry, **options)
+    pool = BlockingConnectionPool.from_url(how.url, retry=retry, **how.pool_options(blocking=blocking),
+                                           **options)
+    return Redis(connection_pool=pool)

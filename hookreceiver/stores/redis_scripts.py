@@ -5,8 +5,11 @@ store's one hash tag, so each works unchanged on Redis Cluster). A *claim* is a 
 fields ``state`` (pending/failed/done/dead), ``gen`` (bumped on every enqueue; an inbox entry
 whose ``gen`` is not the claim's is stale and is dropped), ``attempt``, ``delivery`` (the codec
 bytes, exactly as received), ``expires`` (the store clock's end of retention for a settled claim),
-``error``, ``failed_at`` and ``reclaims`` (how often a worker died holding it). An inbox entry
-holds only ``k`` (the claim's member name) and ``g`` (its generation).
+``error``, ``failed_at``, ``reclaims`` (how often in a row a worker died holding it) and ``run``
+(bumped every time a worker starts it). A job's receipt carries ``gen`` and ``run``: a worker that
+stalled while another took its job over holds an old ``run``, so its late outcome is refused and
+its heartbeat stops. An inbox entry holds only ``k`` (the claim's member name) and ``g`` (its
+generation).
 
 Live claims (pending, failed) carry no Redis TTL: they always have an inbox entry or a delayed
 entry, and a worker settles them. Settled claims (done, dead) get ``EXPIRE retention``; the store
@@ -15,7 +18,7 @@ also compares ``expires`` with its own clock, so tests can move time.
 
 from __future__ import annotations
 
-__all__ = ["ADMIT", "EVICT", "PROMOTE", "PURGE", "RECORD", "REPLAY", "SETTLE", "START"]
+__all__ = ["ADMIT", "BEAT", "EVICT", "PROMOTE", "PURGE", "RECORD", "REPLAY", "SETTLE", "START"]
 
 # A shebang (Redis 7+) makes Redis refuse a writing script up front on a full (OOM) or read-only
 # server, instead of letting it run and fail half way through.
@@ -70,14 +73,15 @@ return redis.call('ZCARD', KEYS[2])
 """
 
 # KEYS: inbox, dead, claim_1 .. claim_n
-# ARGV: group, now, expires, ttl, max_reclaims, then per job: entry id, gen, reclaimed (0/1), member
-# -> per live job {entry id, gen, attempt, delivery}; stale entries are acked and deleted, and a
-#    job whose workers died max_reclaims times is buried instead of run again.
+# ARGV: group, now, expires, ttl, max_reclaims, retention, then per job: entry id, gen,
+#   reclaimed (0/1), member
+# -> per live job {entry id, gen, attempt, delivery, run}; stale entries are acked and deleted,
+#    and a job whose workers died max_reclaims times in a row is buried instead of run again.
 START = _SHEBANG + """
 local group, now, expires, ttl, max_reclaims = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
 local out = {}
 for i = 3, #KEYS do
-  local base = 5 + (i - 3) * 4
+  local base = 6 + (i - 3) * 4
   local id, gen, reclaimed, member = ARGV[base + 1], ARGV[base + 2], ARGV[base + 3], ARGV[base + 4]
   local c = redis.call('HMGET', KEYS[i], 'state', 'gen', 'attempt', 'delivery', 'reclaims')
   local live = c[1] == 'pending' or c[1] == 'failed'
@@ -90,27 +94,33 @@ for i = 3, #KEYS do
                max_reclaims .. ' times (crash, kill or lost connection)')
     redis.call('EXPIRE', KEYS[i], ttl)
     redis.call('ZADD', KEYS[2], now, member)
+    redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', tonumber(now) - tonumber(ARGV[6]))
     redis.call('XACK', KEYS[1], group, id)
     redis.call('XDEL', KEYS[1], id)
   else
     if reclaimed == '1' then redis.call('HINCRBY', KEYS[i], 'reclaims', 1) end
     redis.call('HSET', KEYS[i], 'state', 'pending')
-    out[#out + 1] = {id, gen, c[3], c[4]}
+    local run = redis.call('HINCRBY', KEYS[i], 'run', 1)
+    out[#out + 1] = {id, gen, c[3], c[4], run}
   end
 end
 return out
 """
 
 # KEYS: claim, inbox, delayed, dead, settled
-# ARGV: group, entry id, gen, member, mode, now, expires, ttl, due, error, attempt, retention
+# ARGV: group, entry id, gen, member, mode, now, expires, ttl, due, error, attempt, retention, run
 #   mode: complete | retry | bury | release
 # -> -1 stale (a newer job owns the claim), else for complete the size of the settled index, else 0
+# A stale outcome of the same generation means another worker took the entry over (a newer run):
+# its entry is left alone. An older generation's entry is dropped (a newer entry replaced it).
 SETTLE = _SHEBANG + """
 local group, id, member, mode = ARGV[1], ARGV[2], ARGV[4], ARGV[5]
 local now = tonumber(ARGV[6])
+local c = redis.call('HMGET', KEYS[1], 'gen', 'run')
+local gen = c[1]
+if gen == ARGV[3] and c[2] ~= ARGV[13] then return -1 end
 redis.call('XACK', KEYS[2], group, id)
 redis.call('XDEL', KEYS[2], id)
-local gen = redis.call('HGET', KEYS[1], 'gen')
 if gen ~= ARGV[3] then return -1 end
 if mode == 'complete' then
   redis.call('HSET', KEYS[1], 'state', 'done', 'expires', ARGV[7])
@@ -123,10 +133,11 @@ elseif mode == 'bury' then
              'failed_at', ARGV[6], 'attempt', ARGV[11])
   redis.call('EXPIRE', KEYS[1], ARGV[8])
   redis.call('ZADD', KEYS[4], now, member)
+  redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now - tonumber(ARGV[12]))
   return 0
 end
 gen = tonumber(gen) + 1
-redis.call('HSET', KEYS[1], 'gen', gen)
+redis.call('HSET', KEYS[1], 'gen', gen, 'reclaims', 0)  -- the run ended: a new streak starts
 if mode == 'retry' then
   redis.call('HSET', KEYS[1], 'state', 'failed', 'error', ARGV[10], 'attempt', ARGV[11])
   if tonumber(ARGV[9]) > now then
@@ -136,6 +147,25 @@ if mode == 'retry' then
 end
 redis.call('XADD', KEYS[2], '*', 'k', member, 'g', gen)
 return 0
+"""
+
+# KEYS: inbox, claim_1 .. claim_n
+# ARGV: group, then per job: entry id, consumer, gen, run
+# -> entry ids this process no longer owns (settled, replayed, or taken over by a newer run);
+#    the others are refreshed (XCLAIM to their own consumer, idle time reset).
+BEAT = """
+local lost = {}
+for i = 2, #KEYS do
+  local base = 1 + (i - 2) * 4
+  local id, consumer, gen, run = ARGV[base + 1], ARGV[base + 2], ARGV[base + 3], ARGV[base + 4]
+  local c = redis.call('HMGET', KEYS[i], 'state', 'gen', 'run')
+  if c[1] == 'pending' and c[2] == gen and c[3] == run then
+    redis.call('XCLAIM', KEYS[1], ARGV[1], consumer, 0, id, 'JUSTID')
+  else
+    lost[#lost + 1] = id
+  end
+end
+return lost
 """
 
 # KEYS: delayed, inbox, claim_1 .. claim_n

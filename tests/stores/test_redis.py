@@ -196,7 +196,7 @@ async def test_take_recovers_when_redis_lost_the_inbox(make: Callable[..., Redis
     ("unix:///run/redis.sock?namespace=a.b-c", False, ("a.b-c", 60.0, 100_000)),
 ])
 def test_store_urls(url: str, cluster: bool, options: tuple[str, float, int]) -> None:
-    from hookreceiver.stores.redis_keys import parse_url
+    from hookreceiver.stores.redis_connect import parse_url
 
     plain, is_cluster, parsed = parse_url(url, "default", 60.0, 100_000)
     assert is_cluster is cluster and "+cluster" not in plain
@@ -214,3 +214,101 @@ def test_bad_store_urls_are_configuration_errors_without_the_password(url: str) 
     with pytest.raises(ConfigurationError) as caught:
         RedisStore.from_url(url)
     assert "hunter2" not in str(caught.value)
+
+
+async def pending_owners(store: RedisStore) -> dict[str, str]:
+    """Entry id -> consumer for every entry in the group's pending list."""
+    rows: list[dict[str, Any]] = await store.client.xpending_range(
+        store.inbox, "workers", min="-", max="+", count=100)
+    return {row["message_id"].decode(): row["consumer"].decode() for row in rows}
+
+
+@pytest.mark.anyio
+async def test_a_stalled_worker_cannot_settle_a_job_taken_over_and_completed(
+    make: Callable[..., RedisStore],
+) -> None:
+    stalled, other = make(visibility_timeout=0.3), make(visibility_timeout=0.3)
+    await stalled.admit(delivery("a"))
+    [late] = await stalled.take("stalled", limit=1, wait=0)
+    stalled._in_flight.clear()  # its event loop stalls: no heartbeat
+    await asyncio.sleep(0.4)
+    [job] = await other.take("other", limit=1, wait=0)
+    await other.complete(job)
+    await stalled.bury(late, error="woke up late")  # the stale receipt changes nothing
+    await stalled.retry(late, delay=0, error="woke up late")
+    assert await other.state("/orders:a") is ClaimState.DONE
+    assert await other.dead_letters() == []
+    assert await other.take("other", limit=1, wait=0) == []
+
+
+@pytest.mark.anyio
+async def test_a_stalled_worker_leaves_the_new_owners_entry_alone(
+    make: Callable[..., RedisStore],
+) -> None:
+    stalled, other = make(visibility_timeout=0.3), make(visibility_timeout=0.3)
+    await stalled.admit(delivery("a"))
+    [late] = await stalled.take("stalled", limit=1, wait=0)
+    assert stalled._heartbeat is not None
+    stalled._heartbeat.cancel()  # stalled: no heartbeat for longer than the visibility timeout
+    await asyncio.sleep(0.4)
+    [job] = await other.take("other", limit=1, wait=0)
+    assert other._heartbeat is not None
+    other._heartbeat.cancel()  # only the stalled process's heartbeat acts from here on
+    stalled._start_heartbeat()  # it wakes up: its heartbeat must not pull the entry back
+    await asyncio.sleep(0.25)
+    entry = job.receipt.partition("#")[0]
+    assert (await pending_owners(other)).get(entry) == "other"
+    await stalled.complete(late)  # stale: neither settles nor drops the new owner's entry
+    assert await other.state("/orders:a") is ClaimState.PENDING
+    assert (await pending_owners(other)).get(entry) == "other"
+    await other.retry(job, delay=0, error="x")
+    [again] = await other.take("other", limit=1, wait=0)
+    assert again.delivery.attempt == 2
+
+
+@pytest.mark.anyio
+async def test_takeover_continues_from_the_cursor_past_busy_entries(
+    make: Callable[..., RedisStore],
+) -> None:
+    busy, survivor = make(visibility_timeout=0.4), make(visibility_timeout=0.4)
+    for i in range(12):
+        await busy.admit(delivery(f"d-{i:02}"))
+    jobs = await busy.take("busy", limit=12, wait=0)
+    busy._in_flight.clear()
+    await asyncio.sleep(0.45)
+    # The first 11 are still being worked on (refreshed); only the last one was abandoned.
+    ids: list[Any] = [job.receipt.partition("#")[0] for job in jobs]
+    await busy.client.xclaim(busy.inbox, "workers", "busy", 0, ids[:11], justid=True)
+    found: list[str] = []
+    for _ in range(4):  # XAUTOCLAIM looks at ~10 entries per call: the cursor must move on
+        found += [j.delivery.delivery_id for j in await survivor.take("survivor", limit=1, wait=0)]
+        await asyncio.sleep(0.11)
+    assert found == ["d-11"]
+
+
+@pytest.mark.anyio
+async def test_dead_index_is_trimmed_past_retention(make: Callable[..., RedisStore]) -> None:
+    clock = FakeClock()
+    store = make(retention=100.0, clock=clock)
+    await store.admit(delivery("old"))
+    await store.bury((await store.take(CONSUMER, limit=1, wait=0))[0], error="x")
+    clock.advance(101)
+    await store.admit(delivery("new"))
+    await store.bury((await store.take(CONSUMER, limit=1, wait=0))[0], error="y")
+    assert await store.client.zrange(store.dead, 0, -1) == [b"/orders:new"]
+
+
+@pytest.mark.anyio
+async def test_a_finished_run_resets_the_worker_lost_count(make: Callable[..., RedisStore]) -> None:
+    store = make(visibility_timeout=0.05, max_reclaims=2)
+    await store.admit(delivery("flaky"))
+    await store.take("w1", limit=1, wait=0)
+    store._in_flight.clear()
+    await asyncio.sleep(0.1)
+    [job] = await store.take("w2", limit=1, wait=0)  # first takeover
+    await store.retry(job, delay=0, error="handler failed, normally")  # a run that ended
+    [job] = await store.take("w2", limit=1, wait=0)
+    store._in_flight.clear()  # this worker dies too: a new streak of one, not the second
+    await asyncio.sleep(0.1)
+    [again] = await store.take("w3", limit=1, wait=0)
+    assert again.delivery.attempt == 2 and await store.dead_letters() == []

@@ -1,0 +1,86 @@
+"""How a RedisStore connects: URL parsing and client options, decided here without importing
+redis (``redis.py`` stays the only module that does, and builds the clients from a plan).
+
+A store uses two clients. Commands (admission, recording, outcomes) go through one with a short
+``timeout`` (default 3 s) and no retry after a timeout, so a hung Redis answers the sender with a
+503 long before the sender gives up. Blocking inbox reads (XREADGROUP BLOCK, at most MAX_BLOCK)
+go through a second, small pool whose socket timeout is the longest block plus that timeout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from hookreceiver.exceptions import ConfigurationError
+
+__all__ = ["COMMAND_TIMEOUT", "MAX_BLOCK", "POOL_SIZE", "READER_POOL_SIZE", "Plan", "parse_url"]
+
+COMMAND_TIMEOUT = 3.0  # seconds one command (or connecting) may take before the store gives up
+MAX_BLOCK = 5.0  # longest XREADGROUP BLOCK
+POOL_SIZE = 64  # command connections per process
+READER_POOL_SIZE = 8  # blocking-read connections per process (one per waiting worker loop)
+_OUR_OPTIONS = ("namespace", "visibility_timeout", "max_retained", "timeout")
+_SCHEMES = {"redis": "redis", "rediss": "rediss", "unix": "unix",
+            "redis+cluster": "redis", "rediss+cluster": "rediss"}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What to connect to and how: the URL for redis-py, cluster or not, and our own options."""
+
+    url: str
+    cluster: bool
+    store_options: Mapping[str, Any]
+    timeout: float = COMMAND_TIMEOUT
+
+    def client_options(self, *, blocking: bool) -> dict[str, Any]:
+        """Socket timeouts for the command client, or for the blocking-read client."""
+        return {"socket_timeout": self.timeout + (MAX_BLOCK if blocking else 0.0),
+                "socket_connect_timeout": self.timeout}
+
+    def pool_options(self, *, blocking: bool) -> dict[str, Any]:
+        """Pool size, and how long to wait for a free connection (as long as a command)."""
+        return {"max_connections": READER_POOL_SIZE if blocking else POOL_SIZE,
+                "timeout": self.timeout}
+
+
+def parse_url(url: str, namespace: str, visibility_timeout: float, max_retained: int
+              ) -> tuple[str, bool, dict[str, Any]]:
+    """Split a store URL into (URL for redis-py, is-cluster, store options from the query).
+
+    Schemes: ``redis``, ``rediss`` (TLS), ``unix``, ``redis+cluster``, ``rediss+cluster``. Our
+    options (``namespace``, ``visibility_timeout``, ``max_retained``, ``timeout``) are taken out
+    of the query; the rest goes to redis-py. Errors never quote the URL, which may hold a password.
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in _SCHEMES:
+        raise ConfigurationError(f"unsupported redis URL scheme {parts.scheme!r}; use one of "
+                                 + ", ".join(sorted(_SCHEMES)))
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    ours = {name: value for name, value in query if name in _OUR_OPTIONS}
+    rest = urlencode([(name, value) for name, value in query if name not in _OUR_OPTIONS])
+    plain = urlunsplit((_SCHEMES[parts.scheme], parts.netloc, parts.path, rest, ""))
+    try:
+        options: dict[str, Any] = {
+            "namespace": ours.get("namespace", namespace),
+            "visibility_timeout": float(ours.get("visibility_timeout", visibility_timeout)),
+            "max_retained": int(ours.get("max_retained", max_retained))}
+        if "timeout" in ours:
+            options["timeout"] = float(ours["timeout"])
+    except ValueError as exc:
+        raise ConfigurationError(f"bad store option in the redis URL: {exc}") from None
+    return plain, parts.scheme.endswith("+cluster"), options
+
+
+def plan(url: str, *, namespace: str, visibility_timeout: float, max_retained: int,
+         options: Mapping[str, Any]) -> Plan:
+    """The connection plan for ``url``; keyword ``options`` win over the URL query."""
+    plain, cluster, store_options = parse_url(url, namespace, visibility_timeout, max_retained)
+    store_options.update(options)
+    timeout = float(store_options.pop("timeout", COMMAND_TIMEOUT))
+    if not timeout > 0:
+        raise ConfigurationError("the redis store timeout must be a positive number of seconds")
+    return Plan(plain, cluster, store_options, timeout)
