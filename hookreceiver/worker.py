@@ -36,6 +36,7 @@ __all__ = ["Outcome", "RetryPolicy", "Worker", "run_handler"]
 
 log = logging.getLogger("hookreceiver.worker")
 MAX_ERROR_CHARS = 8000
+STOP_MARGIN = 5.0  # seconds past poll_interval a stopping worker waits for its take to return
 
 
 @dataclass(frozen=True)
@@ -168,16 +169,22 @@ class Worker:
         return list(await asyncio.gather(*(self.run_job(job) for job in jobs)))
 
     async def serve(self) -> None:
-        """Take and run jobs until :meth:`stop`."""
+        """Take and run jobs until :meth:`stop`. Store failures of any kind pause the loop for
+        ``poll_interval``; they never end it."""
         while not self._stopping:
             free = self.concurrency - len(self._tasks)
             if free <= 0:
-                await asyncio.wait(list(self._tasks), return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait(list(self._tasks), timeout=self.poll_interval,
+                                   return_when=asyncio.FIRST_COMPLETED)
                 continue
             try:
                 jobs = await self.store.take(self.consumer, limit=free, wait=self.poll_interval)
             except StoreError as exc:
                 log.error("store unavailable, worker pauses: %s", exc)
+                await asyncio.sleep(self.poll_interval)
+                continue
+            except Exception:
+                log.exception("unexpected error taking jobs, worker pauses consumer=%s", self.consumer)
                 await asyncio.sleep(self.poll_interval)
                 continue
             for job in jobs:
@@ -188,9 +195,10 @@ class Worker:
     async def _guarded(self, job: Job) -> Outcome:
         try:
             return await self.run_job(job)
-        except StoreError as exc:
+        except Exception as exc:
             # The outcome could not be recorded; the store hands the job out again later.
-            log.error("could not record outcome delivery_id=%s: %s", job.delivery.delivery_id, exc)
+            log.error("could not record outcome delivery_id=%s: %s", job.delivery.delivery_id, exc,
+                      exc_info=not isinstance(exc, StoreError))
             return Outcome(job.delivery, "released", exc)
 
     def start(self) -> None:
@@ -201,13 +209,19 @@ class Worker:
         self._loop_task = asyncio.create_task(self.serve(), name=f"hookreceiver-{self.consumer}")
 
     async def stop(self, *, grace: float = 10.0) -> None:
-        """Stop taking jobs; let in-flight ones finish for ``grace`` seconds, then hand them back."""
+        """Stop taking jobs; let in-flight ones finish for ``grace`` seconds, then hand them back.
+
+        A take in progress is let finish (it waits at most ``poll_interval``) rather than
+        cancelled: a read cancelled half way could leave entries delivered to nobody.
+        """
         self._stopping = True
         if self._loop_task is not None:
-            self._loop_task.cancel()
+            loop_task, self._loop_task = self._loop_task, None
+            await asyncio.wait([loop_task], timeout=self.poll_interval + STOP_MARGIN)
+            if not loop_task.done():  # the store hangs: give up on the take
+                loop_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._loop_task
-            self._loop_task = None
+                await loop_task
         if self._tasks:
             _, pending = await asyncio.wait(list(self._tasks), timeout=grace)
             for task in pending:

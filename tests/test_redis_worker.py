@@ -14,8 +14,9 @@ import pytest
 from hookreceiver import ClaimState, Delivery, HookReceiver, Worker
 from hookreceiver.ops import resolve_key, run_handlers
 from hookreceiver.receiver import Endpoint
+from hookreceiver.stores.base import Job
 from hookreceiver.stores.redis import RedisStore
-from tests.helpers import FakeClock, asgi_client, make_receiver, post, sign
+from tests.helpers import FakeClock, asgi_client, delivery, make_receiver, post, sign
 
 pytestmark = [pytest.mark.anyio, pytest.mark.redis]
 
@@ -164,3 +165,78 @@ async def test_inline_replay_runs_handlers_without_touching_the_store(
     assert await run_handlers(receiver, stored) == 1
     assert seen == [stored.body, stored.body]
     assert await receiver.store.state("/orders:d-1") is ClaimState.DONE
+
+
+class Faulty(RedisStore):
+    """A real RedisStore whose ``take`` fails with an unexpected (non-store) error while broken."""
+
+    broken = True
+    failures = 0
+
+    async def take(self, consumer: str, *, limit: int, wait: float) -> list[Job]:
+        if self.broken:
+            self.failures += 1
+            raise RuntimeError("a bug or a driver error nobody translated")
+        return await super().take(consumer, limit=limit, wait=wait)
+
+
+async def test_a_worker_survives_unexpected_store_errors_and_resumes(
+    redis_url: str, redis_namespace: str, caplog: pytest.LogCaptureFixture,
+) -> None:
+    store = Faulty.from_url(redis_url, namespace=redis_namespace)
+    assert isinstance(store, Faulty)
+    receiver, endpoint = make_receiver(store=store)
+    handled: list[str] = []
+    endpoint.on("*")(lambda d: handled.append(d.delivery_id))
+    w = Worker(receiver, store, poll_interval=0.05)
+    w.start()
+    try:
+        for _ in range(100):
+            if store.failures >= 3:
+                break
+            await asyncio.sleep(0.02)
+        assert store.failures >= 3, "the worker stopped taking after an unexpected error"
+        assert w.running  # still looping after several failures
+        store.broken = False
+        await store.admit(delivery("after"))
+        for _ in range(100):
+            if handled:
+                break
+            await asyncio.sleep(0.05)
+        assert handled == ["after"]
+    finally:
+        await w.stop()
+        await store.close()
+    assert "a bug or a driver error nobody translated" in caplog.text
+
+
+async def test_stop_during_a_blocking_take_strands_nothing(
+    redis_url: str, redis_namespace: str,
+) -> None:
+    store = RedisStore.from_url(redis_url, namespace=redis_namespace, visibility_timeout=600)
+    sender = RedisStore.from_url(redis_url, namespace=redis_namespace)
+    receiver, endpoint = make_receiver(store=store)
+    release = asyncio.Event()
+    runs: list[int] = []
+
+    @endpoint.on("*")
+    async def slow(d: Delivery) -> None:
+        runs.append(d.attempt)
+        await release.wait()
+
+    first = Worker(receiver, store, poll_interval=1.0)
+    first.start()
+    await asyncio.sleep(0.3)  # the worker is blocked in its read of the inbox
+    await sender.admit(delivery("a"))
+    await first.stop(grace=0.05)  # the read returns the entry while the worker stops
+    release.set()
+    later = RedisStore.from_url(redis_url, namespace=redis_namespace, visibility_timeout=600)
+    try:
+        outcomes = await Worker(receiver, later).run_once(wait=1.0)
+        assert await later.state("/orders:a") is ClaimState.DONE, (outcomes, runs)
+        assert [o.status for o in outcomes] == ["done"]  # at once, not after 600 s
+        claim = await later.client.hget(later.claim_key("/orders:a"), "reclaims")
+        assert claim == b"0"  # a hand-back, not a lost worker
+    finally:
+        for s in (store, sender, later):
+            await s.close()
