@@ -3,6 +3,11 @@
 Where the topic and delivery id come from is written as a *source*: ``header:NAME``,
 ``body:dotted.path``, ``query:NAME`` or ``const:VALUE``. What is signed is a template over the
 placeholders ``{body}``, ``{timestamp}``, ``{id}``, ``{url}`` and ``{method}``.
+
+A GET (or HEAD, DELETE) delivery carries its payload in the query string and has no body, so a
+signature over ``{body}`` alone would fit every query. An endpoint that accepts those methods
+therefore signs ``"{method} {url}\\n{body}"`` by default, and a ``signed_content`` without
+``{url}`` is refused for it.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 from urllib.parse import urlencode, urlsplit
 
 from hookreceiver.core.decoding import Format
@@ -19,6 +24,7 @@ from hookreceiver.core.signing import (
     Algorithm,
     Encoding,
     Secrets,
+    SecretValue,
     check_timestamp,
     encode_digest,
     hmac_digest,
@@ -31,6 +37,11 @@ from hookreceiver.providers.base import BaseProvider, Identity, lookup
 __all__ = ["Generic", "Source"]
 
 _KINDS = ("header", "body", "query", "const")
+_FORMATS = ("json", "form", "xml")
+# Methods whose payload travels in the URL: Generic signs the URL for them.
+URL_METHODS = frozenset({"GET", "HEAD", "DELETE"})
+BODY_SIGNED = "{body}"
+URL_SIGNED = "{method} {url}\n{body}"
 _PLACEHOLDERS = ("body", "timestamp", "id", "url", "method")
 _PLACEHOLDER = re.compile(r"\{(" + "|".join(_PLACEHOLDERS) + r")\}")
 
@@ -81,8 +92,22 @@ class Source:
             node[leaf] = value
 
 
+def _names(option: str, values: Iterable[str], *, upper: bool = False) -> frozenset[str]:
+    """A set of option names; a bare string is refused (``"GET"`` would be ``{"G", "E", "T"}``)."""
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+        raise ConfigurationError(f"{option} must be a collection such as ({values!r},), "
+                                 f"not {type(values).__name__} {values!r}")
+    names = list(values)
+    if not all(isinstance(v, str) for v in names):
+        raise ConfigurationError(f"{option} must be strings, not {names!r}")
+    return frozenset(v.upper() if upper else v for v in names)
+
+
 class Generic(BaseProvider):
     """A configurable HMAC provider; see the module docstring for sources and templates.
+
+    ``tolerance`` is the timestamp window in seconds when ``timestamp_header`` is set; 0 or less
+    turns the time check off (the timestamp is still read, and signed if the template has it).
 
     >>> Generic(secret="s3cret", signature_header="x-signature", topic="body:event")
     Generic(topic='body:event', delivery_id=None, signature_header='x-signature', ...)
@@ -93,12 +118,12 @@ class Generic(BaseProvider):
     def __init__(
         self,
         *,
-        secret: str | bytes | Iterable[str | bytes] | None = None,
+        secret: SecretValue | Iterable[SecretValue] | None = None,
         signature_header: str = "x-signature",
         algorithm: Algorithm = "sha256",
         encoding: Encoding = "hex",
         prefix: str = "",
-        signed_content: str = "{body}",
+        signed_content: str | None = None,
         timestamp_header: str | None = None,
         tolerance: float = 300.0,
         topic: str = "body:type",
@@ -118,6 +143,22 @@ class Generic(BaseProvider):
             raise ConfigurationError(f"unsupported algorithm {algorithm!r}")
         if encoding not in ("hex", "base64"):
             raise ConfigurationError(f"unsupported encoding {encoding!r}")
+        method_names = _names("methods", methods, upper=True)
+        if not method_names or any(not m.isalpha() or not m.isascii() for m in method_names):
+            raise ConfigurationError(f"methods must be HTTP method names such as ('GET', 'POST'), "
+                                     f"not {sorted(method_names)!r}")
+        format_names = _names("formats", formats)
+        if not format_names <= set(_FORMATS):
+            raise ConfigurationError(f"unknown formats {sorted(format_names - set(_FORMATS))}: "
+                                     f"use some of {_FORMATS}")
+        in_url = method_names & URL_METHODS
+        if signed_content is None:
+            signed_content = URL_SIGNED if in_url and not unsigned else BODY_SIGNED
+        elif in_url and not unsigned and "{url}" not in signed_content:
+            raise ConfigurationError(
+                f"this endpoint accepts {', '.join(sorted(in_url))}, whose payload is in the URL: "
+                "signed_content must include {url}, or one signature fits every query"
+            )
         if "{timestamp}" in signed_content and timestamp_header is None:
             raise ConfigurationError("signed_content uses {timestamp}: set timestamp_header")
         if "{id}" in signed_content and (delivery_id is None or delivery_id.startswith("body:")):
@@ -139,8 +180,8 @@ class Generic(BaseProvider):
         self.topic = Source(topic)
         self.delivery_id = Source(delivery_id) if delivery_id else None
         self.sent_at = Source(sent_at) if sent_at else None
-        self.methods = frozenset(m.upper() for m in methods)
-        self.formats = frozenset(formats)
+        self.methods = method_names
+        self.formats = cast("frozenset[Format]", format_names)
         self._topic_spec, self._id_spec = topic, delivery_id
 
     def __repr__(self) -> str:
@@ -159,9 +200,14 @@ class Generic(BaseProvider):
         url: str,
         secret_index: int = 0,
     ) -> HttpRequest:
-        """Build the request a sender configured like this endpoint would send (JSON body)."""
+        """Build the request a sender configured like this endpoint would send.
+
+        A POST (when the endpoint takes POST) has a JSON body. Otherwise the request is a GET (or
+        the endpoint's one method) whose query string carries the payload's fields: strings as
+        they are, other values as JSON text; the signature then covers the URL.
+        """
         payload = json.loads(json.dumps(payload))  # a copy we may write into
-        headers: dict[str, str] = {"content-type": "application/json"}
+        headers: dict[str, str] = {}
         query: dict[str, str] = {}
         self.topic.place(topic, payload, headers, query)
         if delivery_id and self.delivery_id is not None:
@@ -169,11 +215,21 @@ class Generic(BaseProvider):
         stamp = str(int(timestamp))
         if self.timestamp_header:
             headers[self.timestamp_header] = stamp
-        body = json.dumps(payload, separators=(",", ":")).encode()
+        method = "POST" if "POST" in self.methods else ("GET" if "GET" in self.methods
+                                                        else sorted(self.methods)[0])
+        body = b""
+        if method in URL_METHODS:
+            if not isinstance(payload, dict):
+                raise ValueError(f"a {method} delivery carries a JSON object's fields in its query")
+            fields = {k: v if isinstance(v, str) else json.dumps(v, separators=(",", ":"))
+                      for k, v in payload.items()}
+            query = {**fields, **query}  # where a source placed the topic or id, that value wins
+        else:
+            headers["content-type"] = "application/json"
+            body = json.dumps(payload, separators=(",", ":")).encode()
         parts = urlsplit(url)
         query_string = "&".join(q for q in (parts.query, urlencode(query)) if q)
         full_url = url.split("?")[0] + (f"?{query_string}" if query_string else "")
-        method = "POST" if "POST" in self.methods else sorted(self.methods)[0]
         request = HttpRequest(method, full_url, parts.path or "/", headers, query_string, body)
         if self._secrets is not None:
             key = self._secrets.values[secret_index]
@@ -215,6 +271,12 @@ class Generic(BaseProvider):
         if self.timestamp_header:
             check_timestamp(sent, now=now, tolerance=self.tolerance)
         return index
+
+    def peek_delivery_id(self, request: HttpRequest) -> str | None:
+        """The id from a ``header:`` or ``query:`` source, unverified (for rejection log lines)."""
+        if self.delivery_id is None or self.delivery_id.kind not in ("header", "query"):
+            return None
+        return self.delivery_id.read(request, None)
 
     def identify(self, request: HttpRequest, payload: Any) -> Identity:
         topic = self.topic.read(request, payload)

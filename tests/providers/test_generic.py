@@ -310,7 +310,10 @@ def test_unsigned_mode_accepts_without_a_signature() -> None:
 def test_methods(methods: tuple[str, ...], method: str, allowed: bool) -> None:
     provider = Generic(secret=SECRET, methods=methods, topic="query:event", delivery_id="query:id")
     body = b"" if method == "GET" else b'{"a":1}'
-    request = post(body, {"x-signature": hmac_hex(body)}, url=URL + "?event=ping&id=7", method=method)
+    url = URL + "?event=ping&id=7"
+    # An endpoint that takes GET signs method and URL (test_generic_options.py); one without, the body.
+    message = f"{method} {url}\n".encode() + body if "GET" in provider.methods else body
+    request = post(body, {"x-signature": hmac_hex(message)}, url=url, method=method)
     if not allowed:
         with pytest.raises(MethodNotAllowed):
             receive(provider, request, endpoint="/o", now=NOW)
@@ -382,9 +385,19 @@ def test_sign_receive_round_trip(
     else:
         assert delivery.id_source == "body_hash"
     assert delivery.secret_index == (None if name == "unsigned" else index)
-    decoded = json.loads(request.body)
-    assert {k: decoded[k] for k in payload} == payload
+    if request.method == "GET":  # the payload's fields travel in the query (sources may overwrite)
+        placed = {"event", "id"}
+        assert {k: request.query[k] for k in payload if k not in placed} == {
+            k: v if isinstance(v, str) else json.dumps(v, separators=(",", ":"))
+            for k, v in payload.items() if k not in placed}
+    else:
+        decoded = json.loads(request.body)
+        assert {k: decoded[k] for k in payload} == payload
     if provider.unsigned:
+        return
+    if not request.body:  # GET: a field added to the query fails verification
+        with pytest.raises(SignatureError):
+            provider.verify(dataclasses.replace(request, url=request.url + "&x=1"), now=float(sent))
         return
     # Any flipped body byte fails verification.
     position = data.draw(st.integers(0, len(request.body) - 1))
