@@ -8,11 +8,13 @@ rejection is a small JSON body ``{"error": reason, "detail": ...}`` and one log 
 from __future__ import annotations
 
 import inspect
+import json
 import logging
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
 from hookreceiver.core.delivery import Delivery, HttpRequest, Reply
@@ -83,9 +85,8 @@ class ReceiverApp:
             except Exception:
                 # Our bug, not the sender's: a 500 makes the provider retry, so nothing is lost.
                 log.exception("internal error endpoint=%s", route_path(scope))
-                response = JSONResponse({"error": "internal_error",
-                                         "detail": "the receiver failed; retry later"},
-                                        status_code=500)
+                response = _json({"error": "internal_error",
+                                  "detail": "the receiver failed; retry later"}, status=500)
             await response(scope, receive, send)
         # websockets are not ours: returning without accepting closes them
 
@@ -131,27 +132,27 @@ class ReceiverApp:
         method: str = scope["method"]
         if endpoint is None:
             return _reject(path, None, 404, "unknown_endpoint", f"no endpoint at {path}")
+        headers = _headers(scope)
+        request = HttpRequest(  # the body is read below, once the method is known to be wanted
+            method=method,
+            url=self._public_url(scope, endpoint, headers),
+            path=path,
+            headers=headers,
+            query_string=scope.get("query_string", b"").decode("latin-1"),
+        )
         if method not in endpoint.provider.methods:
             allow = ", ".join(sorted(endpoint.provider.methods))
-            response = _reject(path, None, 405, "method_not_allowed",
-                               f"{method} is not accepted here; use {allow}")
+            response = _reject(path, _peek(endpoint, request), 405, "method_not_allowed",
+                               f"{method} is not accepted here; use {allow}", verified=False)
             response.headers["allow"] = allow
             return response
-        headers = _headers(scope)
         try:
-            body = await read_body(receive, headers, endpoint.max_body_size)
-            request = HttpRequest(
-                method=method,
-                url=self._public_url(scope, endpoint, headers),
-                path=path,
-                headers=headers,
-                query_string=scope.get("query_string", b"").decode("latin-1"),
-                body=body,
-            )
+            request = replace(request, body=await read_body(receive, headers, endpoint.max_body_size))
             outcome = receive_delivery(endpoint.provider, request, endpoint=endpoint.path,
                                        now=self.receiver.clock())
         except DeliveryError as exc:
-            return _reject(path, None, exc.status_hint, exc.reason, exc.detail)
+            return _reject(path, _peek(endpoint, request), exc.status_hint, exc.reason, exc.detail,
+                           verified=False)
         if isinstance(outcome, Reply):
             log.info("handshake answered endpoint=%s status=%d", path, outcome.status)
             return _response(outcome)
@@ -182,8 +183,7 @@ class ReceiverApp:
             reply = ack(delivery, reply)
         if reply is not None:
             return _response(reply)
-        return JSONResponse({"status": status, "delivery_id": delivery.delivery_id,
-                             "topic": delivery.topic})
+        return _json({"status": status, "delivery_id": delivery.delivery_id, "topic": delivery.topic})
 
     async def _respond(self, endpoint: Endpoint, delivery: Delivery) -> Reply | None:
         responder = endpoint.responder
@@ -206,8 +206,43 @@ def _response(reply: Reply) -> Response:
                     headers=dict(reply.headers))
 
 
+def _json(data: dict[str, Any], *, status: int = 200) -> Response:
+    """A compact JSON response; ASCII-escaped, so any str encodes (even one a provider let through
+    that is not valid Unicode text): an ack must never fail after the delivery is stored."""
+    body = json.dumps(data, separators=(",", ":"), ensure_ascii=True).encode("ascii")
+    return Response(body, status_code=status, media_type="application/json")
+
+
+def _peek(endpoint: Endpoint, request: HttpRequest) -> str | None:
+    """The delivery id the provider can name without trusting the body, for a rejection's log line."""
+    peek = getattr(endpoint.provider, "peek_delivery_id", None)  # optional provider hook
+    if peek is None:
+        return None
+    try:
+        value = peek(request)
+    except Exception:  # best effort: a log detail must never turn a 4xx into a 500
+        log.debug("peek_delivery_id failed endpoint=%s", endpoint.path, exc_info=True)
+        return None
+    return value if isinstance(value, str) and value else None
+
+
+def _loggable(value: str, limit: int = 128) -> str:
+    """Sender-controlled text made safe for one log line: no spaces, controls or line breaks."""
+    def escape(char: str) -> str:
+        if char.isprintable() and not char.isspace():
+            return char
+        return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+
+    shown = "".join(escape(char) for char in value[:limit])
+    return shown + "..." if len(value) > limit else shown
+
+
 def _reject(path: str, delivery_id: str | None, status: int, reason: str, detail: str,
-            *, log_detail: str | None = None) -> Response:
+            *, log_detail: str | None = None, verified: bool = True) -> Response:
+    shown = "-"
+    if delivery_id:
+        # An id read from a rejected request was not verified: say so, so nobody trusts it.
+        shown = _loggable(delivery_id) + ("" if verified else " (unverified)")
     log.warning("rejected endpoint=%s delivery_id=%s status=%d reason=%s detail=%s",
-                path, delivery_id or "-", status, reason, log_detail or detail)
-    return JSONResponse({"error": reason, "detail": detail}, status_code=status)
+                _loggable(path), shown, status, reason, log_detail or detail)
+    return _json({"error": reason, "detail": detail}, status=status)

@@ -104,6 +104,9 @@ async def test_rejections_have_status_json_body_and_log_line(
     assert len(rejected) == 1
     line = rejected[0].getMessage()
     assert f"endpoint={case.path}" in line and f"reason={case.reason}" in line
+    # The id the request states (X-Request-Id here), never trusted: marked so in the log.
+    known = case.path == "/orders"
+    assert ("delivery_id=d-1 (unverified)" if known else "delivery_id=-") in line
     assert SECRET not in caplog.text and SECRET not in response.text
     assert await receiver.store.state("/orders:d-1") is None  # nothing stored, nothing acked
 

@@ -94,6 +94,15 @@ class BaseProvider:
     def handshake(self, request: HttpRequest, payload: Any) -> Reply | None:
         return None
 
+    def peek_delivery_id(self, request: HttpRequest) -> str | None:
+        """The delivery id as the request states it, read without verifying or decoding anything.
+
+        Optional (the ASGI layer looks it up with ``getattr``) and only for logging a rejection,
+        marked unverified there. Pure, must not raise; read headers or the query, never the body.
+        ``None`` (the default) when the provider cannot name one that way.
+        """
+        return None
+
     def ack(self, delivery: Delivery, reply: Reply | None) -> Reply | None:
         """The response to an admitted delivery, given the inline handler's reply (or ``None``).
 

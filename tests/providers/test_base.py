@@ -172,6 +172,12 @@ def test_base_decode_uses_the_query_for_bodyless_requests(method: str) -> None:
     assert BaseProvider().decode(request(b"", method=method, query="a=1&b=")) == {"a": "1", "b": ""}
 
 
+def test_base_peek_delivery_id_names_none_and_reads_nothing() -> None:
+    provider = Sample()
+    assert provider.peek_delivery_id(request(headers={"x-request-id": "r-1"})) is None
+    assert provider.calls == []  # no verify, no decode: only for a rejection's log line
+
+
 def test_base_decode_prefers_a_body_when_there_is_one() -> None:
     decoded = BaseProvider().decode(request(b'{"a":2}', method="GET", query="a=1"))
     assert decoded == {"a": 2}
