@@ -66,23 +66,19 @@ from redis.exceptions import ResponseError
 
 from hookreceiver.core.delivery import Delivery
 from hookreceiver.exceptions import StoreError, StoreUnavailable
+from hookreceiver.stores import redis_keys as layout  # key names and defaults
 from hookreceiver.stores import redis_scripts as lua
-from hookreceiver.stores.base import Admission, ClaimState, DeadLetter, Job
+from hookreceiver.stores.base import Admission, ClaimState, Job
 from hookreceiver.stores.codec import dump_delivery, load_delivery
 from hookreceiver.stores.redis_connect import MAX_BLOCK, Plan, plan
-from hookreceiver.stores.redis_keys import key_prefix, member_for, scrub
+from hookreceiver.stores.redis_dead import DeadLetters
+from hookreceiver.stores.redis_dead import text as _text
+from hookreceiver.stores.redis_keys import key_prefix, member_for, scrub, split_receipt
 
 __all__ = ["RedisStore", "key_prefix", "member_for"]  # the two helpers are re-exported
 
 log = logging.getLogger("hookreceiver.redis")
 
-CLAIM, INBOX, DELAYED, DEAD, SETTLED = "claim:", "inbox", "delayed", "dead", "settled"
-GROUP = "workers"
-DEFAULT_NAMESPACE = "default"
-RETENTION = 3 * 24 * 3600.0  # seconds a settled claim (done or dead) is kept
-VISIBILITY_TIMEOUT = 60.0  # seconds without a heartbeat before another worker takes a job over
-MAX_RECLAIMS = 5  # takeovers in a row of one delivery before it is buried as "worker lost"
-MAX_RETAINED = 100_000  # done claims kept (with their bytes) before the oldest are dropped early
 # Every exception type redis-py defines (several, e.g. RedisClusterException, are not RedisError),
 # plus socket errors and timeouts: all of them mean "the store is unavailable" to our callers.
 _FAILURES: tuple[type[Exception], ...] = (
@@ -90,18 +86,7 @@ _FAILURES: tuple[type[Exception], ...] = (
       if isinstance(cls, type) and issubclass(cls, Exception) and cls.__module__ == redis_errors.__name__),
     OSError, TimeoutError)
 
-
-def _split_receipt(receipt: str) -> tuple[str, str, str]:
-    entry_id, _, rest = receipt.partition("#")
-    gen, _, run = rest.partition("#")
-    return entry_id, gen, run
-
-
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
-class RedisStore:
+class RedisStore(DeadLetters):
     """A Store on Redis or Redis Cluster; see the module docstring for keys, states and TTLs."""
 
     def __init__(
@@ -109,11 +94,11 @@ class RedisStore:
         client: Redis | RedisCluster,
         *,
         reader: Redis | RedisCluster | None = None,
-        namespace: str = DEFAULT_NAMESPACE,
-        retention: float = RETENTION,
-        visibility_timeout: float = VISIBILITY_TIMEOUT,
-        max_retained: int = MAX_RETAINED,
-        max_reclaims: int = MAX_RECLAIMS,
+        namespace: str = layout.DEFAULT_NAMESPACE,
+        retention: float = layout.RETENTION,
+        visibility_timeout: float = layout.VISIBILITY_TIMEOUT,
+        max_retained: int = layout.MAX_RETAINED,
+        max_reclaims: int = layout.MAX_RECLAIMS,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.client = client
@@ -125,8 +110,8 @@ class RedisStore:
         self.max_retained = max_retained
         self.max_reclaims = max_reclaims
         self._clock = clock
-        self.inbox, self.delayed = self.prefix + INBOX, self.prefix + DELAYED
-        self.dead, self.settled = self.prefix + DEAD, self.prefix + SETTLED
+        self.inbox, self.delayed = self.prefix + layout.INBOX, self.prefix + layout.DELAYED
+        self.dead, self.settled = self.prefix + layout.DEAD, self.prefix + layout.SETTLED
         self._scripts = {name: client.register_script(getattr(lua, name))
                          for name in lua.__all__}
         self._group_ready = False
@@ -139,13 +124,13 @@ class RedisStore:
         self._cluster_lock = asyncio.Lock() if isinstance(client, RedisCluster) else None
 
     @classmethod
-    def from_url(cls, url: str, *, retention: float = RETENTION,
+    def from_url(cls, url: str, *, retention: float = layout.RETENTION,
                  clock: Callable[[], float] = time.time, **options: Any) -> RedisStore:
         """Connect to ``redis://``, ``rediss://`` (TLS), ``unix://`` or ``redis+cluster://`` /
         ``rediss+cluster://`` (Redis Cluster). Store options may ride in the query string:
         ``?namespace=orders&visibility_timeout=30&max_retained=50000&timeout=2``."""
-        how = plan(url, namespace=DEFAULT_NAMESPACE, visibility_timeout=VISIBILITY_TIMEOUT,
-                   max_retained=MAX_RETAINED, options=options)
+        how = plan(url, namespace=layout.DEFAULT_NAMESPACE, visibility_timeout=layout.VISIBILITY_TIMEOUT,
+                   max_retained=layout.MAX_RETAINED, options=options)
         return cls(_connect(how, blocking=False), reader=_connect(how, blocking=True),
                    retention=retention, clock=clock, **how.store_options)
 
@@ -156,7 +141,7 @@ class RedisStore:
     # -- plumbing ---------------------------------------------------------------------------
 
     def claim_key(self, member: str) -> str:
-        return self.prefix + CLAIM + member
+        return self.prefix + layout.CLAIM + member
 
     def _keys(self, member: str) -> list[str]:
         return [self.claim_key(member), self.inbox, self.delayed, self.dead, self.settled]
@@ -199,7 +184,7 @@ class RedisStore:
         if self._group_ready:
             return
         try:
-            await self.client.xgroup_create(self.inbox, GROUP, id="0", mkstream=True)
+            await self.client.xgroup_create(self.inbox, layout.GROUP, id="0", mkstream=True)
         except ResponseError as exc:
             if "BUSYGROUP" not in str(exc):
                 raise
@@ -285,7 +270,7 @@ class RedisStore:
             return []
         self._last_reclaim = time.monotonic()
         idle = max(1, int(self.visibility_timeout * 1000))
-        reply: Any = await self.client.xautoclaim(self.inbox, GROUP, consumer, idle,
+        reply: Any = await self.client.xautoclaim(self.inbox, layout.GROUP, consumer, idle,
                                                   self._reclaim_cursor, count=limit)
         self._reclaim_cursor = _text(reply[0])  # "0-0" again once the whole list was scanned
         entries = [(_text(entry_id), fields or {}, True) for entry_id, fields in reply[1]]
@@ -298,7 +283,7 @@ class RedisStore:
                     ) -> list[tuple[str, dict[bytes, Any], bool]]:
         block_ms = None if block is None else max(1, int(block * 1000))
         client = self.client if block is None else self.reader
-        reply: Any = await client.xreadgroup(GROUP, consumer, {self.inbox: ">"}, count=count,
+        reply: Any = await client.xreadgroup(layout.GROUP, consumer, {self.inbox: ">"}, count=count,
                                              block=block_ms)
         streams = reply.items() if isinstance(reply, dict) else (reply or [])
         return [(_text(entry_id), fields or {}, False)
@@ -310,7 +295,7 @@ class RedisStore:
             return []
         now, expires, ttl = self._times()
         keys = [self.inbox, self.dead]
-        args: list[Any] = [GROUP, repr(now), expires, ttl, self.max_reclaims, repr(self.retention)]
+        args: list[Any] = [layout.GROUP, repr(now), expires, ttl, self.max_reclaims, repr(self.retention)]
         for entry_id, fields, reclaimed in entries:
             member = _text(fields.get(b"k", b"-"))
             keys.append(self.claim_key(member))
@@ -322,7 +307,7 @@ class RedisStore:
                 delivery = load_delivery(data).with_attempt(int(attempt))
             except StoreError as exc:
                 log.error("dropping corrupt inbox entry %s: %s", entry, exc)
-                await self.client.xack(self.inbox, GROUP, entry)
+                await self.client.xack(self.inbox, layout.GROUP, entry)
                 continue
             self._in_flight[entry] = (consumer, member_for(delivery.key), generation, str(run))
             jobs.append(Job(delivery, receipt=f"{entry}#{generation}#{run}"))
@@ -340,7 +325,7 @@ class RedisStore:
             running = list(self._in_flight.items())
             if not running:
                 continue
-            keys, args = [self.inbox], [GROUP]
+            keys, args = [self.inbox], [layout.GROUP]
             for entry_id, (consumer, member, gen, run) in running:
                 keys.append(self.claim_key(member))
                 args += [entry_id, consumer, gen, run]
@@ -354,13 +339,13 @@ class RedisStore:
 
     async def _settle(self, job: Job, mode: str, *, due: float = 0.0, error: str = "",
                       attempt: int = 0) -> int:
-        entry_id, gen, run = _split_receipt(job.receipt)
+        entry_id, gen, run = split_receipt(job.receipt)
         member = member_for(job.delivery.key)
         now, expires, ttl = self._times()
         self._in_flight.pop(entry_id, None)  # settled or not, stop the heartbeat: on failure
         async with self._guard(mode):        # the entry is left for another worker to take over
             result: int = await self._run("SETTLE", self._keys(member), [
-                GROUP, entry_id, gen, member, mode, repr(now), expires, ttl, repr(due), error,
+                layout.GROUP, entry_id, gen, member, mode, repr(now), expires, ttl, repr(due), error,
                 attempt, repr(self.retention), run])
         return result
 
@@ -384,46 +369,6 @@ class RedisStore:
 
     async def release(self, job: Job) -> None:
         await self._settle(job, "release")
-
-    # -- dead letters and replay -------------------------------------------------------------
-
-    async def dead_letters(self, *, limit: int = 100) -> list[DeadLetter]:
-        found: list[DeadLetter] = []
-        start = 0
-        async with self._guard("dead_letters"):
-            while len(found) < limit:
-                page = [_text(m) for m in await self.client.zrange(self.dead, start, start + limit - 1)]
-                if not page:
-                    break
-                start += len(page)
-                pipe = self.client.pipeline(transaction=False)
-                for member in page:
-                    pipe.hmget(self.claim_key(member),
-                               ["state", "expires", "attempt", "delivery", "error", "failed_at"])
-                for state, expires, attempt, data, error, failed_at in await pipe.execute():
-                    if state is None or _text(state) != ClaimState.DEAD or self._expired(state, expires):
-                        continue
-                    delivery = load_delivery(data).with_attempt(int(attempt))
-                    found.append(DeadLetter(delivery, _text(error or b""), float(failed_at),
-                                            int(attempt)))
-        return found[:limit]
-
-    async def replay(self, key: str) -> bool:
-        member = member_for(key)
-        now, expires, _ = self._times()
-        async with self._guard("replay"):
-            replayed = await self._run("REPLAY", self._keys(member), [member, repr(now), expires])
-        return bool(replayed)
-
-    async def purge_dead(self, key: str | None = None) -> int:
-        async with self._guard("purge_dead"):
-            if key is not None:
-                member = member_for(key)
-                return int(await self._run("PURGE", [self.dead, self.claim_key(member)], [member]))
-            dropped = 0
-            while page := [_text(m) for m in await self.client.zrange(self.dead, 0, 199)]:
-                dropped += await self._run("PURGE", [self.dead, *map(self.claim_key, page)], page)
-            return dropped
 
     async def close(self) -> None:
         if self._closed:

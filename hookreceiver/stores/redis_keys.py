@@ -14,9 +14,20 @@ from urllib.parse import quote
 
 from hookreceiver.exceptions import ConfigurationError
 
-__all__ = ["KEY_ROOT", "MAX_MEMBER_CHARS", "key_prefix", "member_for", "scrub"]
+__all__ = ["CLAIM", "DEAD", "DEFAULT_NAMESPACE", "DELAYED", "GROUP", "INBOX", "KEY_ROOT",
+           "MAX_MEMBER_CHARS", "MAX_RECLAIMS", "MAX_RETAINED", "RETENTION", "SETTLED",
+           "VISIBILITY_TIMEOUT", "key_prefix", "member_for", "scrub", "split_receipt"]
 
 KEY_ROOT = "hookreceiver"
+# Key names after the prefix (the module docstring of redis.py says what each holds), the
+# consumer group, and the defaults of the store's limits and TTLs.
+CLAIM, INBOX, DELAYED, DEAD, SETTLED = "claim:", "inbox", "delayed", "dead", "settled"
+GROUP = "workers"
+DEFAULT_NAMESPACE = "default"
+RETENTION = 3 * 24 * 3600.0  # seconds a settled claim (done or dead) is kept
+VISIBILITY_TIMEOUT = 60.0  # seconds without a heartbeat before another worker takes a job over
+MAX_RECLAIMS = 5  # takeovers in a row of one delivery before it is buried as "worker lost"
+MAX_RETAINED = 100_000  # done claims kept (with their bytes) before the oldest are dropped early
 MAX_MEMBER_CHARS = 200  # longer members keep a readable head and a sha256 of the whole key
 _NAMESPACE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _SAFE = "/:@!$&'()*+,;=-._~"
@@ -41,3 +52,10 @@ def member_for(key: str) -> str:
 def scrub(message: str) -> str:
     """An error message fit for logs: any ``//user:password@`` part removed, length capped."""
     return re.sub(r"//[^@/\s]*@", "//***@", message)[:300]
+
+
+def split_receipt(receipt: str) -> tuple[str, str, str]:
+    """A job receipt ``entry#gen#run`` as (inbox entry id, claim generation, run)."""
+    entry_id, _, rest = receipt.partition("#")
+    gen, _, run = rest.partition("#")
+    return entry_id, gen, run
