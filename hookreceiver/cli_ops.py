@@ -17,7 +17,7 @@ from typing import Any
 
 from hookreceiver.cli import _setup_logging, command, load_receiver
 from hookreceiver.exceptions import ConfigurationError, StoreError
-from hookreceiver.ops import resolve_key, run_handlers, run_worker, shared_store
+from hookreceiver.ops import find_dead_letters, resolve_key, run_handlers, run_worker, shared_store
 from hookreceiver.stores.base import DeadLetter, Store
 
 __all__ = ["add_ops_parsers"]
@@ -56,6 +56,9 @@ async def _worker(receiver: Any, concurrency: int | None) -> int:
 def replay(args: argparse.Namespace) -> int:
     if args.inline and not args.app:
         raise ConfigurationError("--inline runs the handlers here: it needs --app MODULE:ATTR")
+    if not (args.key.startswith("/") or args.app or args.endpoint):
+        raise ConfigurationError(f"a bare delivery id ({args.key}) needs --endpoint PATH or "
+                                 "--app MODULE:ATTR, or give the key as /path:delivery_id")
     return _run(lambda: _replay(args))
 
 
@@ -119,15 +122,17 @@ async def _dead_letters(args: argparse.Namespace) -> int:
         if args.action == "purge" and args.all:
             print(f"purged {await store.purge_dead()} dead letter(s)")
             return 0
-        dead = await store.dead_letters(limit=args.limit)
         if args.action == "list":
-            for item in dead:
+            for item in await store.dead_letters(limit=args.limit):
                 print(json.dumps(_summary(item)) if args.json else
                       "{key}  {topic}  attempts={attempts}  failed_at={failed_at}  {error}"
                       .format(**_summary(item)))
             return 0
-        chosen = dead if getattr(args, "all", False) else [
-            item for item in dead if args.key in (item.delivery.key, item.delivery.delivery_id)]
+        if getattr(args, "all", False):
+            chosen = await store.dead_letters(limit=args.limit)
+        else:
+            chosen = await find_dead_letters(store, args.key, endpoint=args.endpoint,
+                                             endpoints=endpoints)
         if not chosen:
             print(f"no dead letter {args.key}", file=sys.stderr)
             return 1
@@ -171,4 +176,7 @@ def add_ops_parsers(sub: Any) -> None:
         if action == "list":
             a.add_argument("--json", action="store_true", help="one JSON object per line")
         a.add_argument("--app", help="MODULE:ATTR whose store to use (default: settings)")
-        a.add_argument("--limit", type=int, default=1000, help="look at most at this many")
+        if action != "list":
+            a.add_argument("--endpoint", help="the endpoint path a bare delivery id belongs to")
+        a.add_argument("--limit", type=int, default=1000,
+                       help="list (or replay/purge --all) at most this many; a KEY is looked up directly")

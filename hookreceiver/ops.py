@@ -11,16 +11,17 @@ import contextlib
 import logging
 import signal
 from collections.abc import Mapping
+from typing import Protocol, runtime_checkable
 
 from hookreceiver.core.delivery import Delivery
 from hookreceiver.exceptions import ConfigurationError
 from hookreceiver.receiver import HookReceiver
 from hookreceiver.settings import Settings
-from hookreceiver.stores.base import Store
+from hookreceiver.stores.base import ClaimState, DeadLetter, Store
 from hookreceiver.stores.memory import MemoryStore
 from hookreceiver.worker import Worker, run_handler
 
-__all__ = ["resolve_key", "run_handlers", "run_worker", "shared_store"]
+__all__ = ["find_dead_letters", "resolve_key", "run_handlers", "run_worker", "shared_store"]
 
 log = logging.getLogger("hookreceiver.ops")
 
@@ -59,6 +60,46 @@ async def resolve_key(store: Store, text: str, *, endpoint: str | None = None,
         if await store.get(key) is not None:
             return key
     return None
+
+
+@runtime_checkable
+class _DeadLetterLookup(Protocol):
+    async def dead_letter(self, key: str) -> DeadLetter | None: ...
+
+
+async def _all_dead_letters(store: Store) -> list[DeadLetter]:
+    limit = 1000
+    while len(found := await store.dead_letters(limit=limit)) == limit:
+        limit *= 10
+    return found
+
+
+async def find_dead_letters(store: Store, text: str, *, endpoint: str | None = None,
+                            endpoints: Mapping[str, object] = {}) -> list[DeadLetter]:
+    """The dead letter(s) ``text`` names: a key ``/path:delivery_id``, or a bare delivery id
+    (under ``endpoint``, else under the receiver's ``endpoints``, else under any endpoint).
+
+    Keys are looked up directly (not within the first N dead letters); only a bare id with
+    neither ``endpoint`` nor ``endpoints`` walks every dead letter.
+    """
+    if endpoint is not None:
+        keys = [f"{endpoint.rstrip('/') or '/'}:{text}"]
+    elif text.startswith("/"):
+        keys = [text]
+    elif endpoints:
+        keys = [f"{path}:{text}" for path in endpoints]
+    else:
+        return [d for d in await _all_dead_letters(store) if d.delivery.delivery_id == text]
+    found: list[DeadLetter] = []
+    for key in keys:
+        if isinstance(store, _DeadLetterLookup):
+            dead = await store.dead_letter(key)
+        elif await store.state(key) is ClaimState.DEAD:
+            dead = next((d for d in await _all_dead_letters(store) if d.delivery.key == key), None)
+        else:
+            dead = None
+        found += [dead] if dead is not None else []
+    return found
 
 
 async def run_handlers(receiver: HookReceiver, delivery: Delivery) -> int:

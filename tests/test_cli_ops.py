@@ -148,3 +148,29 @@ def test_store_down_exits_3_without_the_password(
     assert main(["dead-letters", "list"]) == 3
     err = capsys.readouterr().err
     assert "redis unavailable" in err and REDIS_TEST_PASSWORD not in err
+
+
+def test_dead_letters_by_key_are_found_past_the_list_limit(
+    url: str, capsys: pytest.CaptureFixture[str],
+) -> None:
+    seed(url, dead=["a", "b", "c"])
+    assert main(["dead-letters", "show", "/orders:c", "--limit", "1"]) == 0
+    assert "ValueError: c broke" in capsys.readouterr().out
+    assert main(["dead-letters", "replay", "c", "--limit", "1"]) == 0  # a bare id too
+    assert "queued /orders:c" in capsys.readouterr().out
+    assert state(url, "/orders:c") is ClaimState.PENDING
+    assert main(["dead-letters", "purge", "/orders:b", "--limit", "1"]) == 0
+    assert "purged /orders:b" in capsys.readouterr().out
+    assert state(url, "/orders:b") is None
+    assert main(["dead-letters", "show", "/orders:c"]) == 1  # replayed: no longer dead
+    assert "no dead letter /orders:c" in capsys.readouterr().err
+
+
+def test_replay_of_a_bare_id_without_endpoint_or_app_says_what_it_needs(
+    url: str, capsys: pytest.CaptureFixture[str],
+) -> None:
+    seed(url, dead=[], done=("d-8",))
+    assert main(["replay", "d-8"]) == 2
+    err = capsys.readouterr().err
+    assert "--endpoint" in err and "--app" in err and "not retained" not in err
+    assert state(url, "/orders:d-8") is ClaimState.DONE
