@@ -1,24 +1,83 @@
 """Duplicate storm: one delivery id arriving at several web processes at the same instant.
 
-Several HookReceiver instances (each its own RedisStore and connection pool, as separate processes
-would have) share one Redis namespace; N concurrent signed requests carry the same delivery id.
-Exactly one is admitted, every sender gets a 2xx, and the handler runs exactly once.
+First for real: three ``hookreceiver serve`` processes of one app share one Redis namespace, each
+with its in-process worker; N concurrent signed requests with one delivery id are spread over them
+and the handler (which appends to a file) must run exactly once. Then the same in one process with
+several HookReceiver instances (each its own RedisStore and pool), where the test can also drive
+the workers by hand.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
+from pathlib import Path
 
+import httpx
 import pytest
 
 from hookreceiver import ClaimState, Delivery, HookReceiver, Worker
 from hookreceiver.stores.redis import RedisStore
-from tests.helpers import FakeClock, asgi_client, make_receiver, post, sign
+from tests.helpers import SECRET, FakeClock, ServerProcess, asgi_client, make_receiver, post, sign
 
 pytestmark = [pytest.mark.anyio, pytest.mark.redis]
 
 INSTANCES = 4
 REQUESTS = 80
+
+STORM_APP = '''
+import os, pathlib
+from hookreceiver import Delivery, HookReceiver
+from hookreceiver.providers import Generic
+
+hooks = HookReceiver()  # the store comes from HOOKRECEIVER_REDIS_URL; a worker runs inside
+orders = hooks.endpoint("/orders", Generic(secret=os.environ["STORM_SECRET"],
+                                           signature_header="x-signature", topic="body:type",
+                                           delivery_id="header:x-request-id"))
+
+@orders.on("order.*")
+def handle(delivery: Delivery) -> None:
+    with open(pathlib.Path(os.environ["STORM_DIR"]) / "runs.log", "a") as log:
+        log.write(f"{delivery.delivery_id} {os.getpid()}\\n")
+'''
+
+
+@pytest.mark.e2e
+async def test_duplicate_storm_across_real_server_processes_runs_the_handler_once(
+    tmp_path: Path, redis_url: str, redis_namespace: str,
+) -> None:
+    (tmp_path / "storm_app.py").write_text(STORM_APP)
+    env = {"HOOKRECEIVER_REDIS_URL": f"{redis_url}?namespace={redis_namespace}",
+           "STORM_SECRET": SECRET, "STORM_DIR": str(tmp_path), "PYTHONPATH": str(tmp_path)}
+    servers = [ServerProcess("storm_app:hooks", tmp_path / f"serve-{i}.log", env=env)
+               for i in range(3)]
+    runs = tmp_path / "runs.log"
+    try:
+        for server in servers:
+            server.start()
+        async with httpx.AsyncClient(timeout=30) as client:
+            responses = await asyncio.gather(*(
+                post(client, sign({"n": 1}, delivery_id="storm-p",
+                                  url=f"{servers[i % 3].url}/orders"))
+                for i in range(REQUESTS)))
+        assert all(r.status_code == 200 for r in responses), [r.text for r in responses]
+        statuses = [r.json()["status"] for r in responses]
+        assert (statuses.count("accepted"), statuses.count("duplicate")) == (1, REQUESTS - 1)
+        store = RedisStore.from_url(redis_url, namespace=redis_namespace)
+        try:
+            deadline = time.monotonic() + 20
+            while await store.state("/orders:storm-p") is not ClaimState.DONE:
+                assert time.monotonic() < deadline, "the delivery was never handled"
+                await asyncio.sleep(0.05)
+        finally:
+            await store.close()
+        await asyncio.sleep(0.5)  # room for a second (wrong) run to show up
+        assert [line.split()[0] for line in runs.read_text().splitlines()] == ["storm-p"]
+        for server in servers:
+            assert server.terminate() == 0
+    finally:
+        for server in servers:
+            server.kill()
 
 
 async def test_concurrent_duplicates_across_instances_run_the_handler_once(
