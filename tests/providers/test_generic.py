@@ -324,12 +324,6 @@ def test_methods(methods: tuple[str, ...], method: str, allowed: bool) -> None:
         assert delivery.payload == {"event": "ping", "id": "7"}
 
 
-def test_sent_at_source() -> None:
-    provider = Generic(unsigned=True, sent_at="body:created")
-    assert delivered(provider, post(b'{"type":"t","created":1699999999}', {})).sent_at == 1699999999.0
-    assert delivered(provider, post(b'{"type":"t","created":"yesterday"}', {})).sent_at is None
-
-
 # -- sign() -> receive() round trips -------------------------------------------------------
 
 CONFIGURATIONS: dict[str, dict[str, Any]] = {

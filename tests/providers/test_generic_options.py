@@ -157,6 +157,14 @@ def test_tolerance_zero_or_less_turns_the_time_check_off(tolerance: float) -> No
     assert delivered(provider, ancient).sent_at == int(NOW - 10 * 365 * 86_400)
 
 
+def test_sent_at_source() -> None:
+    provider = Generic(unsigned=True, sent_at="body:created")
+    for body, sent_at in ((b'{"type":"t","created":1699999999}', 1699999999.0),
+                          (b'{"type":"t","created":"yesterday"}', None)):
+        request = HttpRequest("POST", URL, "/p", {"content-type": "application/json"}, "", body)
+        assert delivered(provider, request).sent_at == sent_at
+
+
 # -- the delivery id a rejection may log -------------------------------------------------------
 
 
