@@ -18,7 +18,7 @@ from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
 from hookreceiver.core.delivery import Delivery, HttpRequest, Reply
-from hookreceiver.exceptions import DeliveryError, PayloadTooLarge, StoreError
+from hookreceiver.exceptions import DeliveryError, PayloadTooLarge, StaleTimestamp, StoreError
 from hookreceiver.providers.base import receive as receive_delivery
 from hookreceiver.receiver import to_reply
 from hookreceiver.stores.base import Admission
@@ -151,10 +151,12 @@ class ReceiverApp:
             outcome = receive_delivery(endpoint.provider, request, endpoint=endpoint.path,
                                        now=self.receiver.clock())
         except DeliveryError as exc:
+            extra = {"skew": round(exc.skew)} if isinstance(exc, StaleTimestamp) else {}
             return _reject(path, _peek(endpoint, request), exc.status_hint, exc.reason, exc.detail,
-                           verified=False)
+                           verified=False, extra=extra)
         if isinstance(outcome, Reply):
-            log.info("handshake answered endpoint=%s status=%d", path, outcome.status)
+            log.info("handshake answered endpoint=%s status=%d secret_index=%s", path,
+                     outcome.status, outcome.secret_index)
             return _response(outcome)
         return await self._admit(endpoint, outcome)
 
@@ -238,11 +240,12 @@ def _loggable(value: str, limit: int = 128) -> str:
 
 
 def _reject(path: str, delivery_id: str | None, status: int, reason: str, detail: str,
-            *, log_detail: str | None = None, verified: bool = True) -> Response:
+            *, log_detail: str | None = None, verified: bool = True,
+            extra: dict[str, Any] | None = None) -> Response:
     shown = "-"
     if delivery_id:
         # An id read from a rejected request was not verified: say so, so nobody trusts it.
         shown = _loggable(delivery_id) + ("" if verified else " (unverified)")
     log.warning("rejected endpoint=%s delivery_id=%s status=%d reason=%s detail=%s",
                 _loggable(path), shown, status, reason, log_detail or detail)
-    return _json({"error": reason, "detail": detail}, status=status)
+    return _json({"error": reason, "detail": detail, **(extra or {})}, status=status)

@@ -127,6 +127,8 @@ async def test_stale_timestamp_is_401(caplog: pytest.LogCaptureFixture) -> None:
     for response in (stale, future):
         assert response.status_code == 401
         assert response.json()["error"] == "stale_timestamp"
+    assert (stale.json()["skew"], future.json()["skew"]) == (301, -301)
+    assert "301 s in the future; tolerance is 300 s" in future.json()["detail"]
     assert "reason=stale_timestamp" in caplog.text and "endpoint=/orders" in caplog.text
     assert SECRET not in caplog.text
 

@@ -56,6 +56,8 @@ class Reply:
     status: int = 200
     content_type: str = "text/plain; charset=utf-8"
     headers: tuple[tuple[str, str], ...] = ()
+    # For a handshake answered after verification: which secret matched (for the log line only).
+    secret_index: int | None = field(default=None, compare=False)
 
     @classmethod
     def text(cls, text: str, *, status: int = 200) -> Reply:

@@ -208,9 +208,9 @@ def check_timestamp(
         return
     ahead = tolerance if future_tolerance is None else future_tolerance
     skew = now - timestamp
-    if skew > tolerance or -skew > ahead:
-        direction = "old" if skew > 0 else "in the future"
+    if skew > tolerance:
+        raise StaleTimestamp(f"timestamp is {skew:.0f} s old; tolerance is {tolerance:.0f} s",
+                             skew=skew)
+    if -skew > ahead:
         raise StaleTimestamp(
-            f"timestamp is {abs(skew):.0f} s {direction}; tolerance is {tolerance:.0f} s",
-            skew=skew,
-        )
+            f"timestamp is {-skew:.0f} s in the future; tolerance is {ahead:.0f} s", skew=skew)

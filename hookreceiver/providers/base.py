@@ -14,7 +14,7 @@ A provider answers four questions about a request, in this order:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from hookreceiver.core.decoding import Format, decode_body, decode_query
@@ -140,7 +140,7 @@ def receive(
     payload = provider.decode(request)
     reply = provider.handshake(request, payload)
     if reply is not None:
-        return reply
+        return replace(reply, secret_index=secret_index)
     identity = provider.identify(request, payload)
     if not identity.topic:
         raise PayloadError("the delivery names no topic", reason="missing_topic")

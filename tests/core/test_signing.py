@@ -354,3 +354,10 @@ def test_any_flipped_signature_byte_fails(
 def test_arbitrary_signature_text_raises_only_signature_error(signature: str, encoding: Encoding) -> None:
     with pytest.raises(SignatureError):
         verify_hmac(BODY, signature, secrets=Secrets("s3cret"), encoding=encoding)
+
+
+def test_a_future_timestamp_names_the_future_limit_that_applied() -> None:
+    with pytest.raises(StaleTimestamp) as caught:
+        check_timestamp(NOW + 120, now=NOW, tolerance=300, future_tolerance=60)
+    assert caught.value.skew == -120
+    assert "120 s in the future; tolerance is 60 s" in caught.value.detail

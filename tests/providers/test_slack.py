@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from functools import partial
 from typing import Any
 from urllib.parse import urlencode
@@ -59,6 +60,9 @@ def test_slacks_own_example_is_a_slash_command() -> None:
 
 def test_url_verification_is_answered_after_verifying() -> None:
     reply = receive(Slack(secret=SECRET), load("url_verification"), endpoint="/s", now=T)
+    assert isinstance(reply, Reply) and reply.secret_index == 0
+    rotated = receive(Slack(secret=["newer", SECRET]), load("url_verification"), endpoint="/s", now=T)
+    assert isinstance(rotated, Reply) and rotated.secret_index == 1
     assert isinstance(reply, Reply)
     assert reply.status == 200 and json.loads(reply.body) == {"challenge": CHALLENGE}
     with pytest.raises(SignatureError):
@@ -267,7 +271,8 @@ def test_repr_and_registry() -> None:
 
 
 @pytest.mark.anyio
-async def test_asgi_handshake_events_and_rejections() -> None:
+async def test_asgi_handshake_events_and_rejections(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="hookreceiver")
     ran: list[str] = []
     hooks = memory_receiver(T)
     endpoint = hooks.endpoint("/slack", Slack(secret=SECRET))
@@ -281,6 +286,7 @@ async def test_asgi_handshake_events_and_rejections() -> None:
 
         handshake = await post(load("url_verification"))
         assert handshake.status_code == 200 and handshake.json() == {"challenge": CHALLENGE}
+        assert "handshake answered endpoint=/slack status=200 secret_index=0" in caplog.text
         forged = load("url_verification", x_slack_signature="v0=" + "1" * 64)
         rejected = await post(forged)
         assert rejected.status_code == 401 and CHALLENGE not in rejected.text
