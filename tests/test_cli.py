@@ -99,7 +99,8 @@ def test_send_usage_errors_exit_2(extra: list[str], message: str,
 
 def test_send_to_nothing_says_it_cannot_reach(capsys: pytest.CaptureFixture[str]) -> None:
     url = f"http://127.0.0.1:{free_port()}/orders"
-    assert main(["send", url, "--provider", "generic", "--secret", "x", "--topic", "t"]) == 1
+    assert main(["send", url, "--provider", "generic", "--secret", "x", "--topic", "t",
+                 "--data", "{}"]) == 1
     assert f"cannot reach {url}" in capsys.readouterr().err
 
 
