@@ -12,7 +12,7 @@ import json
 import re
 from typing import Any, Literal
 from urllib.parse import parse_qsl
-from xml.etree.ElementTree import Element, ParseError
+from xml.etree.ElementTree import Element, ParseError, TreeBuilder
 
 import defusedxml
 import defusedxml.ElementTree
@@ -23,6 +23,8 @@ __all__ = [
     "Format",
     "MAX_FORM_FIELDS",
     "MAX_JSON_DEPTH",
+    "MAX_XML_DEPTH",
+    "MAX_XML_ELEMENTS",
     "decode_body",
     "decode_form",
     "decode_json",
@@ -36,6 +38,9 @@ Format = Literal["json", "form", "xml"]
 MAX_JSON_DEPTH = 64
 MAX_FORM_FIELDS = 1000
 MAX_XML_DEPTH = 32
+# Elements per XML document: a real notification has tens; a flood of tiny elements costs far more
+# memory and CPU than its bytes suggest, so parsing stops at the first one past the limit.
+MAX_XML_ELEMENTS = 10_000
 
 _FORMATS: dict[str, Format] = {
     "application/json": "json",
@@ -123,6 +128,19 @@ def decode_json(body: bytes, charset: str = "utf-8") -> Any:
     return value
 
 
+def _add(mapping: dict[str, Any], name: str, value: Any) -> None:
+    """Set ``name``; a repeated name becomes a list, grown in place (copying it is quadratic).
+
+    The values given here (strings, dicts) are never lists, so a list means "already repeated".
+    """
+    if name not in mapping:
+        mapping[name] = value
+    elif isinstance(previous := mapping[name], list):
+        previous.append(value)
+    else:
+        mapping[name] = [previous, value]
+
+
 def decode_form(body: bytes, charset: str = "utf-8", *, unwrap_payload: bool = True) -> Any:
     """Decode ``application/x-www-form-urlencoded``.
 
@@ -142,11 +160,7 @@ def decode_form(body: bytes, charset: str = "utf-8", *, unwrap_payload: bool = T
     for name, value in pairs:
         _check_text(name, "a form field name")  # percent-escapes are decoded with the charset too
         _check_text(value, "a form field")
-        if name in form:
-            previous = form[name]
-            form[name] = [*previous, value] if isinstance(previous, list) else [previous, value]
-        else:
-            form[name] = value
+        _add(form, name, value)
     if unwrap_payload and list(form) == ["payload"] and isinstance(form["payload"], str):
         # Only a JSON object or array is unwrapped; any other lone `payload` stays a form field.
         if form["payload"].lstrip()[:1] in ("{", "["):
@@ -162,14 +176,22 @@ def _element_value(element: Element, depth: int) -> Any:
         return (element.text or "").strip() if element.text and element.text.strip() else ""
     result: dict[str, Any] = {}
     for child in children:
-        value = _element_value(child, depth + 1)
-        if child.tag in result:
-            previous = result[child.tag]
-            result[child.tag] = [*previous, value] if isinstance(previous, list) else [
-                previous, value]
-        else:
-            result[child.tag] = value
+        _add(result, child.tag, _element_value(child, depth + 1))
     return result
+
+
+class _CountingBuilder(TreeBuilder):
+    """A tree builder that refuses a document past ``MAX_XML_ELEMENTS`` as soon as it gets there."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.elements = 0
+
+    def start(self, tag: Any, attrs: dict[Any, Any]) -> Element:
+        self.elements += 1
+        if self.elements > MAX_XML_ELEMENTS:
+            raise PayloadError(f"XML has more than {MAX_XML_ELEMENTS} elements")
+        return super().start(tag, attrs)
 
 
 _BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
@@ -212,7 +234,9 @@ def decode_xml(body: bytes, charset: str | None = None) -> dict[str, Any]:
         raise PayloadError("body is empty; XML expected")
     body = _xml_bytes(body, charset)
     try:
-        root = defusedxml.ElementTree.fromstring(body, forbid_dtd=True)
+        parser = defusedxml.ElementTree.DefusedXMLParser(target=_CountingBuilder(), forbid_dtd=True)
+        parser.feed(body)
+        root = parser.close()
     except (ParseError, defusedxml.DefusedXmlException, ValueError, LookupError) as exc:
         raise PayloadError(f"body is not acceptable XML: {type(exc).__name__}") from None
     value = _element_value(root, 1)

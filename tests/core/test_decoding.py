@@ -13,6 +13,7 @@ from hookreceiver.core.decoding import (
     MAX_FORM_FIELDS,
     MAX_JSON_DEPTH,
     MAX_XML_DEPTH,
+    MAX_XML_ELEMENTS,
     Format,
     decode_body,
     decode_form,
@@ -264,6 +265,32 @@ def test_decode_xml_refuses(body: bytes) -> None:
     with pytest.raises(PayloadError) as info:
         decode_xml(body)
     assert info.value.status_hint == 400
+
+
+def test_xml_element_limit() -> None:
+    # The root counts as one element: MAX_XML_ELEMENTS - 1 children fit, one more does not.
+    def doc(children: int) -> bytes:
+        return b"<xml>" + b"<a>1</a>" * children + b"</xml>"
+
+    assert decode_xml(doc(MAX_XML_ELEMENTS - 1)) == {"a": ["1"] * (MAX_XML_ELEMENTS - 1)}
+    with pytest.raises(PayloadError, match="more than") as info:
+        decode_xml(doc(MAX_XML_ELEMENTS))
+    assert info.value.status_hint == 400
+
+
+def test_xml_element_limit_counts_nested_elements() -> None:
+    inner = b"<b><c/><c/></b>" * (MAX_XML_ELEMENTS // 3 + 1)  # three elements each
+    with pytest.raises(PayloadError, match="more than"):
+        decode_xml(b"<xml>" + inner + b"</xml>")
+
+
+def test_repeated_names_keep_every_value_in_order() -> None:
+    # Repeated tags and form names grow one list (in place); every value stays, in order.
+    values = [str(i) for i in range(MAX_FORM_FIELDS)]
+    assert decode_xml(b"<xml>" + b"".join(b"<a>%s</a>" % v.encode() for v in values)
+                      + b"<b>x</b></xml>") == {"a": values, "b": "x"}
+    assert decode_form("&".join(f"a={v}" for v in values).encode()) == {"a": values}
+    assert decode_xml(b"<x><a><k>1</k></a><a><k>2</k></a></x>") == {"a": [{"k": "1"}, {"k": "2"}]}
 
 
 def test_xml_depth_limit() -> None:
