@@ -32,20 +32,11 @@ if TYPE_CHECKING:
     from hookreceiver.testing.clock import FrozenClock
 
 
-class AsyncioBackend:
-    """Holds the ``anyio_backend`` fixture. Registered from ``pytest_configure``, after every
-    entry-point plugin (anyio's included), so this definition is the one pytest uses; a
-    conftest's own ``anyio_backend`` is more specific and still wins."""
-
-    @pytest.fixture(scope="session")
-    def anyio_backend(self) -> str:
-        """``"asyncio"``: the only backend hookreceiver's worker (and so ``hook_client``) runs on."""
-        return "asyncio"
-
-
 def pytest_configure(config: pytest.Config) -> None:
     if not config.pluginmanager.has_plugin("hookreceiver-anyio-backend"):
-        config.pluginmanager.register(AsyncioBackend(), "hookreceiver-anyio-backend")
+        from hookreceiver.testing import backend
+
+        config.pluginmanager.register(backend, "hookreceiver-anyio-backend")
 
 
 @pytest.fixture
