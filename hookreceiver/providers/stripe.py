@@ -128,7 +128,7 @@ class Stripe(BaseProvider):
         event["type"] = topic
         if delivery_id:
             event["id"] = delivery_id
-        elif not isinstance(event.get("id"), str):
+        elif not isinstance(event.get("id"), str) or not event["id"]:
             seed = json.dumps(event, sort_keys=True).encode()
             event["id"] = "evt_" + hashlib.sha256(seed).hexdigest()[:24]
         body = json.dumps(event, separators=(",", ":")).encode()
