@@ -21,7 +21,14 @@ from hookreceiver.core.decoding import Format, decode_body, decode_query
 from hookreceiver.core.delivery import Delivery, HttpRequest, Reply, body_hash_id
 from hookreceiver.exceptions import MethodNotAllowed, PayloadError
 
-__all__ = ["BaseProvider", "Identity", "Provider", "Signer", "lookup", "receive"]
+__all__ = ["SECRET_HEADERS", "URL_METHODS", "BaseProvider", "Identity", "Provider", "Signer", "lookup",
+           "receive"]
+
+# Methods whose payload is the query string; a body on them is refused (see BaseProvider.decode).
+URL_METHODS = frozenset({"GET", "HEAD", "DELETE"})
+# Credentials that may reach a webhook endpoint from a proxy or a browser; ``receive`` always
+# leaves them out of the Delivery (besides each provider's own ``secret_headers``).
+SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
 
 
 @dataclass(frozen=True)
@@ -84,10 +91,20 @@ class BaseProvider:
     unsigned: bool = False
     # Lower-cased headers that carry a secret (GitLab's token): used by ``verify``, then left out
     # of the Delivery, so they reach neither the store nor handlers. Optional (read with getattr).
+    # ``SECRET_HEADERS`` (Authorization, Cookie ...) are left out for every provider as well.
     secret_headers: frozenset[str] = frozenset()
 
     def decode(self, request: HttpRequest) -> Any:
-        if request.method in ("GET", "HEAD", "DELETE") and not request.body:
+        """The body, or the query string for GET, HEAD and DELETE (which must have no body).
+
+        URL-signed schemes (Twilio's GET callbacks) sign no body bytes, so a body on such a
+        request is refused rather than decoded: otherwise a captured signed URL could be
+        replayed with any payload.
+        """
+        if request.method in URL_METHODS:
+            if request.body:
+                raise PayloadError(f"a {request.method} request carries its payload in the query, "
+                                   "not a body", reason="unexpected_body")
             return decode_query(request.query_string)
         return decode_body(request.body, request.content_type, accept=self.formats)
 
@@ -149,6 +166,7 @@ def receive(
     if not delivery_id:
         content = request.body or request.query_string.encode()
         delivery_id, id_source = body_hash_id(content, identity.topic), "body_hash"
+    hidden = SECRET_HEADERS | getattr(provider, "secret_headers", frozenset())
     return Delivery(
         endpoint=endpoint,
         provider=provider.name,
@@ -158,8 +176,7 @@ def receive(
         body=request.body,
         method=request.method,
         url=request.url,
-        headers={k: v for k, v in request.headers.items()
-                 if k not in getattr(provider, "secret_headers", frozenset())},
+        headers={k: v for k, v in request.headers.items() if k not in hidden},
         content_type=request.content_type,
         received_at=now,
         sent_at=identity.sent_at,

@@ -17,7 +17,14 @@ from hookreceiver.exceptions import (
     SignatureError,
     UnsupportedContentType,
 )
-from hookreceiver.providers.base import BaseProvider, Identity, Provider, lookup, receive
+from hookreceiver.providers.base import (
+    SECRET_HEADERS,
+    BaseProvider,
+    Identity,
+    Provider,
+    lookup,
+    receive,
+)
 from hookreceiver.stores.codec import dump_delivery
 
 NOW = 1_700_000_000.0
@@ -178,9 +185,16 @@ def test_base_peek_delivery_id_names_none_and_reads_nothing() -> None:
     assert provider.calls == []  # no verify, no decode: only for a rejection's log line
 
 
-def test_base_decode_prefers_a_body_when_there_is_one() -> None:
-    decoded = BaseProvider().decode(request(b'{"a":2}', method="GET", query="a=1"))
-    assert decoded == {"a": 2}
+@pytest.mark.parametrize("method", ["GET", "HEAD", "DELETE"])
+def test_base_decode_refuses_a_body_on_url_methods(method: str) -> None:
+    # A URL-signed GET covers no body: decoding one would let a replayed URL carry any payload.
+    with pytest.raises(PayloadError) as info:
+        BaseProvider().decode(request(b'{"a":2}', method=method, query="a=1"))
+    assert (info.value.reason, info.value.status_hint) == ("unexpected_body", 400)
+
+
+def test_base_decode_reads_a_post_body_over_its_query() -> None:
+    assert BaseProvider().decode(request(b'{"a":2}', query="a=1")) == {"a": 2}
 
 
 def test_handshake_reply_short_circuits() -> None:
@@ -243,6 +257,19 @@ def test_secret_headers_are_left_out_of_the_delivery() -> None:
     assert "x-token" not in delivery.headers and delivery.headers["x-other"] == "kept"
     assert b"s3cr3t-t0ken" not in dump_delivery(delivery)
     assert sent.headers["x-token"] == "s3cr3t-t0ken"  # the request itself is untouched
+
+
+def test_credential_headers_are_left_out_for_every_provider() -> None:
+    credentials = {"authorization": "Basic dXNlcjpodW50ZXIy", "proxy-authorization": "Bearer pr0xy",
+                   "cookie": "session=c00kie", "x-api-key": "sk_live_k3y"}
+    for provider in (Sample(token="s3cr3t-t0ken"), TokenInHeader(token="s3cr3t-t0ken")):
+        sent = request(headers={**credentials, "x-token": "s3cr3t-t0ken", "x-other": "kept"})
+        delivery = receive(provider, sent, endpoint="/e", now=NOW)
+        assert isinstance(delivery, Delivery)
+        assert set(SECRET_HEADERS) == set(credentials)
+        assert not set(credentials) & set(delivery.headers) and delivery.headers["x-other"] == "kept"
+        stored = dump_delivery(delivery)
+        assert not [v for v in credentials.values() if v.encode() in stored]
 
 
 @pytest.mark.parametrize(
