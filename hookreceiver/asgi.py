@@ -19,6 +19,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from hookreceiver.core.delivery import Delivery, HttpRequest, Reply
 from hookreceiver.exceptions import DeliveryError, PayloadTooLarge, StaleTimestamp, StoreError
+from hookreceiver.logtext import loggable, loggable_text
 from hookreceiver.providers.base import receive as receive_delivery
 from hookreceiver.receiver import to_reply
 from hookreceiver.stores.base import Admission
@@ -26,9 +27,13 @@ from hookreceiver.stores.base import Admission
 if TYPE_CHECKING:
     from hookreceiver.receiver import Endpoint, HookReceiver
 
-__all__ = ["ReceiverApp", "read_body", "route_path"]
+__all__ = ["OFFLOAD_BODY_SIZE", "ReceiverApp", "read_body", "route_path"]
 
 log = logging.getLogger("hookreceiver")
+
+# Verifying and decoding is pure CPU work; past this many body bytes it runs in a worker thread,
+# so one big request (a flood of XML elements, say) cannot hold up every other request.
+OFFLOAD_BODY_SIZE = 64 * 1024
 
 
 def route_path(scope: Scope) -> str:
@@ -84,7 +89,7 @@ class ReceiverApp:
                 response = await self._handle(scope, receive)
             except Exception:
                 # Our bug, not the sender's: a 500 makes the provider retry, so nothing is lost.
-                log.exception("internal error endpoint=%s", route_path(scope))
+                log.exception("internal error endpoint=%s", loggable(route_path(scope)))
                 response = _json({"error": "internal_error",
                                   "detail": "the receiver failed; retry later"}, status=500)
             await response(scope, receive, send)
@@ -148,8 +153,12 @@ class ReceiverApp:
             return response
         try:
             request = replace(request, body=await read_body(receive, headers, endpoint.max_body_size))
-            outcome = receive_delivery(endpoint.provider, request, endpoint=endpoint.path,
-                                       now=self.receiver.clock())
+            now = self.receiver.clock()
+            if len(request.body) > OFFLOAD_BODY_SIZE:
+                outcome = await run_in_threadpool(receive_delivery, endpoint.provider, request,
+                                                  endpoint=endpoint.path, now=now)
+            else:
+                outcome = receive_delivery(endpoint.provider, request, endpoint=endpoint.path, now=now)
         except DeliveryError as exc:
             extra = {"skew": round(exc.skew)} if isinstance(exc, StaleTimestamp) else {}
             return _reject(path, _peek(endpoint, request), exc.status_hint, exc.reason, exc.detail,
@@ -177,7 +186,7 @@ class ReceiverApp:
         if routed and admission is Admission.ACCEPTED:
             await self.receiver.ensure_started()
         log.info("%s endpoint=%s topic=%s delivery_id=%s id_source=%s secret_index=%s",
-                 status, endpoint.path, delivery.topic, delivery.delivery_id,
+                 status, endpoint.path, loggable(delivery.topic), loggable(delivery.delivery_id),
                  delivery.id_source, delivery.secret_index)
         reply = await self._respond(endpoint, delivery) if endpoint.responder is not None else None
         ack = getattr(endpoint.provider, "ack", None)  # optional: the provider's own ack shape
@@ -199,7 +208,7 @@ class ReceiverApp:
         except Exception:
             # The delivery is stored already; the sender still gets its ack.
             log.exception("inline handler failed endpoint=%s delivery_id=%s",
-                          endpoint.path, delivery.delivery_id)
+                          endpoint.path, loggable(delivery.delivery_id))
             return None
 
 
@@ -228,24 +237,13 @@ def _peek(endpoint: Endpoint, request: HttpRequest) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _loggable(value: str, limit: int = 128) -> str:
-    """Sender-controlled text made safe for one log line: no spaces, controls or line breaks."""
-    def escape(char: str) -> str:
-        if char.isprintable() and not char.isspace():
-            return char
-        return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
-
-    shown = "".join(escape(char) for char in value[:limit])
-    return shown + "..." if len(value) > limit else shown
-
-
 def _reject(path: str, delivery_id: str | None, status: int, reason: str, detail: str,
             *, log_detail: str | None = None, verified: bool = True,
             extra: dict[str, Any] | None = None) -> Response:
     shown = "-"
     if delivery_id:
         # An id read from a rejected request was not verified: say so, so nobody trusts it.
-        shown = _loggable(delivery_id) + ("" if verified else " (unverified)")
+        shown = loggable(delivery_id) + ("" if verified else " (unverified)")
     log.warning("rejected endpoint=%s delivery_id=%s status=%d reason=%s detail=%s",
-                _loggable(path), shown, status, reason, log_detail or detail)
+                loggable(path), shown, status, reason, loggable_text(log_detail or detail))
     return _json({"error": reason, "detail": detail, **(extra or {})}, status=status)

@@ -1,0 +1,33 @@
+"""Sender-controlled text made safe for log lines (no starlette, no redis: any module may use it).
+
+A topic, delivery id or path comes from whoever sent the request. Written raw, a CR or LF in one
+starts a new line that a log reader takes for a line of our own; a space makes ``key=value``
+parsing see a field that was never written. These helpers escape such characters as ``\\xNN``.
+"""
+
+from __future__ import annotations
+
+__all__ = ["loggable", "loggable_text"]
+
+
+def _escape(char: str, *, spaces: bool) -> str:
+    if char.isprintable() and (not char.isspace() or (spaces and char == " ")):
+        return char
+    code = ord(char)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def loggable(value: object, limit: int = 128) -> str:
+    """One ``key=value`` field: no spaces, controls or line breaks; cut after ``limit`` characters."""
+    text = str(value)
+    shown = "".join(_escape(char, spaces=False) for char in text[:limit])
+    return shown + "..." if len(text) > limit else shown
+
+
+def loggable_text(value: object, limit: int = 300) -> str:
+    """Free text at the end of a line (a detail, an error): plain spaces kept, controls escaped."""
+    text = str(value)
+    shown = "".join(_escape(char, spaces=True) for char in text[:limit])
+    return shown + "..." if len(text) > limit else shown
