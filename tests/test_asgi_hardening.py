@@ -59,7 +59,7 @@ def _body(size: int, delivery_id: str = "d-1") -> bytes:
     return head[:-2] + b"x" * max(0, size - len(head)) + b'"}'
 
 
-def _receiver(provider: BaseProvider) -> HookReceiver:
+def _receiver(provider: _ThreadRecorder) -> HookReceiver:
     receiver = HookReceiver(store=MemoryStore(), settings=Settings(), run_worker=False)
     receiver.endpoint("/big", provider, max_body_size=4 * OFFLOAD_BODY_SIZE).on("*")(_noop)
     return receiver
