@@ -27,6 +27,7 @@ import anyio.to_thread
 from hookreceiver.core.delivery import Delivery
 from hookreceiver.core.routing import Route
 from hookreceiver.exceptions import StoreError
+from hookreceiver.logtext import loggable
 from hookreceiver.stores.base import Job, Store
 
 if TYPE_CHECKING:
@@ -134,7 +135,8 @@ class Worker:
             return await self._failed(job, exc)
         await self.store.complete(job)
         log.info("handled endpoint=%s topic=%s delivery_id=%s attempt=%d",
-                 delivery.endpoint, delivery.topic, delivery.delivery_id, delivery.attempt)
+                 delivery.endpoint, loggable(delivery.topic), loggable(delivery.delivery_id),
+                 delivery.attempt)
         return self._report(Outcome(delivery, "done"))
 
     async def _failed(self, job: Job, exc: Exception) -> Outcome:
@@ -144,14 +146,14 @@ class Worker:
         error = _format_error(exc)
         if delivery.attempt >= policy.max_attempts:
             log.error("dead-lettered endpoint=%s topic=%s delivery_id=%s attempt=%d error=%r",
-                      delivery.endpoint, delivery.topic, delivery.delivery_id,
+                      delivery.endpoint, loggable(delivery.topic), loggable(delivery.delivery_id),
                       delivery.attempt, exc, exc_info=exc)
             await self.store.bury(job, error=error)
             return self._report(Outcome(delivery, "dead", exc))
         delay = policy.delay(delivery.attempt, self._rand())
         log.warning("handler failed endpoint=%s topic=%s delivery_id=%s attempt=%d "
-                    "retry_in=%.1fs error=%r", delivery.endpoint, delivery.topic,
-                    delivery.delivery_id, delivery.attempt, delay, exc, exc_info=exc)
+                    "retry_in=%.1fs error=%r", delivery.endpoint, loggable(delivery.topic),
+                    loggable(delivery.delivery_id), delivery.attempt, delay, exc, exc_info=exc)
         await self.store.retry(job, delay=delay, error=error)
         return self._report(Outcome(delivery, "retry", exc, delay))
 
@@ -197,7 +199,7 @@ class Worker:
             return await self.run_job(job)
         except Exception as exc:
             # The outcome could not be recorded; the store hands the job out again later.
-            log.error("could not record outcome delivery_id=%s: %s", job.delivery.delivery_id, exc,
+            log.error("could not record outcome delivery_id=%s: %s", loggable(job.delivery.delivery_id), exc,
                       exc_info=not isinstance(exc, StoreError))
             return Outcome(job.delivery, "released", exc)
 

@@ -283,3 +283,27 @@ async def test_worker_pauses_while_the_store_is_unavailable(caplog: pytest.LogCa
     assert not worker.running
     assert "store unavailable, worker pauses" in caplog.text
     assert logging.ERROR in {r.levelno for r in caplog.records}
+
+
+FORGED = "order.created\r\nINFO forged line"
+
+
+@pytest.mark.parametrize(("fails", "attempts", "message"), [
+    (False, 3, "handled"), (True, 3, "handler failed"), (True, 1, "dead-lettered")])
+async def test_crlf_in_a_topic_or_id_cannot_forge_a_worker_log_line(
+    fails: bool, attempts: int, message: str, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="hookreceiver")
+    receiver, endpoint = make_receiver(clock=clock, max_attempts=attempts)
+
+    @endpoint.on("*")
+    async def handler(d: Delivery) -> None:
+        if fails:
+            raise ValueError("no")
+
+    await receiver.store.admit(delivery(FORGED, topic=FORGED))
+    await worker_for(receiver).run_once()
+    [line] = [r.getMessage() for r in caplog.records if r.getMessage().startswith(message)]
+    assert "\r" not in line and "\n" not in line
+    escaped = "order.created\\x0d\\x0aINFO\\x20forged\\x20line"
+    assert f"topic={escaped} delivery_id={escaped} " in line
