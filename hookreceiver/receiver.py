@@ -131,7 +131,8 @@ class HookReceiver:
         from hookreceiver.stores.memory import MemoryStore
 
         return MemoryStore(retention=self.settings.retention_seconds,
-                           max_entries=self.settings.memory_max_entries, clock=self.clock)
+                           max_entries=self.settings.memory_max_entries,
+                           max_bytes=self.settings.memory_max_bytes, clock=self.clock)
 
     def endpoint(
         self,

@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     retry_max_delay: float = Field(default=3600.0, gt=0)
     retention_seconds: float = Field(default=3 * 24 * 3600.0, gt=0)
     memory_max_entries: int = Field(default=10_000, gt=0)
+    memory_max_bytes: int = Field(
+        default=256 * 1024 * 1024, gt=0, description="in-memory store: byte budget (bodies counted twice)")
     store_unrouted: bool = Field(
         default=True, description="keep deliveries no handler wants (as done), for replay")
     shutdown_grace: float = Field(default=10.0, ge=0)

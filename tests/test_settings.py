@@ -27,6 +27,7 @@ def test_defaults() -> None:
     assert settings.redis_url is None
     assert settings.max_body_size == 5 * 1024 * 1024
     assert (settings.run_worker, settings.max_attempts, settings.trust_forwarded) == (True, 5, False)
+    assert settings.memory_max_bytes == 256 * 1024 * 1024
 
 
 @pytest.mark.parametrize(
@@ -39,6 +40,7 @@ def test_defaults() -> None:
         ("HOOKRECEIVER_RETRY_BASE_DELAY", "0.5", "retry_base_delay", 0.5),
         ("HOOKRECEIVER_RETRY_MAX_DELAY", "60", "retry_max_delay", 60.0),
         ("HOOKRECEIVER_RETENTION_SECONDS", "120", "retention_seconds", 120.0),
+        ("HOOKRECEIVER_MEMORY_MAX_BYTES", "1048576", "memory_max_bytes", 1048576),
         ("HOOKRECEIVER_TRUST_FORWARDED", "1", "trust_forwarded", True),
         ("hookreceiver_public_base_url", "https://hooks.example.com", "public_base_url",
          "https://hooks.example.com"),
@@ -88,8 +90,9 @@ def test_receiver_uses_settings_for_its_defaults(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("HOOKRECEIVER_RUN_WORKER", "false")
     monkeypatch.setenv("HOOKRECEIVER_MEMORY_MAX_ENTRIES", "7")
     monkeypatch.setenv("HOOKRECEIVER_RETENTION_SECONDS", "99")
+    monkeypatch.setenv("HOOKRECEIVER_MEMORY_MAX_BYTES", "4096")
     receiver = HookReceiver()
     assert receiver.run_worker is False
     store = receiver.store
     assert isinstance(store, MemoryStore)  # no redis_url: the embedded store
-    assert (store.max_entries, store.retention) == (7, 99.0)
+    assert (store.max_entries, store.retention, store.max_bytes) == (7, 99.0, 4096)

@@ -2,8 +2,10 @@
 
 Everything lives in this process, so it suits development and tests, not production: a restart
 loses the inbox. It bounds itself: claims expire after ``retention`` seconds, and past
-``max_entries`` the oldest settled (DONE or DEAD) records are dropped; if every record is still
-live, ``admit`` raises ``StoreUnavailable`` (the sender gets a 503 and retries later).
+``max_entries`` records or ``max_bytes`` (an estimate: each record counts its body twice, for the
+raw bytes and the decoded payload, plus its headers) the oldest settled (DONE or DEAD) records are
+dropped; if the live records alone leave no room, ``admit`` and ``record`` raise
+``StoreUnavailable`` (the sender gets a 503 and retries later).
 """
 
 from __future__ import annotations
@@ -24,6 +26,15 @@ __all__ = ["MemoryStore"]
 
 DEFAULT_RETENTION = 3 * 24 * 3600.0
 DEFAULT_MAX_ENTRIES = 10_000
+DEFAULT_MAX_BYTES = 256 * 1024 * 1024
+_SETTLED = (ClaimState.DONE, ClaimState.DEAD)
+_RECORD_OVERHEAD = 512  # the Delivery's other fields and the bookkeeping, roughly
+
+
+def _size(delivery: Delivery) -> int:
+    """The bytes a record is counted as: the body twice (raw, and decoded as the payload)."""
+    headers = sum(len(name) + len(value) for name, value in delivery.headers.items())
+    return 2 * len(delivery.body) + headers + len(delivery.url) + _RECORD_OVERHEAD
 
 
 @dataclass
@@ -34,6 +45,7 @@ class _Record:
     error: str = ""
     failed_at: float = 0.0
     generation: int = 0  # bumps on every enqueue so stale heap entries are skipped
+    size: int = 0  # what the record counts against ``max_bytes``
 
 
 class MemoryStore:
@@ -44,10 +56,13 @@ class MemoryStore:
         *,
         retention: float = DEFAULT_RETENTION,
         max_entries: int = DEFAULT_MAX_ENTRIES,
+        max_bytes: int = DEFAULT_MAX_BYTES,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.retention = retention
         self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self._bytes = 0  # the sum of every record's size
         self._clock = clock
         self._records: OrderedDict[str, _Record] = OrderedDict()
         self._ready: deque[tuple[str, int]] = deque()
@@ -69,19 +84,45 @@ class MemoryStore:
             key, record = next(iter(self._records.items()))
             if record.expires_at > now:
                 break
-            if record.state in (ClaimState.DONE, ClaimState.DEAD):
-                del self._records[key]
+            if record.state in _SETTLED:
+                self._drop(key)
             else:
                 self._touch(key, record, now)
 
-    def _make_room(self) -> None:
-        # Only admission of a new key evicts (lookups must not shrink the store).
-        if len(self._records) < self.max_entries:
+    def _drop(self, key: str) -> None:
+        self._bytes -= self._records.pop(key).size
+
+    def _put(self, key: str, record: _Record, now: float) -> None:
+        old = self._records.get(key)
+        self._bytes += record.size - (old.size if old is not None else 0)
+        self._records[key] = record
+        self._touch(key, record, now)
+
+    def _make_room(self, key: str, size: int) -> None:
+        """Drop the oldest settled records until a record of ``size`` bytes fits under ``key``.
+
+        Only admission evicts (lookups must not shrink the store). Live records are never
+        dropped: when they alone leave no room, the delivery is refused with ``StoreUnavailable``.
+        """
+        old = self._records.get(key)
+        freed = old.size if old is not None else 0
+
+        def full() -> str | None:
+            if old is None and len(self._records) >= self.max_entries:
+                return f"memory store is full ({self.max_entries} live deliveries)"
+            if self._bytes - freed + size > self.max_bytes:
+                return f"memory store is full ({self.max_bytes} bytes of live deliveries)"
+            return None
+
+        if full() is None:
             return
-        settled = [k for k, r in self._records.items()
-                   if r.state in (ClaimState.DONE, ClaimState.DEAD)]
-        for key in settled[: len(self._records) - self.max_entries + 1]:
-            del self._records[key]
+        for settled in [k for k, r in self._records.items() if r.state in _SETTLED and k != key]:
+            self._drop(settled)
+            if full() is None:
+                return
+        reason = full()
+        if reason is not None:
+            raise StoreUnavailable(reason)
 
     def _touch(self, key: str, record: _Record, now: float) -> None:
         record.expires_at = now + self.retention
@@ -110,18 +151,15 @@ class MemoryStore:
         record = self._records.get(key)
         if record is not None and record.state in (ClaimState.PENDING, ClaimState.DONE):
             return Admission.DUPLICATE
-        if record is None:
-            self._make_room()
-        if record is None and len(self._records) >= self.max_entries:
-            raise StoreUnavailable(f"memory store is full ({self.max_entries} live deliveries)")
+        size = _size(delivery)
+        self._make_room(key, size)
         # A provider redelivery of a failed event runs now and keeps counting attempts (the
         # scheduled retry is superseded); one of a dead event starts afresh.
         attempt = record.delivery.attempt if record and record.state == ClaimState.FAILED else 1
         generation = record.generation if record else 0
         record = _Record(delivery.with_attempt(attempt), ClaimState.PENDING, 0.0,
-                         generation=generation)
-        self._records[key] = record
-        self._touch(key, record, now)
+                         generation=generation, size=size)
+        self._put(key, record, now)
         self._enqueue(key, record)
         return Admission.ACCEPTED
 
@@ -132,12 +170,9 @@ class MemoryStore:
         key = delivery.key
         if key in self._records:
             return Admission.DUPLICATE
-        self._make_room()
-        if len(self._records) >= self.max_entries:
-            raise StoreUnavailable(f"memory store is full ({self.max_entries} live deliveries)")
-        record = _Record(delivery.with_attempt(1), ClaimState.DONE, 0.0)
-        self._records[key] = record
-        self._touch(key, record, now)
+        size = _size(delivery)
+        self._make_room(key, size)
+        self._put(key, _Record(delivery.with_attempt(1), ClaimState.DONE, 0.0, size=size), now)
         return Admission.ACCEPTED
 
     def _pop_due(self, limit: int) -> list[Job]:
@@ -237,7 +272,7 @@ class MemoryStore:
         keys = [k for k, r in self._records.items() if r.state == ClaimState.DEAD
                 and (key is None or k == key)]
         for k in keys:
-            del self._records[k]
+            self._drop(k)
         return len(keys)
 
     async def close(self) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import anyio
 import pytest
 
-from hookreceiver import Admission, ClaimState, MemoryStore, Store, StoreUnavailable
+from hookreceiver import Admission, ClaimState, Delivery, MemoryStore, Store, StoreUnavailable
 from tests.helpers import SECRET, FakeClock, delivery
 from tests.stores.contract import CONSUMER, StoreContract
 
@@ -115,3 +115,62 @@ async def test_repr_shows_counts_not_contents() -> None:
     store = MemoryStore()
     await store.admit(delivery("a", payload={"type": "order.created", "token": SECRET}))
     assert repr(store) == "MemoryStore(records=1, ready=1)"
+
+
+def big(name: str, size: int) -> Delivery:
+    """A delivery whose body is about ``size`` bytes."""
+    return delivery(name, payload={"type": "order.created", "pad": "x" * size})
+
+
+async def test_byte_budget_refuses_when_live_records_fill_it() -> None:
+    # Each 100 kB body counts about 200 kB (raw bytes and decoded payload): two fit in 500 kB.
+    store = MemoryStore(max_bytes=500_000, clock=FakeClock())
+    await store.admit(big("a", 100_000))
+    await store.admit(big("b", 100_000))
+    with pytest.raises(StoreUnavailable, match="bytes"):
+        await store.admit(big("c", 100_000))
+    with pytest.raises(StoreUnavailable, match="bytes"):
+        await store.record(big("c", 100_000))
+    assert await store.admit(delivery("small")) is Admission.ACCEPTED  # a small one still fits
+    assert await store.admit(big("a", 100_000)) is Admission.DUPLICATE
+
+
+async def test_byte_budget_drops_oldest_settled_records_first() -> None:
+    clock = FakeClock()
+    store = MemoryStore(max_bytes=700_000, clock=clock)
+    for name in ("a", "b", "c"):
+        await store.admit(big(name, 100_000))
+        clock.advance(1)
+    await drain(store)
+    await store.admit(big("live", 100_000))  # room for one more made by dropping "a" only
+    assert await store.state("/orders:a") is None
+    assert await store.state("/orders:b") is ClaimState.DONE
+    assert await store.state("/orders:c") is ClaimState.DONE
+    assert await store.state("/orders:live") is ClaimState.PENDING
+
+
+async def test_byte_budget_counts_purged_and_expired_records_as_freed() -> None:
+    clock = FakeClock()
+    store = MemoryStore(max_bytes=500_000, retention=10, max_entries=100, clock=clock)
+    for round_ in range(20):  # 20 x 200 kB through a 500 kB budget: only freed bytes make room
+        await store.admit(big(f"d-{round_}", 100_000))
+        [job] = await store.take(CONSUMER, limit=1, wait=0)
+        if round_ % 2:
+            await store.bury(job, error="boom")
+            assert await store.purge_dead() == 1
+        else:
+            await store.complete(job)
+            clock.advance(11)  # past retention: forgotten on the next admission
+    assert not store._records  # the last one was purged
+
+
+async def test_replays_under_fresh_ids_stay_within_the_budget() -> None:
+    # The audit's probe: one big signed body replayed under fresh delivery ids, handled each time.
+    store = MemoryStore(max_bytes=1_000_000, clock=FakeClock())
+    for n in range(50):
+        await store.admit(big(f"r-{n}", 100_000))
+        [job] = await store.take(CONSUMER, limit=1, wait=0)
+        await store.complete(job)
+    kept = len(store._records)
+    assert kept <= 5  # about 200 kB each: the oldest settled ones were dropped
+    assert await store.state("/orders:r-49") is ClaimState.DONE
