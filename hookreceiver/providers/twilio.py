@@ -29,7 +29,7 @@ from hookreceiver.core.signing import Algorithm, Secrets, constant_time_equal, h
 from hookreceiver.exceptions import PayloadError, SignatureError
 from hookreceiver.providers.base import BaseProvider, Identity
 
-__all__ = ["EMPTY_TWIML", "Twilio", "url_variants"]
+__all__ = ["EMPTY_TWIML", "Twilio", "content_id", "url_variants"]
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -41,8 +41,15 @@ _ALGORITHMS: Mapping[str, Algorithm] = {"HMAC_SHA1": "sha1", "HMAC_SHA256": "sha
 
 
 def url_variants(url: str) -> list[str]:
-    """``url`` as given, then without its port (if it has one) or with the default port (if not)."""
-    parts = urlsplit(url)
+    """``url`` as given, then without its port (if it has one) or with the default port (if not).
+
+    A URL that cannot be parsed (a ``Host: [::1`` header) is a ``PayloadError`` (``bad_url``).
+    """
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        raise PayloadError("the request URL cannot be parsed (check the Host header)",
+                           reason="bad_url") from None
     userinfo, at, hostport = parts.netloc.rpartition("@")
     host, colon, port = hostport.rpartition(":")
     if colon and port.isdigit():
@@ -73,6 +80,24 @@ def signed_content(url: str, params: Iterable[tuple[str, str]]) -> bytes:
         grouped.setdefault(name, set()).add(value)
     tail = "".join(name + value for name in sorted(grouped) for value in sorted(grouped[name]))
     return (url + tail).encode()
+
+
+def _single(params: Mapping[str, Any], name: str) -> str | None:
+    """The one value of parameter ``name`` (``None`` if absent or empty); repeated is refused.
+
+    Twilio signs a repeated parameter's values as a set, so ``MessageSid=SM1&MessageSid=SM1``
+    carries the same signature as one ``MessageSid``: a list must not name a topic or an id.
+    """
+    value = params.get(name)
+    if isinstance(value, list):
+        raise PayloadError(f"the parameter {name} is repeated", reason="repeated_parameter")
+    return str(value) if value else None
+
+
+def content_id(url: str, params: Iterable[tuple[str, str]]) -> str:
+    """A short hash of what the signature covers (:func:`signed_content`): equal for equal
+    deliveries whatever the order or repetition of their parameters."""
+    return hashlib.sha256(signed_content(url, params)).hexdigest()[:16]
 
 
 class Twilio(BaseProvider):
@@ -139,24 +164,26 @@ class Twilio(BaseProvider):
             if not constant_time_equal(actual, declared.lower()):
                 raise SignatureError("the body does not match bodySHA256", reason="bad_body_hash")
 
-    def peek_delivery_id(self, request: HttpRequest) -> str | None:
-        """``I-Twilio-Idempotency-Token`` as sent, unverified (the SID fallback is in the body)."""
-        return request.header("i-twilio-idempotency-token") or None
-
     def identify(self, request: HttpRequest, payload: Any) -> Identity:
+        """Topic from the parameters; the delivery id from signed content only.
+
+        The id is ``SID:status:hash`` (missing parts left out), the hash taken over the signed
+        content. ``I-Twilio-Idempotency-Token`` is not signed, so it only goes in ``meta``: as
+        the id, a captured request with a new token would pass as a new delivery.
+        """
         params: Mapping[str, Any] = payload if isinstance(payload, Mapping) else {}
         topic, aliases = self._topic(params)
-        delivery_id = request.header("i-twilio-idempotency-token")
-        if not delivery_id:
-            sid = next((str(params[f]) for f in _SID_FIELDS if params.get(f)), None)
-            status = next((str(params[f]) for f, _ in _STATUS_FIELDS if params.get(f)), None)
-            delivery_id = f"{sid}:{status}" if sid and status else sid
-        meta = {"account_sid": str(params["AccountSid"])} if params.get("AccountSid") else {}
-        return Identity(topic=topic, delivery_id=delivery_id, aliases=aliases, meta=meta)
+        sid = next((v for f in _SID_FIELDS if (v := _single(params, f))), None)
+        status = next((v for f, _ in _STATUS_FIELDS if (v := _single(params, f))), None)
+        parts = [p for p in (sid, status) if p] + [content_id(request.url, _params(request))]
+        meta = {key: value for key, value in (
+            ("account_sid", _single(params, "AccountSid")),
+            ("idempotency_token", request.header("i-twilio-idempotency-token"))) if value}
+        return Identity(topic=topic, delivery_id=":".join(parts), aliases=aliases, meta=meta)
 
     def _topic(self, params: Mapping[str, Any]) -> tuple[str, tuple[str, ...]]:
         if self.topic is not None:
-            missing = [n for n in _PLACEHOLDER.findall(self.topic) if not params.get(n)]
+            missing = [n for n in _PLACEHOLDER.findall(self.topic) if not _single(params, n)]
             if missing:
                 raise PayloadError(
                     f"no {missing[0]} parameter for the topic template {self.topic!r}; a test "
@@ -164,9 +191,9 @@ class Twilio(BaseProvider):
                     "--data)", reason="missing_topic")
             return _PLACEHOLDER.sub(lambda m: str(params[m[1]]), self.topic), ()
         for field, kind in _STATUS_FIELDS:
-            if params.get(field):
-                return f"{kind}.{str(params[field]).lower()}", (kind,)
-        return str(params.get("EventType") or "callback"), ()
+            if status := _single(params, field):
+                return f"{kind}.{status.lower()}", (kind,)
+        return _single(params, "EventType") or "callback", ()
 
     def ack(self, delivery: Delivery, reply: Reply | None) -> Reply:
         """Twilio reads TwiML from every answer: with no inline reply, send an empty one."""
@@ -182,9 +209,19 @@ class Twilio(BaseProvider):
         url: str,
         secret_index: int = 0,
     ) -> HttpRequest:
-        """A form POST as Twilio sends it: ``payload`` is a dict of parameters (lists repeat)."""
+        """A form POST as Twilio sends it: ``payload`` is a dict of parameters (lists repeat).
+
+        ``delivery_id`` becomes the SID (the payload's first SID field, else the one the topic's
+        kind names, else ``MessageSid``), since the id ``identify`` reads is built from signed
+        parameters; it is sent as ``I-Twilio-Idempotency-Token`` too, as Twilio does.
+        """
         params: dict[str, Any] = dict(payload) if isinstance(payload, Mapping) else {}
         self._place_topic(topic, params)
+        if delivery_id:
+            kind_field = {"message": "MessageSid", "call": "CallSid", "recording": "RecordingSid",
+                          "transcription": "TranscriptionSid"}.get(topic.partition(".")[0])
+            field = next((f for f in _SID_FIELDS if f in params), kind_field or "MessageSid")
+            params[field] = delivery_id
         pairs = [(str(k), str(v)) for k, vs in params.items()
                  for v in (vs if isinstance(vs, list) else [vs])]
         digest = hmac_digest("sha1", self._secrets.values[secret_index], signed_content(url, pairs))

@@ -17,7 +17,7 @@ from hookreceiver import HookReceiver, Reply, Settings
 from hookreceiver.core.delivery import Delivery, HttpRequest
 from hookreceiver.exceptions import PayloadError, SignatureError, UnsupportedContentType
 from hookreceiver.providers import PROVIDERS, Twilio, receive
-from hookreceiver.providers.twilio import EMPTY_TWIML, url_variants
+from hookreceiver.providers.twilio import EMPTY_TWIML, content_id, url_variants
 from hookreceiver.testing.signing import build_request
 from tests.helpers import asgi_client
 from tests.providers.helpers import load_sample, memory_receiver
@@ -93,7 +93,8 @@ def test_url_variants() -> None:
 def test_sdk_signs_we_verify_form(url: str) -> None:
     signature = RequestValidator(TOKEN).compute_signature(url, SMS)
     delivery = identify(Twilio(secret=TOKEN), form_request(url, SMS, signature))
-    assert (delivery.topic, delivery.delivery_id) == ("message.received", "SM0001:received")
+    assert delivery.topic == "message.received"
+    assert delivery.delivery_id == f"SM0001:received:{content_id(url, SMS.items())}"
 
 
 def test_sdk_signs_we_verify_json_body() -> None:
@@ -281,27 +282,6 @@ def test_sign_places_automatic_topics_where_identify_reads_them(topic: str) -> N
     assert identify(provider, request).topic == topic
 
 
-@pytest.mark.parametrize(
-    ("params", "token", "expected"),
-    [
-        (SMS, "idem-1", "idem-1"),
-        (SMS, None, "SM0001:received"),
-        ({"CallSid": "CA9", "CallStatus": "completed"}, None, "CA9:completed"),
-        ({"CallSid": "CA9"}, None, "CA9"),
-    ],
-)
-def test_delivery_ids(params: dict[str, str], token: str | None, expected: str) -> None:
-    provider = Twilio(secret=TOKEN, topic="t")
-    request = provider.sign(params, topic="t", delivery_id=token, timestamp=NOW, url="https://h.example/s")
-    delivery = identify(provider, request)
-    assert (delivery.delivery_id, delivery.id_source) == (expected, "provider")
-
-
-def test_no_id_at_all_falls_back_to_the_body_hash() -> None:
-    delivery = identify(Twilio(secret=TOKEN), load("json_body"))
-    assert delivery.id_source == "body_hash"
-
-
 # -- through the ASGI app ------------------------------------------------------------------
 
 
@@ -424,11 +404,3 @@ async def test_example_twilio_sms_auto_replies() -> None:
 
 def test_registered_by_name() -> None:
     assert PROVIDERS["twilio"] is Twilio
-
-
-def test_peek_delivery_id_reads_the_idempotency_token_only() -> None:
-    provider = Twilio(secret=OTHER)  # a wrong token: peeking checks nothing
-    signed = Twilio(secret=TOKEN).sign(SMS, topic="message.received", delivery_id="idem-7",
-                                       timestamp=NOW, url="https://h.example/sms")
-    assert provider.peek_delivery_id(signed) == "idem-7"
-    assert provider.peek_delivery_id(load("form_post")) is None  # the SID is in the unverified body
