@@ -122,6 +122,16 @@ def test_serve_with_a_bad_module_attr_exits_2_with_a_message(spec: str, message:
     assert "Traceback" not in result.stderr
 
 
+def test_serve_with_a_typo_in_the_redis_url_query_fails_at_startup() -> None:
+    env = {**os.environ, "HOOKRECEIVER_REDIS_URL": "redis://:hunter2@127.0.0.1:6379/0?namepsace=x"}
+    result = subprocess.run([sys.executable, "-m", "hookreceiver", "serve", "examples.quickstart:hooks",
+                             "--port", str(free_port())], cwd=REPO_ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "unknown option in the redis URL query: 'namepsace'; allowed: namespace" in result.stderr
+    assert "Traceback" not in result.stderr and "hunter2" not in result.stderr
+
+
 @pytest.mark.parametrize(("spec", "message"), BAD_SPECS[:2])
 def test_send_with_a_bad_app_exits_2(spec: str, message: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["send", "http://127.0.0.1:9/orders", "--app", spec, "--topic", "t"]) == 2

@@ -16,13 +16,23 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from hookreceiver.exceptions import ConfigurationError
 
-__all__ = ["COMMAND_TIMEOUT", "MAX_BLOCK", "POOL_SIZE", "READER_POOL_SIZE", "Plan", "parse_url"]
+__all__ = ["COMMAND_TIMEOUT", "MAX_BLOCK", "POOL_SIZE", "READER_POOL_SIZE", "Plan", "allowed_query_keys",
+           "parse_url"]
 
 COMMAND_TIMEOUT = 3.0  # seconds one command (or connecting) may take before the store gives up
 MAX_BLOCK = 5.0  # longest XREADGROUP BLOCK
 POOL_SIZE = 64  # command connections per process
 READER_POOL_SIZE = 8  # blocking-read connections per process (one per waiting worker loop)
 _OUR_OPTIONS = ("namespace", "visibility_timeout", "max_retained", "timeout")
+# redis-py connection options a URL query may carry (each is a keyword of redis-py's connection
+# classes and of RedisCluster; a test keeps this list honest). Anything else is refused at startup:
+# redis-py would pass it on unchecked and every command would fail. Left out on purpose:
+# retry_on_timeout (see above) and decode_responses/encoding (the store reads raw bytes).
+_REDIS_OPTIONS = ("client_name", "db", "health_check_interval", "max_connections", "password",
+                  "protocol", "socket_connect_timeout", "socket_keepalive", "socket_read_size",
+                  "socket_timeout", "username")
+_TLS_OPTIONS = ("ssl_ca_certs", "ssl_ca_data", "ssl_cert_reqs", "ssl_certfile", "ssl_check_hostname",
+                "ssl_ciphers", "ssl_keyfile", "ssl_min_version")  # rediss:// only
 _SCHEMES = {"redis": "redis", "rediss": "rediss", "unix": "unix",
             "redis+cluster": "redis", "rediss+cluster": "rediss"}
 
@@ -53,13 +63,15 @@ def parse_url(url: str, namespace: str, visibility_timeout: float, max_retained:
 
     Schemes: ``redis``, ``rediss`` (TLS), ``unix``, ``redis+cluster``, ``rediss+cluster``. Our
     options (``namespace``, ``visibility_timeout``, ``max_retained``, ``timeout``) are taken out
-    of the query; the rest goes to redis-py. Errors never quote the URL, which may hold a password.
+    of the query; redis-py's connection options go to redis-py; any other key is a
+    ConfigurationError. Errors never quote the URL, which may hold a password.
     """
     parts = urlsplit(url)
     if parts.scheme not in _SCHEMES:
         raise ConfigurationError(f"unsupported redis URL scheme {parts.scheme!r}; use one of "
                                  + ", ".join(sorted(_SCHEMES)))
     query = parse_qsl(parts.query, keep_blank_values=True)
+    _check_query_keys([name for name, _ in query], tls=parts.scheme.startswith("rediss"))
     ours = {name: value for name, value in query if name in _OUR_OPTIONS}
     rest = urlencode([(name, value) for name, value in query if name not in _OUR_OPTIONS])
     plain = urlunsplit((_SCHEMES[parts.scheme], parts.netloc, parts.path, rest, ""))
@@ -73,6 +85,22 @@ def parse_url(url: str, namespace: str, visibility_timeout: float, max_retained:
     except ValueError as exc:
         raise ConfigurationError(f"bad store option in the redis URL: {exc}") from None
     return plain, parts.scheme.endswith("+cluster"), options
+
+
+def allowed_query_keys(*, tls: bool) -> tuple[str, ...]:
+    """The query keys a store URL accepts: our store options, then redis-py's (TLS ones for rediss)."""
+    return _OUR_OPTIONS + tuple(sorted(_REDIS_OPTIONS + (_TLS_OPTIONS if tls else ())))
+
+
+def _check_query_keys(names: list[str], *, tls: bool) -> None:
+    """Refuse unknown keys (typos such as ``namepsace``) by name; values are never quoted."""
+    allowed = allowed_query_keys(tls=tls)
+    unknown = [name for name in dict.fromkeys(names) if name not in allowed]
+    if unknown:
+        hint = " (TLS options need rediss://)" if not tls and set(unknown) & set(_TLS_OPTIONS) else ""
+        raise ConfigurationError(
+            f"unknown option{'s' if len(unknown) > 1 else ''} in the redis URL query: "
+            f"{', '.join(repr(name[:40]) for name in unknown)}{hint}; allowed: {', '.join(allowed)}")
 
 
 def plan(url: str, *, namespace: str, visibility_timeout: float, max_retained: int,

@@ -216,6 +216,40 @@ def test_bad_store_urls_are_configuration_errors_without_the_password(url: str) 
     assert "hunter2" not in str(caught.value)
 
 
+@pytest.mark.parametrize(("url", "unknown"), [
+    ("redis://:hunter2@127.0.0.1:6379/0?namepsace=shop", "namepsace"),
+    ("redis://127.0.0.1:6379/0?namespace=shop&decode_responses=true", "decode_responses"),
+    ("redis+cluster://node-1:7000?visibility-timeout=3", "visibility-timeout"),
+    ("redis://127.0.0.1:6379/0?ssl_cert_reqs=required", "ssl_cert_reqs"),  # TLS option, plain URL
+])
+def test_unknown_url_query_keys_are_refused_when_the_store_is_built(url: str, unknown: str) -> None:
+    from hookreceiver import ConfigurationError
+
+    with pytest.raises(ConfigurationError) as caught:
+        RedisStore.from_url(url)
+    message = str(caught.value)
+    assert repr(unknown) in message and "allowed: namespace, visibility_timeout" in message
+    assert "hunter2" not in message and "shop" not in message
+
+
+@pytest.mark.parametrize("tls", [False, True])
+def test_every_allowed_url_key_is_a_store_option_or_a_redis_py_keyword(tls: bool) -> None:
+    import inspect
+
+    import redis.asyncio.cluster
+    import redis.asyncio.connection as connection
+
+    from hookreceiver.stores.redis_connect import allowed_query_keys
+
+    classes = (connection.AbstractConnection, connection.Connection, connection.BlockingConnectionPool,
+               connection.SSLConnection if tls else connection.UnixDomainSocketConnection)
+    plain = set().union(*(inspect.signature(cls.__init__).parameters for cls in classes))
+    cluster = set(inspect.signature(redis.asyncio.cluster.RedisCluster.__init__).parameters)
+    ours = set(inspect.signature(RedisStore.__init__).parameters) | {"timeout"}
+    for key in allowed_query_keys(tls=tls):
+        assert key in ours or (key in plain and key in cluster), key
+
+
 async def pending_owners(store: RedisStore) -> dict[str, str]:
     """Entry id -> consumer for every entry in the group's pending list."""
     rows: list[dict[str, Any]] = await store.client.xpending_range(
