@@ -25,10 +25,25 @@ _PATTERN = re.compile(r"^(\*|[^\s*]+(\.\*)?)$")
 
 
 def validate_pattern(pattern: str) -> None:
-    """Raise ``ConfigurationError`` unless ``pattern`` is exact, ``prefix.*`` or ``*``."""
+    """Raise ``ConfigurationError`` unless ``pattern`` is exact, ``prefix.*`` or ``*``.
+
+    Dot-separated segments may not be empty (``order.``, ``.order``, ``a..b``): no topic has them.
+    """
+    if callable(pattern):  # ``@endpoint.on`` used bare: the decorated function arrives here
+        name = getattr(pattern, "__qualname__", type(pattern).__name__)
+        raise ConfigurationError(
+            f"on() takes topic patterns, not the handler {name}: call it with a topic, "
+            f'as in @endpoint.on("invoice.paid") or @endpoint.on("*")'
+        )
     if not isinstance(pattern, str) or not _PATTERN.fullmatch(pattern):
         raise ConfigurationError(
             f"invalid topic pattern {pattern!r}: use an exact topic, 'prefix.*' or '*'"
+        )
+    stem = pattern[:-2] if pattern.endswith(".*") else pattern
+    if pattern != "*" and "" in stem.split("."):
+        hint = f"; for every topic under {stem!r} use {stem + '*'!r}" if stem.endswith(".") else ""
+        raise ConfigurationError(
+            f"invalid topic pattern {pattern!r}: empty segment (a '.' at either end, or '..'){hint}"
         )
 
 

@@ -73,6 +73,36 @@ def test_invalid_patterns(pattern: Any) -> None:
     assert len(router) == 0
 
 
+@pytest.mark.parametrize(
+    ("pattern", "message"),
+    [
+        ("order.", "empty segment (a '.' at either end, or '..'); "
+                   "for every topic under 'order.' use 'order.*'"),
+        (".order", "empty segment"),
+        ("a..b", "empty segment"),
+        ("a..*", "empty segment"),
+        ("a.b.", "use 'a.b.*'"),
+    ],
+)
+def test_patterns_with_empty_segments_are_refused(pattern: str, message: str) -> None:
+    with pytest.raises(ConfigurationError, match="invalid topic pattern") as caught:
+        Router().on(pattern)
+    assert message in str(caught.value)
+
+
+def test_on_used_without_parentheses_says_to_call_it_with_a_topic() -> None:
+    router = Router()
+
+    def paid(delivery: object) -> None: ...
+
+    with pytest.raises(ConfigurationError) as caught:
+        router.on(paid)  # type: ignore[arg-type]  # what a bare @router.on does
+    message = str(caught.value)
+    assert "not the handler " in message and "paid" in message
+    assert '@endpoint.on("invoice.paid")' in message and "<function" not in message
+    assert len(router) == 0
+
+
 class Callable1:
     def __call__(self, delivery: Any) -> None: ...
 
