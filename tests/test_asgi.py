@@ -114,6 +114,7 @@ async def test_rejections_have_status_json_body_and_log_line(
 async def test_stale_timestamp_is_401(caplog: pytest.LogCaptureFixture) -> None:
     clock = FakeClock()
     receiver, endpoint = make_receiver(clock=clock, provider={"timestamp_header": "x-timestamp",
+                                                              "signed_content": "{timestamp}.{body}",
                                                               "tolerance": 300})
     endpoint.on("*")(noop)
     signer = endpoint.provider

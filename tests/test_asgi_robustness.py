@@ -58,13 +58,15 @@ async def test_arbitrary_requests_never_give_5xx(
     path: str,
 ) -> None:
     receiver, endpoint = make_receiver(max_body_size=512,
-                                       provider={"timestamp_header": "x-timestamp"})
+                                       provider={"timestamp_header": "x-timestamp",
+                                                 "signed_content": "{timestamp}.{body}"})
     endpoint.on("*")(noop)
     sent: dict[str, str | bytes] = {"content-type": content_type, **headers}
     if sign_it:
-        sent.update({k: v for k, v in signed_headers(body, content_type).items()
+        stamp = str(int(NOW))
+        sent.update({k: v for k, v in signed_headers(f"{stamp}.".encode() + body, content_type).items()
                      if k not in ("content-type",)})
-        sent["x-timestamp"] = str(int(NOW))
+        sent["x-timestamp"] = stamp
     async with asgi_client(receiver) as client:
         raw = [(k.encode(), v if isinstance(v, bytes) else v.encode()) for k, v in sent.items()]
         response = await client.request(method, path, content=body, headers=raw)

@@ -2,7 +2,12 @@
 
 Where the topic and delivery id come from is written as a *source*: ``header:NAME``,
 ``body:dotted.path``, ``query:NAME`` or ``const:VALUE``. What is signed is a template over the
-placeholders ``{body}``, ``{timestamp}``, ``{id}``, ``{url}`` and ``{method}``.
+placeholders ``{body}``, ``{timestamp}``, ``{id}``, ``{topic}``, ``{url}`` and ``{method}``.
+
+A timestamp header is only checked for freshness when the template signs it (otherwise anyone
+could rewrite it on a captured request). A topic or id read from a header or the query that the
+template does not cover is logged as a warning when the provider is built: a captured request can
+be replayed under a new id (past dedupe) or topic. ``"{id}.{timestamp}.{body}"`` covers them all.
 
 A GET (or HEAD, DELETE) delivery carries its payload in the query string and has no body, so a
 signature over ``{body}`` alone would fit every query. An endpoint that accepts those methods
@@ -13,6 +18,7 @@ therefore signs ``"{method} {url}\\n{body}"`` by default, and a ``signed_content
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Iterable
 from typing import Any, ClassVar, cast
@@ -42,7 +48,8 @@ _FORMATS = ("json", "form", "xml")
 URL_METHODS = frozenset({"GET", "HEAD", "DELETE"})
 BODY_SIGNED = "{body}"
 URL_SIGNED = "{method} {url}\n{body}"
-_PLACEHOLDERS = ("body", "timestamp", "id", "url", "method")
+_PLACEHOLDERS = ("body", "timestamp", "id", "topic", "url", "method")
+log = logging.getLogger(__name__)
 _PLACEHOLDER = re.compile(r"\{(" + "|".join(_PLACEHOLDERS) + r")\}")
 
 
@@ -103,6 +110,36 @@ def _names(option: str, values: Iterable[str], *, upper: bool = False) -> frozen
     return frozenset(v.upper() if upper else v for v in names)
 
 
+def _template(signed_content: str | None, *, in_url: frozenset[str], unsigned: bool,
+              timestamp_header: str | None, tolerance: float, sources: dict[str, str | None]) -> str:
+    """The ``signed_content`` to use: the default for the methods, or the given one once checked."""
+    if signed_content is None:
+        signed_content = URL_SIGNED if in_url and not unsigned else BODY_SIGNED
+    unknown = set(re.findall(r"\{(\w*)\}", signed_content)) - set(_PLACEHOLDERS)
+    if unknown:
+        raise ConfigurationError(f"signed_content has unknown placeholders: {sorted(unknown)}")
+    if in_url and not unsigned and "{url}" not in signed_content:
+        raise ConfigurationError(
+            f"this endpoint accepts {', '.join(sorted(in_url))}, whose payload is in the URL: "
+            "signed_content must include {url}, or one signature fits every query"
+        )
+    if "{timestamp}" in signed_content and timestamp_header is None:
+        raise ConfigurationError("signed_content uses {timestamp}: set timestamp_header")
+    if timestamp_header is not None and not unsigned and tolerance > 0 \
+            and "{timestamp}" not in signed_content:
+        raise ConfigurationError(
+            "timestamp_header is checked for freshness but signed_content does not sign it, so a "
+            "captured request passes with a rewritten timestamp: add {timestamp} to signed_content "
+            "(e.g. '{id}.{timestamp}.{body}'), or use sent_at='header:NAME' to only read it")
+    for placeholder, spec in sources.items():
+        # The body is decoded only after verification, so a signed value must come from elsewhere.
+        if f"{{{placeholder}}}" in signed_content and (spec is None or spec.startswith("body:")):
+            option = "delivery_id" if placeholder == "id" else placeholder
+            raise ConfigurationError(f"signed_content uses {{{placeholder}}}: set {option} to a "
+                                     "header:, query: or const: source")
+    return signed_content
+
+
 class Generic(BaseProvider):
     """A configurable HMAC provider; see the module docstring for sources and templates.
 
@@ -151,23 +188,9 @@ class Generic(BaseProvider):
         if not format_names <= set(_FORMATS):
             raise ConfigurationError(f"unknown formats {sorted(format_names - set(_FORMATS))}: "
                                      f"use some of {_FORMATS}")
-        in_url = method_names & URL_METHODS
-        if signed_content is None:
-            signed_content = URL_SIGNED if in_url and not unsigned else BODY_SIGNED
-        elif in_url and not unsigned and "{url}" not in signed_content:
-            raise ConfigurationError(
-                f"this endpoint accepts {', '.join(sorted(in_url))}, whose payload is in the URL: "
-                "signed_content must include {url}, or one signature fits every query"
-            )
-        if "{timestamp}" in signed_content and timestamp_header is None:
-            raise ConfigurationError("signed_content uses {timestamp}: set timestamp_header")
-        if "{id}" in signed_content and (delivery_id is None or delivery_id.startswith("body:")):
-            # The body is decoded only after verification, so a signed id must come from elsewhere.
-            raise ConfigurationError("signed_content uses {id}: set delivery_id to a header:, query: "
-                                     "or const: source")
-        unknown = set(re.findall(r"\{(\w*)\}", signed_content)) - set(_PLACEHOLDERS)
-        if unknown:
-            raise ConfigurationError(f"signed_content has unknown placeholders: {sorted(unknown)}")
+        signed_content = _template(signed_content, in_url=method_names & URL_METHODS, unsigned=unsigned,
+                                   timestamp_header=timestamp_header, tolerance=tolerance,
+                                   sources={"id": delivery_id, "topic": topic})
         self._secrets = None if secret is None else Secrets(secret)
         self.unsigned = unsigned
         self.signature_header = signature_header.lower()
@@ -183,6 +206,25 @@ class Generic(BaseProvider):
         self.methods = method_names
         self.formats = cast("frozenset[Format]", format_names)
         self._topic_spec, self._id_spec = topic, delivery_id
+        if not unsigned:
+            self._warn_unsigned_sources()
+
+    def _warn_unsigned_sources(self) -> None:
+        """Log a warning for each topic or id source the signature does not cover."""
+        template = self.signed_content
+        for option, placeholder, source in (("delivery_id", "{id}", self.delivery_id),
+                                            ("topic", "{topic}", self.topic)):
+            if source is None or source.kind == "const" or placeholder in template:
+                continue
+            covered = (source.kind == "body" and "{body}" in template) or (
+                source.kind == "query" and "{url}" in template)
+            if not covered:
+                risk = "delivery id, past dedupe" if option == "delivery_id" else "topic"
+                log.warning(
+                    "Generic %s='%s:%s' is not covered by signed_content %r: a captured request can "
+                    "be replayed under another %s; sign it, e.g. signed_content='%s.{timestamp}.{body}' "
+                    "with a timestamp_header", option, source.kind, source.name, template, risk,
+                    placeholder)
 
     def __repr__(self) -> str:
         return (
@@ -242,6 +284,7 @@ class Generic(BaseProvider):
             "body": request.body,
             "timestamp": timestamp.encode(),
             "id": (self.delivery_id.read(request, None) or "").encode() if self.delivery_id else b"",
+            "topic": (self.topic.read(request, None) or "").encode(),
             "url": request.url.encode(),
             "method": request.method.encode(),
         }

@@ -220,7 +220,8 @@ def test_forged_timestamp_breaks_the_signature() -> None:
     ],
 )
 def test_signed_content_templates(template: str, message: bytes) -> None:
-    provider = Generic(secret=SECRET, signed_content=template, timestamp_header="x-ts",
+    stamped = "{timestamp}" in template  # a timestamp header must be signed to be checked
+    provider = Generic(secret=SECRET, signed_content=template, timestamp_header="x-ts" if stamped else None,
                        delivery_id="header:x-msg-id")
     headers = {"x-ts": "1700000000", "x-msg-id": "msg_1", "x-signature": hmac_hex(message)}
     delivery = delivered(provider, post(b'{"type":"t"}', headers))
