@@ -12,6 +12,7 @@ import datetime
 import json
 import sys
 import traceback
+import unicodedata
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -97,14 +98,38 @@ def _summary(dead: DeadLetter) -> dict[str, Any]:
             "failed_at": _when(dead.failed_at), "error": last_line}
 
 
+# Bidirectional overrides and isolates: they reorder how the rest of a line reads.
+_BIDI = frozenset(map(chr, (*range(0x202A, 0x202F), *range(0x2066, 0x206A))))
+
+
+def _printable(text: str, keep: str = "") -> str:
+    """Sender-controlled text safe for a terminal: control characters (except those in ``keep``)
+    and bidi overrides are shown as escapes, so a body cannot send escape sequences."""
+    def escape(char: str) -> str:
+        if char in keep or (unicodedata.category(char) != "Cc" and char not in _BIDI):
+            return char
+        return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+
+    return "".join(escape(char) for char in text)
+
+
+def _line(dead: DeadLetter) -> str:
+    fields = {name: _printable(str(value)) for name, value in _summary(dead).items()}
+    return "{key}  {topic}  attempts={attempts}  failed_at={failed_at}  {error}".format(**fields)
+
+
 def _show(dead: DeadLetter) -> str:
     d = dead.delivery
-    lines = [f"key:          {d.key}", f"provider:     {d.provider}", f"topic:        {d.topic}",
-             f"delivery id:  {d.delivery_id} ({d.id_source})", f"received at:  {_when(d.received_at)}",
+    names = ", ".join(_printable(name) for name in sorted(d.headers))  # names only: values may be secrets
+    lines = [f"key:          {_printable(d.key)}", f"provider:     {d.provider}",
+             f"topic:        {_printable(d.topic)}",
+             f"delivery id:  {_printable(d.delivery_id)} ({d.id_source})",
+             f"received at:  {_when(d.received_at)}",
              f"failed at:    {_when(dead.failed_at)} after {dead.attempts} attempt(s)",
-             f"headers:      {', '.join(sorted(d.headers))}",  # names only: values may be secrets
-             f"body:         {len(d.body)} bytes", d.body.decode("utf-8", errors="replace"),
-             "last error:", dead.error]
+             f"headers:      {names}",
+             f"body:         {len(d.body)} bytes",
+             _printable(d.body.decode("utf-8", errors="replace"), keep="\n\t"),
+             "last error:", _printable(dead.error, keep="\n\t")]
     return "\n".join(lines)
 
 
@@ -124,9 +149,7 @@ async def _dead_letters(args: argparse.Namespace) -> int:
             return 0
         if args.action == "list":
             for item in await store.dead_letters(limit=args.limit):
-                print(json.dumps(_summary(item)) if args.json else
-                      "{key}  {topic}  attempts={attempts}  failed_at={failed_at}  {error}"
-                      .format(**_summary(item)))
+                print(json.dumps(_summary(item)) if args.json else _line(item))
             return 0
         if getattr(args, "all", False):
             chosen = await store.dead_letters(limit=args.limit)
