@@ -15,8 +15,8 @@ BODY = ('{"type":"order.created","note":"' + ESCAPE + 'x\rOVERWRITE\x9b1m\u202eg
         '\t{"second":"line"}').encode()
 
 
-def dead_letter(**changes: object) -> DeadLetter:
-    sent = replace(delivery("d-1", topic="order.created" + ESCAPE), body=BODY, **changes)
+def dead_letter() -> DeadLetter:
+    sent = replace(delivery("d-1", topic="order.created" + ESCAPE), body=BODY)
     return DeadLetter(sent, "Traceback:\n\tValueError: bad " + ESCAPE, NOW, 3)
 
 
