@@ -24,6 +24,10 @@ from hookreceiver.receiver import HookReceiver
 
 __all__ = ["load_receiver", "main"]
 
+DESCRIPTION = ("Receive webhooks: serve a receiver, send signed sample deliveries to it, run workers, "
+               "replay deliveries and manage dead letters.")
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+
 Command = Callable[[argparse.Namespace], int]
 _COMMANDS: dict[str, Command] = {}
 
@@ -163,21 +167,30 @@ def send(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="hookreceiver", description=__doc__)
+    from hookreceiver.providers import PROVIDERS
+
+    parser = argparse.ArgumentParser(prog="hookreceiver", description=DESCRIPTION)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("serve", help="run a receiver with uvicorn")
+    p = sub.add_parser("serve", help="run a receiver with uvicorn",
+                       description="Run a receiver's ASGI app with uvicorn (its workers run inside).")
     p.add_argument("app", help="MODULE:ATTR of a HookReceiver")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--log-level", default="info")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="interface to listen on; 0.0.0.0 for every interface (default: %(default)s)")
+    p.add_argument("--port", type=int, default=8000, help="TCP port (default: %(default)s)")
+    p.add_argument("--log-level", default="info", choices=LOG_LEVELS,
+                   help="log level of hookreceiver and uvicorn (default: %(default)s)")
 
-    p = sub.add_parser("send", help="post a correctly signed sample delivery")
+    p = sub.add_parser("send", help="post a correctly signed sample delivery",
+                       description="Sign a delivery as a provider would and POST it to URL.")
     p.add_argument("url", help="the endpoint's URL, e.g. http://127.0.0.1:8000/orders")
-    p.add_argument("--topic", required=True)
+    p.add_argument("--topic", required=True,
+                   help="the event type to send, e.g. order.created; without --data a shipped sample "
+                   "exists only for some topics of each provider (exit 2 names them)")
     who = p.add_mutually_exclusive_group(required=True)
     who.add_argument("--app", help="MODULE:ATTR: sign as the endpoint at the URL's path expects")
-    who.add_argument("--provider", help="a provider name, signed with --secret")
+    who.add_argument("--provider", metavar="NAME",
+                     help="a provider name, signed with --secret: " + ", ".join(sorted(PROVIDERS)))
     p.add_argument("--secret", help="the secret, with --provider")
     p.add_argument("--secret-index", type=int, default=0, help="which configured secret to use")
     p.add_argument("--id", help="the delivery id (default: a new one in the provider's style, so "
@@ -192,12 +205,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
     try:
-        return _COMMANDS[args.command](args)
-    except ConfigurationError as exc:
-        print(f"hookreceiver: {exc}", file=sys.stderr)
-        return 2
+        args = build_parser().parse_args(argv)
+        try:
+            return _COMMANDS[args.command](args)
+        except ConfigurationError as exc:
+            print(f"hookreceiver: {exc}", file=sys.stderr)
+            return 2
+    except BrokenPipeError:  # the reader went away (``| head``): stop quietly, as Unix tools do
+        return _stdout_gone()
+
+
+def _stdout_gone() -> int:
+    # Point stdout at /dev/null so the interpreter's final flush cannot fail a second time.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 141  # 128 + SIGPIPE: what a shell reports for a tool stopped by a closed pipe
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ import unicodedata
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from hookreceiver.cli import _setup_logging, command, load_receiver
+from hookreceiver.cli import LOG_LEVELS, _setup_logging, command, load_receiver
 from hookreceiver.exceptions import ConfigurationError, StoreError
 from hookreceiver.ops import find_dead_letters, resolve_key, run_handlers, run_worker, shared_store
 from hookreceiver.stores.base import DeadLetter, Store
@@ -148,7 +148,10 @@ async def _dead_letters(args: argparse.Namespace) -> int:
             print(f"purged {await store.purge_dead()} dead letter(s)")
             return 0
         if args.action == "list":
-            for item in await store.dead_letters(limit=args.limit):
+            listed = await store.dead_letters(limit=args.limit)
+            if not listed:
+                print("no dead letters", file=sys.stderr)  # stderr: keeps --json output clean
+            for item in listed:
                 print(json.dumps(_summary(item)) if args.json else _line(item))
             return 0
         if getattr(args, "all", False):
@@ -178,7 +181,8 @@ def add_ops_parsers(sub: Any) -> None:
     p = sub.add_parser("worker", help="run handlers from the shared store until SIGTERM")
     p.add_argument("app", help="MODULE:ATTR of a HookReceiver")
     p.add_argument("--concurrency", type=int, help="deliveries run at once (default: settings)")
-    p.add_argument("--log-level", default="info")
+    p.add_argument("--log-level", default="info", choices=LOG_LEVELS,
+                   help="log level (default: %(default)s)")
 
     p = sub.add_parser("replay", help="run a retained delivery again (exact stored bytes)")
     p.add_argument("key", metavar="KEY_OR_DELIVERY_ID", help="/path:delivery_id, or an id")
@@ -189,17 +193,23 @@ def add_ops_parsers(sub: Any) -> None:
 
     p = sub.add_parser("dead-letters", help="list, show, replay or purge dead letters")
     actions = p.add_subparsers(dest="action", required=True)
+    key_help = "/path:delivery_id, or a bare delivery id"
     for action, text in (("list", "list dead letters, oldest first"), ("show", "show one in full"),
                          ("replay", "queue again as attempt 1"), ("purge", "drop for good")):
-        a = actions.add_parser(action, help=text)
-        if action != "list":
-            a.add_argument("key", nargs="?", metavar="KEY", help="/path:delivery_id or a delivery id")
-        if action in ("replay", "purge"):
-            a.add_argument("--all", action="store_true", help="every dead letter")
-        if action == "list":
-            a.add_argument("--json", action="store_true", help="one JSON object per line")
-        a.add_argument("--app", help="MODULE:ATTR whose store to use (default: settings)")
+        a = actions.add_parser(action, help=text, description=text[0].upper() + text[1:] + ".")
+        if action == "show":
+            a.add_argument("key", metavar="KEY", help=key_help)
+        elif action in ("replay", "purge"):
+            which = a.add_mutually_exclusive_group(required=True)
+            which.add_argument("key", nargs="?", metavar="KEY", help=key_help)
+            which.add_argument("--all", action="store_true", help="every dead letter")
+        a.add_argument("--app", help="MODULE:ATTR of a receiver whose (Redis) store to use "
+                       "(default: HOOKRECEIVER_REDIS_URL)")
         if action != "list":
             a.add_argument("--endpoint", help="the endpoint path a bare delivery id belongs to")
-        a.add_argument("--limit", type=int, default=1000,
-                       help="list (or replay/purge --all) at most this many; a KEY is looked up directly")
+        if action in ("list", "replay"):
+            a.add_argument("--limit", type=int, default=1000,
+                           help=("list at most this many" if action == "list" else
+                                 "with --all, replay at most this many") + " (default: %(default)s)")
+        if action == "list":
+            a.add_argument("--json", action="store_true", help="one JSON object per line")

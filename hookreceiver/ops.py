@@ -33,7 +33,10 @@ def shared_store(receiver: HookReceiver | None = None, settings: Settings | None
     else:
         settings = settings or Settings()
         if settings.redis_url is None:
-            raise ConfigurationError("set HOOKRECEIVER_REDIS_URL (or pass --app) to reach the store")
+            raise ConfigurationError(
+                "no shared store: set HOOKRECEIVER_REDIS_URL to the Redis URL your receiver uses "
+                "(--app MODULE:ATTR works only for a receiver whose store is Redis; the in-memory "
+                "store cannot be reached from another process)")
         from hookreceiver.stores.redis import RedisStore
 
         store = RedisStore.from_url(settings.redis_url.get_secret_value(),

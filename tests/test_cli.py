@@ -143,3 +143,29 @@ def test_missing_arguments_are_usage_errors(capsys: pytest.CaptureFixture[str]) 
         main(["send", "http://127.0.0.1:9/orders", "--provider", "generic"])  # no --topic
     assert exit_info.value.code == 2
     assert "--topic" in capsys.readouterr().err
+
+
+def help_of(*command: str, capsys: pytest.CaptureFixture[str]) -> str:
+    with pytest.raises(SystemExit) as exit_info:
+        main([*command, "--help"])
+    assert exit_info.value.code == 0
+    return capsys.readouterr().out
+
+
+def test_help_texts_name_the_providers_defaults_and_only_each_commands_options(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from hookreceiver.providers import PROVIDERS
+
+    top = help_of(capsys=capsys)
+    assert "``" not in top and "Receive webhooks" in top
+    send_help = " ".join(help_of("send", capsys=capsys).split())  # argparse wraps lines
+    assert "a provider name, signed with --secret: " + ", ".join(sorted(PROVIDERS)) in send_help
+    assert "exit 2 names them" in send_help
+    serve_help = " ".join(help_of("serve", capsys=capsys).split())
+    for default in ("(default: 127.0.0.1)", "(default: 8000)", "(default: info)"):
+        assert default in serve_help
+    show_help = help_of("dead-letters", "show", capsys=capsys)
+    assert "--limit" not in show_help and "[KEY]" not in show_help and " KEY" in show_help
+    assert "--limit" in help_of("dead-letters", "list", capsys=capsys)
+

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
@@ -105,9 +108,14 @@ def test_dead_letters_list_show_replay_purge(url: str, capsys: pytest.CaptureFix
     assert main(["dead-letters", "purge", "--all"]) == 0
     assert "purged 1 dead letter(s)" in capsys.readouterr().out
     assert main(["dead-letters", "list"]) == 0
-    assert capsys.readouterr().out == ""
+    assert capsys.readouterr() == ("", "no dead letters\n")  # on stderr: --json output stays clean
+    assert main(["dead-letters", "list", "--json"]) == 0
+    assert capsys.readouterr() == ("", "no dead letters\n")
     assert main(["dead-letters", "show", "/orders:zzz"]) == 1
-    assert main(["dead-letters", "purge"]) == 2  # neither a KEY nor --all
+    for usage_error in (["purge"], ["show"], ["replay", "/orders:a", "--all"]):
+        with pytest.raises(SystemExit) as exit_info:  # a KEY or --all, never both
+            main(["dead-letters", *usage_error])
+        assert exit_info.value.code == 2
 
 
 def test_replay_queues_or_runs_inline(url: str, app: str, tmp_path: Path,
@@ -137,7 +145,11 @@ def test_commands_refuse_a_store_they_cannot_share(
     assert main(["worker", f"{name}:hooks"]) == 2
     assert "in-memory store" in capsys.readouterr().err
     assert main(["dead-letters", "list"]) == 2
-    assert "HOOKRECEIVER_REDIS_URL" in capsys.readouterr().err
+    hint = capsys.readouterr().err
+    assert "set HOOKRECEIVER_REDIS_URL" in hint and "--app MODULE:ATTR works only for a receiver whose " \
+        "store is Redis" in hint
+    assert main(["dead-letters", "list", "--app", f"{name}:hooks"]) == 2  # the hint's caveat holds
+    assert "in-memory store" in capsys.readouterr().err
 
 
 def test_store_down_exits_3_without_the_password(
@@ -154,12 +166,12 @@ def test_dead_letters_by_key_are_found_past_the_list_limit(
     url: str, capsys: pytest.CaptureFixture[str],
 ) -> None:
     seed(url, dead=["a", "b", "c"])
-    assert main(["dead-letters", "show", "/orders:c", "--limit", "1"]) == 0
+    assert main(["dead-letters", "show", "/orders:c"]) == 0
     assert "ValueError: c broke" in capsys.readouterr().out
     assert main(["dead-letters", "replay", "c", "--limit", "1"]) == 0  # a bare id too
     assert "queued /orders:c" in capsys.readouterr().out
     assert state(url, "/orders:c") is ClaimState.PENDING
-    assert main(["dead-letters", "purge", "/orders:b", "--limit", "1"]) == 0
+    assert main(["dead-letters", "purge", "/orders:b"]) == 0
     assert "purged /orders:b" in capsys.readouterr().out
     assert state(url, "/orders:b") is None
     assert main(["dead-letters", "show", "/orders:c"]) == 1  # replayed: no longer dead
@@ -174,3 +186,17 @@ def test_replay_of_a_bare_id_without_endpoint_or_app_says_what_it_needs(
     err = capsys.readouterr().err
     assert "--endpoint" in err and "--app" in err and "not retained" not in err
     assert state(url, "/orders:d-8") is ClaimState.DONE
+
+
+def test_output_into_a_closed_pipe_ends_quietly(url: str) -> None:
+    """``hookreceiver dead-letters show KEY | head``: the reader leaves early; no traceback."""
+    seed(url, dead=["p-1"])
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first write: every write fails with EPIPE
+    try:
+        result = subprocess.run([sys.executable, "-m", "hookreceiver", "dead-letters", "show", "p-1"],
+                                stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=60)
+    finally:
+        os.close(write_end)
+    assert result.returncode == 141  # 128 + SIGPIPE, as a shell reports for `... | head`
+    assert result.stderr == ""
