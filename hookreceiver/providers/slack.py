@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Iterable
 from typing import Any, ClassVar
 from urllib.parse import urlencode, urlsplit
@@ -30,7 +31,7 @@ from hookreceiver.core.signing import (
     parse_timestamp,
     verify_hmac,
 )
-from hookreceiver.exceptions import PayloadError
+from hookreceiver.exceptions import PayloadError, SignatureError
 from hookreceiver.providers.base import BaseProvider, Identity, lookup
 
 __all__ = ["INTERACTION_TYPES", "Slack"]
@@ -47,6 +48,17 @@ _DETAIL_PATHS = ("actions.0.action_id", "action_id", "view.callback_id", "callba
 
 def _message(timestamp: str, body: bytes) -> bytes:
     return b"v0:" + timestamp.encode() + b":" + body
+
+
+def _seconds(value: Any) -> float | None:
+    """``event_time`` as seconds: a finite number (not a bool), else ``None``."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        seconds = float(value)
+    except OverflowError:  # an int of hundreds of digits
+        return None
+    return seconds if math.isfinite(seconds) else None
 
 
 def _refine(kind: str, detail: Any) -> tuple[str, tuple[str, ...]]:
@@ -76,7 +88,10 @@ class Slack(BaseProvider):
 
     def verify(self, request: HttpRequest, *, now: float) -> int:
         text = (request.header(TIMESTAMP) or "").strip()
-        sent = parse_timestamp(text, header=TIMESTAMP)
+        try:
+            sent = parse_timestamp(text, header=TIMESTAMP)
+        except OverflowError:
+            raise SignatureError(f"{TIMESTAMP} is out of range", reason="bad_timestamp") from None
         index = verify_hmac(_message(text, request.body), request.header(SIGNATURE),
                             secrets=self._secrets, prefix="v0=", header=SIGNATURE)
         check_timestamp(sent, now=now, tolerance=self.tolerance)
@@ -125,7 +140,7 @@ class Slack(BaseProvider):
         return Identity(
             topic=topic, aliases=aliases, meta=meta,
             delivery_id=event_id if isinstance(event_id, str) and event_id else None,
-            sent_at=float(event_time) if isinstance(event_time, int | float) else None,
+            sent_at=_seconds(event_time),
         )
 
     def sign(

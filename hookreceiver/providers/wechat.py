@@ -20,6 +20,8 @@ inline handler replied, and encrypts a passive reply when the message came in sa
 from __future__ import annotations
 
 import hashlib
+import math
+import re
 import secrets as random
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
@@ -28,7 +30,13 @@ from urllib.parse import urlencode, urlsplit
 from hookreceiver.core.decoding import Format, decode_body, decode_xml
 from hookreceiver.core.delivery import Delivery, HttpRequest, Reply
 from hookreceiver.core.signing import Secrets, check_timestamp, constant_time_equal, parse_timestamp
-from hookreceiver.exceptions import ConfigurationError, PayloadError, SignatureError
+from hookreceiver.exceptions import (
+    ConfigurationError,
+    DeliveryError,
+    PayloadError,
+    PayloadTooLarge,
+    SignatureError,
+)
 from hookreceiver.providers import wechat_crypto
 from hookreceiver.providers.base import BaseProvider, Identity
 
@@ -68,15 +76,36 @@ def text_reply(delivery: Delivery, content: str) -> Reply:
     }))
 
 
-def _encrypt_value(body: bytes) -> tuple[str, PayloadError | None]:
-    """The ``Encrypt`` text of a safe-mode body, or ``""`` and the error saying why there is none."""
-    try:
-        encrypt = decode_xml(body).get("Encrypt")
-    except PayloadError as exc:
-        return "", exc
-    if not isinstance(encrypt, str) or not encrypt:
-        return "", PayloadError("a safe-mode message without Encrypt", reason="missing_encrypt")
+# A safe-mode body is a few small fields around one base64 ``Encrypt``: anything larger is
+# refused before it is read, since it is read before the signature can be checked.
+MAX_ENCRYPTED_BODY = 64 * 1024
+_ENCRYPT = re.compile(rb"<Encrypt>\s*(?:<!\[CDATA\[([A-Za-z0-9+/=]*)\]\]>|([A-Za-z0-9+/=]*))\s*</Encrypt>")
+
+
+def _encrypt_value(body: bytes) -> tuple[str, DeliveryError | None]:
+    """The ``Encrypt`` text of a safe-mode body, or ``""`` and the error saying why there is none.
+
+    Read with one linear scan, not an XML parser (this runs before the signature is checked):
+    exactly one ``<Encrypt>`` element holding base64, bare or as CDATA. ``decode`` decrypts the
+    same value, so what is verified is what is decrypted.
+    """
+    if len(body) > MAX_ENCRYPTED_BODY:
+        return "", PayloadTooLarge(f"a safe-mode body over {MAX_ENCRYPTED_BODY} bytes")
+    match = _ENCRYPT.search(body) if body.count(b"<Encrypt>") == 1 else None
+    encrypt = (match[1] or match[2] or b"").decode() if match else ""
+    if not encrypt:
+        return "", PayloadError("a safe-mode message without one base64 Encrypt",
+                                reason="missing_encrypt")
     return encrypt, None
+
+
+def _created(value: Any) -> float | None:
+    """``CreateTime`` as seconds, or ``None`` unless it is plain ASCII digits within range."""
+    text = str(value or "")
+    if not (text.isascii() and text.isdigit()) or len(text) > 15:
+        return None
+    seconds = float(text)
+    return seconds if math.isfinite(seconds) else None
 
 
 class WeChat(BaseProvider):
@@ -123,6 +152,9 @@ class WeChat(BaseProvider):
 
     def verify(self, request: HttpRequest, *, now: float) -> int:
         encrypted = self._encrypted(request)
+        if encrypted and self._key is None:  # refused before anything is read
+            raise PayloadError("an encrypted (safe mode) message, but no aes_key is configured",
+                               reason="encrypted_payload")
         if (request.method == "POST" and not encrypted and self._key is not None
                 and not self.allow_plain):
             raise SignatureError("a plain message, whose signature does not cover the body; this "
@@ -134,13 +166,16 @@ class WeChat(BaseProvider):
         if not received:
             raise SignatureError(f"missing {name} in the query string", reason="missing_signature")
         stamp, nonce = query.get("timestamp", ""), query.get("nonce", "")
-        sent = parse_timestamp(stamp, header="timestamp")
+        try:
+            sent = parse_timestamp(stamp, header="timestamp")
+        except OverflowError:
+            raise SignatureError("timestamp is out of range", reason="bad_timestamp") from None
         if not nonce:
             raise SignatureError("missing nonce in the query string", reason="missing_nonce")
         parts: list[str] = [stamp, nonce]
-        unreadable: PayloadError | None = None
+        unreadable: DeliveryError | None = None
         if encrypted:
-            # Encrypt lives inside the XML, so the body is parsed (defusedxml, size-capped) first;
+            # Encrypt lives inside the body, so it is read first (size-capped, one linear scan);
             # an unreadable body is checked as an empty Encrypt: a wrong signature stays a 401.
             encrypt, unreadable = _encrypt_value(request.body)
             parts.append(encrypt)
@@ -156,13 +191,15 @@ class WeChat(BaseProvider):
     def decode(self, request: HttpRequest) -> Any:
         if request.method != "POST":
             return super().decode(request)
-        outer = decode_body(request.body, request.content_type, accept=self.formats)
         if not self._encrypted(request):
-            return outer
+            return decode_body(request.body, request.content_type, accept=self.formats)
         if self._key is None or self.app_id is None:
             raise PayloadError("an encrypted (safe mode) message, but no aes_key is configured",
                                reason="encrypted_payload")
-        message, app_id = wechat_crypto.decrypt(str(outer.get("Encrypt", "")), key=self._key)
+        encrypt, unreadable = _encrypt_value(request.body)
+        if unreadable is not None:
+            raise unreadable
+        message, app_id = wechat_crypto.decrypt(encrypt, key=self._key)
         if not constant_time_equal(app_id, self.app_id):
             raise SignatureError("the message is for another AppID", reason="bad_app_id")
         return decode_xml(message)
@@ -190,8 +227,7 @@ class WeChat(BaseProvider):
         meta = {"openid": request.query.get("openid", ""), "to_user": str(fields.get("ToUserName", "")),
                 "from_user": sender, "event": event,
                 "encryption": "aes" if self._encrypted(request) else "none"}
-        sent_at = float(created) if created.isdigit() else None
-        return Identity(topic=topic, delivery_id=delivery_id, aliases=aliases, sent_at=sent_at,
+        return Identity(topic=topic, delivery_id=delivery_id, aliases=aliases, sent_at=_created(created),
                         meta={k: v for k, v in meta.items() if v})
 
     def ack(self, delivery: Delivery, reply: Reply | None) -> Reply:

@@ -10,12 +10,18 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from slack_sdk.signature import Clock, SignatureVerifier
 
 from hookreceiver.core.delivery import Delivery, HttpRequest, Reply
-from hookreceiver.exceptions import PayloadError, SignatureError, StaleTimestamp, UnsupportedContentType
+from hookreceiver.exceptions import (
+    DeliveryError,
+    PayloadError,
+    SignatureError,
+    StaleTimestamp,
+    UnsupportedContentType,
+)
 from hookreceiver.providers import PROVIDERS, Slack, receive
 from tests.helpers import asgi_client
 from tests.providers.helpers import load_sample, memory_receiver, with_body
@@ -297,3 +303,42 @@ async def test_asgi_handshake_events_and_rejections(caplog: pytest.LogCaptureFix
         assert too_old.status_code == 401 and too_old.json()["error"] == "stale_timestamp"
     await hooks.worker.run_once()
     assert sorted(ran) == ["block_actions.approve", "message.channel_join"]
+
+
+# -- odd values in signed fields -----------------------------------------------------------
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.builds(lambda n: 10**n, st.integers(0, 400))
+    | st.floats() | st.text() | st.sampled_from(["\u00b2", "9" * 400, "1e999", "nan"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
+    max_leaves=8)
+
+
+@pytest.mark.parametrize(("event_time", "sent_at"),
+                         [(10**400, None), (1e308 * 10, None), (True, None), ("1700000000", None),
+                          (1700000000, T), (1700000000.5, T + 0.5)])
+def test_event_time_is_a_finite_number_or_nothing(event_time: Any, sent_at: float | None) -> None:
+    request = sdk_signed(envelope({"type": "app_mention"}, event_time=event_time), "application/json")
+    delivery = receive(Slack(secret=SECRET), request, endpoint="/s", now=T)
+    assert isinstance(delivery, Delivery) and delivery.sent_at == sent_at
+
+
+def test_an_out_of_range_timestamp_header_is_a_401() -> None:
+    request = sdk_signed(envelope({"type": "app_mention"}), "application/json", ts=10**400)
+    with pytest.raises(SignatureError) as info:
+        receive(Slack(secret=SECRET), request, endpoint="/s", now=T)
+    assert info.value.reason == "bad_timestamp"
+
+
+@given(value=JSON_VALUES, field=st.sampled_from(["event_time", "event_id", "type", "event", "command"]))
+@example(value=10**400, field="event_time")
+@example(value=-(10**309), field="event_time")
+@example(value=float("nan"), field="event_time")
+def test_any_json_value_in_signed_fields_is_only_ever_a_delivery_error(value: Any, field: str) -> None:
+    body = json.loads(envelope({"type": "app_mention"}))
+    body[field] = value
+    request = sdk_signed(json.dumps(body).encode(), "application/json")
+    try:  # anything but a DeliveryError fails the test
+        receive(Slack(secret=SECRET), request, endpoint="/s", now=T)
+    except DeliveryError:
+        pass
