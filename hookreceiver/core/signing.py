@@ -185,11 +185,11 @@ def parse_timestamp(text: str | None, *, header: str = "timestamp", scale: float
     """A signed Unix timestamp (``scale=1000`` for milliseconds); malformed is a bad signature."""
     if text is None or not text.strip():
         raise SignatureError(f"missing {header}", reason="missing_timestamp")
-    try:
-        value = int(text.strip())
-    except ValueError:
-        raise SignatureError(f"{header} is not an integer", reason="bad_timestamp") from None
-    return value / scale
+    stripped = text.strip()
+    # ASCII digits only, and few enough that the value stays a sane float (no OverflowError).
+    if not (stripped.isascii() and stripped.lstrip("-").isdigit()) or len(stripped) > 18:
+        raise SignatureError(f"{header} is not an integer", reason="bad_timestamp")
+    return int(stripped) / scale
 
 
 def check_timestamp(

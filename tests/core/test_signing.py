@@ -361,3 +361,10 @@ def test_a_future_timestamp_names_the_future_limit_that_applied() -> None:
         check_timestamp(NOW + 120, now=NOW, tolerance=300, future_tolerance=60)
     assert caught.value.skew == -120
     assert "120 s in the future; tolerance is 60 s" in caught.value.detail
+
+
+@pytest.mark.parametrize("text", ["9" * 400, "1e9", "²", "١٧٠٠٠٠٠٠٠٠", "+1700000000", "17 00"])
+def test_absurd_timestamps_are_bad_timestamps_not_crashes(text: str) -> None:
+    with pytest.raises(SignatureError) as caught:
+        parse_timestamp(text)
+    assert caught.value.reason == "bad_timestamp"
