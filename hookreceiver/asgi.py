@@ -46,12 +46,10 @@ def route_path(scope: Scope) -> str:
 
 
 def _headers(scope: Scope) -> dict[str, str]:
-    headers: dict[str, str] = {}
+    values: dict[str, list[str]] = {}  # a repeated header is joined once (joining as we go is quadratic)
     for raw_name, raw_value in scope.get("headers", []):
-        name = raw_name.decode("latin-1").lower()
-        value = raw_value.decode("latin-1")
-        headers[name] = f"{headers[name]}, {value}" if name in headers else value
-    return headers
+        values.setdefault(raw_name.decode("latin-1").lower(), []).append(raw_value.decode("latin-1"))
+    return {name: ", ".join(parts) for name, parts in values.items()}
 
 
 async def read_body(receive: Receive, headers: dict[str, str], limit: int) -> bytes:

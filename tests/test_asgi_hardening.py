@@ -123,3 +123,15 @@ async def test_crlf_in_a_topic_or_id_cannot_forge_an_accept_log_line(
     [line] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("accepted")]
     assert "\r" not in line and "\n" not in line
     assert f"{where}=order.created\\x0d\\x0aINFO\\x20forged\\x20line" in line
+
+
+async def test_repeated_headers_are_joined_in_order() -> None:
+    receiver, endpoint = make_receiver()
+    endpoint.on("*")(_noop)
+    request = sign({}, delivery_id=None)
+    ids = [(b"x-request-id", f"id-{n}".encode()) for n in range(500)]
+    async with asgi_client(receiver) as client:
+        raw = [(k.encode(), v.encode()) for k, v in request.headers.items()] + ids
+        response = await client.post("/orders", content=request.body, headers=raw)
+    assert response.status_code == 200
+    assert response.json()["delivery_id"] == ", ".join(f"id-{n}" for n in range(500))
