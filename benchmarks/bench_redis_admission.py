@@ -15,6 +15,8 @@ that much each way (like a Redis across a network), which is where overlapping r
 
 Usage: python benchmarks/bench_redis_admission.py [REDIS_URL] [--count 3000] [--in-flight 64]
        [--latency-ms 1]
+REDIS_URL is read like HOOKRECEIVER_REDIS_URL (query options included; a single Redis, not a
+cluster); the runs always use a fresh namespace of their own.
 Bounded: at most --count admissions and --seconds per run; keys are deleted afterwards.
 """
 
@@ -38,7 +40,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from _common import header  # noqa: E402
 
 from hookreceiver.core.delivery import Delivery  # noqa: E402
+from hookreceiver.exceptions import ConfigurationError  # noqa: E402
+from hookreceiver.stores import redis_keys as layout  # noqa: E402
 from hookreceiver.stores.redis import RedisStore  # noqa: E402
+from hookreceiver.stores.redis_connect import plan  # noqa: E402
 
 MAX_COUNT = 50_000
 
@@ -84,6 +89,16 @@ async def timed(name: str, work: Callable[[float], object], seconds: float) -> t
     return name, count / elapsed if elapsed else 0.0, count
 
 
+def one_connection_store(url: str, namespace: str) -> RedisStore:
+    """A RedisStore like ``RedisStore.from_url(url)``, but whose commands share ONE connection."""
+    how = plan(url, namespace=layout.DEFAULT_NAMESPACE, visibility_timeout=layout.VISIBILITY_TIMEOUT,
+               max_retained=layout.MAX_RETAINED, options={"namespace": namespace})
+    if how.cluster:
+        raise ConfigurationError("this benchmark needs a single Redis, not a cluster URL")
+    pool = BlockingConnectionPool.from_url(how.url, max_connections=1, **how.client_options(blocking=False))
+    return RedisStore(Redis(connection_pool=pool), **how.store_options)
+
+
 async def delay_proxy(url: str, latency: float) -> tuple[str, asyncio.Server]:
     """A loopback TCP proxy to Redis that holds every chunk ``latency`` seconds each way."""
     parts = urlsplit(url)
@@ -110,7 +125,8 @@ async def delay_proxy(url: str, latency: float) -> tuple[str, asyncio.Server]:
     server = await asyncio.start_server(handle, "127.0.0.1", 0)
     proxy_port = server.sockets[0].getsockname()[1]
     netloc = parts.netloc.rsplit("@", 1)[0] + "@" if "@" in parts.netloc else ""
-    return urlunsplit((parts.scheme, f"{netloc}127.0.0.1:{proxy_port}", parts.path, "", "")), server
+    proxied = urlunsplit((parts.scheme, f"{netloc}127.0.0.1:{proxy_port}", parts.path, parts.query, ""))
+    return proxied, server
 
 
 async def main() -> None:
@@ -124,11 +140,15 @@ async def main() -> None:
     count = min(args.count, MAX_COUNT)
     namespace = f"bench-{uuid.uuid4().hex[:8]}"
     url, proxy = args.url, None
+    try:
+        one = one_connection_store(url, namespace)  # checks the URL before a proxy is started
+    except ConfigurationError as exc:
+        raise SystemExit(f"bench_redis_admission: {exc}") from None
     if args.latency_ms > 0:
+        await one.close()
         url, proxy = await delay_proxy(args.url, args.latency_ms / 1000)
+        one = one_connection_store(url, namespace)
     pooled = RedisStore.from_url(url, namespace=namespace)
-    one = RedisStore(Redis(connection_pool=BlockingConnectionPool.from_url(url, max_connections=1)),
-                     namespace=namespace)
     try:
         await pooled.admit(make_delivery("warm", 0))  # connect and load the script
         await one.admit(make_delivery("warm", 1))
