@@ -86,13 +86,20 @@ def _check_text(text: str, what: str) -> str:
     return text
 
 
+# Codecs whose strict decoding can never yield a surrogate, so their text needs no scan.
+_SURROGATE_FREE = frozenset({"utf-8", "ascii", "latin-1", "iso8859-1"})
+
+
 def _text(body: bytes, charset: str) -> str:
     try:
-        text = body.decode(charset)
+        codec = codecs.lookup(charset).name
+        text = body.decode(codec)
     except LookupError:
         raise PayloadError(f"unknown charset {charset!r}", reason="bad_charset") from None
     except UnicodeError:  # not only UnicodeDecodeError: codecs such as idna raise the base class
         raise PayloadError(f"body is not valid {charset}", reason="bad_charset") from None
+    if codec in _SURROGATE_FREE:
+        return text
     return _check_text(text, "body")  # UTF-7 and the escape codecs can spell lone surrogates
 
 
@@ -124,7 +131,8 @@ def decode_json(body: bytes, charset: str = "utf-8") -> Any:
     except (ValueError, RecursionError) as exc:
         raise PayloadError(f"body is not valid JSON: {str(exc)[:80]}") from None
     # Surrogates can only come from escapes (_text refused raw ones), so most bodies skip the check.
-    _walk(value, MAX_JSON_DEPTH, strings=_SURROGATE_ESCAPE.search(text) is not None)
+    escaped = "\\u" in text and _SURROGATE_ESCAPE.search(text) is not None
+    _walk(value, MAX_JSON_DEPTH, strings=escaped)
     return value
 
 
