@@ -11,6 +11,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from hookreceiver.core.decoding import decode_body, decode_form, decode_json, decode_query, decode_xml
 from hookreceiver.exceptions import PayloadError
@@ -146,3 +148,15 @@ def test_re_encoded_documents_are_still_defused(doc: str, declared: bool) -> Non
     body = ((GBK_DECLARATION if declared else "") + doc).encode("gbk")
     with pytest.raises(PayloadError):
         decode_xml(body, None if declared else "gbk")
+
+
+@given(st.lists(st.sampled_from(["a", "u", "d", "8", "\\", '"', "\ud800", "\udfff", "\U0001f600"]),
+                max_size=12).map("".join))
+def test_json_with_escapes_is_refused_exactly_when_it_spells_a_lone_surrogate(text: str) -> None:
+    body = json.dumps({"s": text}).encode()  # ensure_ascii: every non-ASCII char is a \u escape
+    lone = any("\ud800" <= char <= "\udfff" for char in text)
+    if lone:
+        with pytest.raises(PayloadError):
+            decode_json(body)
+    else:
+        assert decode_json(body) == {"s": text}
