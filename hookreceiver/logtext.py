@@ -22,6 +22,8 @@ def _escape(char: str, *, spaces: bool) -> str:
 def loggable(value: object, limit: int = 128) -> str:
     """One ``key=value`` field: no spaces, controls or line breaks; cut after ``limit`` characters."""
     text = str(value)
+    if len(text) <= limit and text.isprintable() and " " not in text:
+        return text  # the usual case: nothing to escape
     shown = "".join(_escape(char, spaces=False) for char in text[:limit])
     return shown + "..." if len(text) > limit else shown
 
@@ -29,5 +31,7 @@ def loggable(value: object, limit: int = 128) -> str:
 def loggable_text(value: object, limit: int = 300) -> str:
     """Free text at the end of a line (a detail, an error): plain spaces kept, controls escaped."""
     text = str(value)
+    if len(text) <= limit and text.isprintable():
+        return text
     shown = "".join(_escape(char, spaces=True) for char in text[:limit])
     return shown + "..." if len(text) > limit else shown

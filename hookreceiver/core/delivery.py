@@ -117,8 +117,12 @@ class Delivery(Generic[P]):
 
     def __post_init__(self) -> None:
         # Frozen fields cannot be assigned; object.__setattr__ is the dataclass way at construction.
-        object.__setattr__(self, "headers", MappingProxyType(dict(self.headers)))
-        object.__setattr__(self, "meta", MappingProxyType(dict(self.meta)))
+        # A proxy over a private copy: handlers cannot change what the next handler sees.
+        # (dataclasses.replace passes our own proxies back in; those need no new copy.)
+        if not isinstance(self.headers, MappingProxyType):
+            object.__setattr__(self, "headers", MappingProxyType(dict(self.headers)))
+        if not isinstance(self.meta, MappingProxyType):
+            object.__setattr__(self, "meta", MappingProxyType(dict(self.meta)))
 
     @property
     def topics(self) -> tuple[str, ...]:
