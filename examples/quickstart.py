@@ -25,8 +25,10 @@ if not secret:
 hooks = HookReceiver()
 orders = hooks.endpoint(
     "/orders",
+    # The id header is signed with the body ("{id}.{body}"), so a captured request cannot be
+    # replayed under a new id to slip past dedupe.
     Generic(secret=secret, signature_header="x-signature", topic="body:type",
-            delivery_id="header:x-request-id"),
+            delivery_id="header:x-request-id", signed_content="{id}.{body}"),
 )
 
 
