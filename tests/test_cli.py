@@ -33,6 +33,16 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     process.kill()
 
 
+@pytest.fixture(scope="module")
+def generic_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """An endpoint with Generic's defaults: what ``send --provider generic --secret`` signs for."""
+    log_path = tmp_path_factory.mktemp("cli-generic") / "server.log"
+    process = ServerProcess("tests.cli_app:hooks", log_path, env={"CLI_APP_SECRET": CLI_SECRET})
+    process.start()
+    yield process
+    process.kill()
+
+
 def hookreceiver(*args: str, secret: str = CLI_SECRET) -> subprocess.CompletedProcess[str]:
     """Run the real command (``python -m hookreceiver``) from the repository root."""
     env = {**os.environ, "QUICKSTART_SECRET": secret}
@@ -60,8 +70,9 @@ def test_send_with_app_but_another_secret_is_refused(server: ServerProcess) -> N
     assert result.stdout.startswith("401 ") and "bad_signature" in result.stdout
 
 
-def test_send_with_provider_and_secret(server: ServerProcess, capsys: pytest.CaptureFixture[str],
-                                       tmp_path: Path) -> None:
+def test_send_with_provider_and_secret(generic_server: ServerProcess,
+                                       capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    server = generic_server
     data = tmp_path / "payload.json"
     data.write_text('{"order": 2}')
     argv = ["send", f"{server.url}/orders", "--provider", "generic", "--secret", CLI_SECRET,

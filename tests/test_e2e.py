@@ -21,7 +21,8 @@ E2E_SECRET = "e2e-secret-9c1d-never-logged"
 
 
 def signed(url: str, delivery_id: str, *, secret: str = E2E_SECRET) -> HttpRequest:
-    provider = generic(secret=secret)  # configured like examples/quickstart.py's endpoint
+    # configured like examples/quickstart.py's endpoint: the id header is signed with the body
+    provider = generic(secret=secret, signed_content="{id}.{body}")
     return provider.sign({"order": 7}, topic="order.created", delivery_id=delivery_id,
                          timestamp=0, url=f"{url}/orders")
 
