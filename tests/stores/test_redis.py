@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
 
 from hookreceiver import Admission, ClaimState, Store
+from hookreceiver.stores.base import Job
 from hookreceiver.stores.redis import RedisStore, member_for
 from tests.helpers import FakeClock, delivery
 from tests.stores.contract import CONSUMER, StoreContract
@@ -44,6 +46,37 @@ async def make(redis_url: str, redis_namespace: str) -> AsyncIterator[Callable[.
 
 async def namespace_keys(store: RedisStore) -> list[str]:
     return [key.decode() async for key in store.client.scan_iter(match=store.prefix + "*")]
+
+
+# Takeover tests wait on what Redis shows (idle times, a take that returns the job) up to this
+# deadline instead of sleeping a fixed time past a small visibility timeout.
+DEADLINE = 20.0
+
+
+async def wait_until(condition: Callable[[], Awaitable[bool]], what: str) -> None:
+    deadline = time.monotonic() + DEADLINE
+    while not await condition():
+        assert time.monotonic() < deadline, f"gave up after {DEADLINE} s waiting until {what}"
+        await asyncio.sleep(0.02)
+
+
+async def take_when_due(store: RedisStore, consumer: str) -> list[Job]:
+    """Poll ``take`` until it returns something (a takeover, once the entry is idle enough)."""
+    jobs: list[Job] = []
+
+    async def taken() -> bool:
+        jobs.extend(await store.take(consumer, limit=1, wait=0))
+        return bool(jobs)
+
+    await wait_until(taken, f"{consumer} takes a job")
+    return jobs
+
+
+async def all_idle_for(store: RedisStore, seconds: float) -> bool:
+    """Whether every pending entry of the inbox went ``seconds`` without a heartbeat or claim."""
+    rows: list[dict[str, Any]] = await store.client.xpending_range(
+        store.inbox, "workers", min="-", max="+", count=1000)
+    return bool(rows) and all(row["time_since_delivered"] >= seconds * 1000 for row in rows)
 
 
 @pytest.mark.anyio
@@ -114,13 +147,15 @@ async def test_retained_cap_drops_the_oldest_done_claims(make: Callable[..., Red
 async def test_a_dead_workers_job_is_taken_over_after_the_visibility_timeout(
     make: Callable[..., RedisStore],
 ) -> None:
-    crashed, survivor = make(visibility_timeout=0.3), make(visibility_timeout=0.3)
+    timeout = 1.5
+    crashed, survivor = make(visibility_timeout=timeout), make(visibility_timeout=timeout)
     await crashed.admit(delivery("a"))
+    started = time.monotonic()
     [lost] = await crashed.take("crashed", limit=1, wait=0)
     crashed._in_flight.clear()  # it dies: no more heartbeats for its job
     assert await survivor.take("survivor", limit=1, wait=0) == []  # not yet idle long enough
-    await asyncio.sleep(0.4)
-    [again] = await survivor.take("survivor", limit=1, wait=0)
+    [again] = await take_when_due(survivor, "survivor")
+    assert time.monotonic() - started >= timeout - 0.01  # never before the visibility timeout
     assert again.delivery == lost.delivery and again.delivery.attempt == 1
     await survivor.complete(again)
     assert await survivor.state("/orders:a") is ClaimState.DONE
@@ -131,12 +166,18 @@ async def test_a_dead_workers_job_is_taken_over_after_the_visibility_timeout(
 async def test_heartbeat_keeps_a_long_job_from_being_taken_over(
     make: Callable[..., RedisStore],
 ) -> None:
-    busy, other = make(visibility_timeout=0.3), make(visibility_timeout=0.3)
+    timeout = 1.2  # the heartbeat beats every 0.4 s: 0.8 s of slack before a takeover
+    busy, other = make(visibility_timeout=timeout), make(visibility_timeout=timeout)
     await busy.admit(delivery("slow"))
     [job] = await busy.take("busy", limit=1, wait=0)
-    for _ in range(8):  # 1.2 s: four visibility timeouts, while busy's heartbeat runs
-        await asyncio.sleep(0.15)
+    until = time.monotonic() + 2.5 * timeout  # longer than two visibility timeouts
+    while time.monotonic() < until:
+        other._last_reclaim = float("-inf")  # every look is a real XAUTOCLAIM
         assert await other.take("other", limit=1, wait=0) == []
+        await asyncio.sleep(0.1)
+    entry = job.receipt.partition("#")[0]
+    assert (await pending_owners(busy)).get(entry) == "busy"
+    assert not await all_idle_for(busy, timeout / 2)  # kept fresh by the heartbeat
     await busy.complete(job)
     assert await busy.state("/orders:slow") is ClaimState.DONE
 
@@ -265,8 +306,7 @@ async def test_a_stalled_worker_cannot_settle_a_job_taken_over_and_completed(
     await stalled.admit(delivery("a"))
     [late] = await stalled.take("stalled", limit=1, wait=0)
     stalled._in_flight.clear()  # its event loop stalls: no heartbeat
-    await asyncio.sleep(0.4)
-    [job] = await other.take("other", limit=1, wait=0)
+    [job] = await take_when_due(other, "other")
     await other.complete(job)
     await stalled.bury(late, error="woke up late")  # the stale receipt changes nothing
     await stalled.retry(late, delay=0, error="woke up late")
@@ -279,18 +319,22 @@ async def test_a_stalled_worker_cannot_settle_a_job_taken_over_and_completed(
 async def test_a_stalled_worker_leaves_the_new_owners_entry_alone(
     make: Callable[..., RedisStore],
 ) -> None:
-    stalled, other = make(visibility_timeout=0.3), make(visibility_timeout=0.3)
+    stalled, other = make(visibility_timeout=1.0), make(visibility_timeout=1.0)
     await stalled.admit(delivery("a"))
     [late] = await stalled.take("stalled", limit=1, wait=0)
     assert stalled._heartbeat is not None
     stalled._heartbeat.cancel()  # stalled: no heartbeat for longer than the visibility timeout
-    await asyncio.sleep(0.4)
-    [job] = await other.take("other", limit=1, wait=0)
+    [job] = await take_when_due(other, "other")
     assert other._heartbeat is not None
     other._heartbeat.cancel()  # only the stalled process's heartbeat acts from here on
-    stalled._start_heartbeat()  # it wakes up: its heartbeat must not pull the entry back
-    await asyncio.sleep(0.25)
     entry = job.receipt.partition("#")[0]
+    assert entry in stalled._in_flight
+    stalled._start_heartbeat()  # it wakes up: its heartbeat must not pull the entry back
+
+    async def stalled_beat_gave_it_up() -> bool:  # its heartbeat ran, saw the takeover, let go
+        return entry not in stalled._in_flight
+
+    await wait_until(stalled_beat_gave_it_up, "the stalled worker's heartbeat drops the entry")
     assert (await pending_owners(other)).get(entry) == "other"
     await stalled.complete(late)  # stale: neither settles nor drops the new owner's entry
     assert await other.state("/orders:a") is ClaimState.PENDING
@@ -304,19 +348,24 @@ async def test_a_stalled_worker_leaves_the_new_owners_entry_alone(
 async def test_takeover_continues_from_the_cursor_past_busy_entries(
     make: Callable[..., RedisStore],
 ) -> None:
-    busy, survivor = make(visibility_timeout=0.4), make(visibility_timeout=0.4)
+    timeout = 1.0
+    busy, survivor = make(visibility_timeout=timeout), make(visibility_timeout=timeout)
     for i in range(12):
         await busy.admit(delivery(f"d-{i:02}"))
     jobs = await busy.take("busy", limit=12, wait=0)
     busy._in_flight.clear()
-    await asyncio.sleep(0.45)
+
+    async def abandoned() -> bool:
+        return await all_idle_for(busy, timeout)
+
+    await wait_until(abandoned, "all 12 entries are idle past the visibility timeout")
     # The first 11 are still being worked on (refreshed); only the last one was abandoned.
     ids: list[Any] = [job.receipt.partition("#")[0] for job in jobs]
     await busy.client.xclaim(busy.inbox, "workers", "busy", 0, ids[:11], justid=True)
     found: list[str] = []
     for _ in range(4):  # XAUTOCLAIM looks at ~10 entries per call: the cursor must move on
+        survivor._last_reclaim = float("-inf")  # no throttle between these looks
         found += [j.delivery.delivery_id for j in await survivor.take("survivor", limit=1, wait=0)]
-        await asyncio.sleep(0.11)
     assert found == ["d-11"]
 
 
