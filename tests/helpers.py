@@ -19,7 +19,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
+import pytest
 
 from hookreceiver import Delivery, HookReceiver, HttpRequest, MemoryStore, Settings, Store
 from hookreceiver.providers import Generic
@@ -113,6 +115,16 @@ def delivery(delivery_id: str = "d-1", *, topic: str = "order.created", endpoint
                     payload=payload, body=body, url=f"{BASE_URL}{endpoint}",
                     headers={"content-type": "application/json"},
                     content_type="application/json", received_at=received_at)
+
+
+async def wait_for_record(caplog: pytest.LogCaptureFixture, text: str, *, timeout: float = 20.0
+                          ) -> None:
+    """Wait until a captured log record's message contains ``text`` (a background task logged it)."""
+    deadline = time.monotonic() + timeout
+    while not any(text in record.getMessage() for record in caplog.records):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no log record with {text!r} within {timeout} s:\n{caplog.text}")
+        await anyio.sleep(0.02)
 
 
 def free_port() -> int:

@@ -7,6 +7,8 @@ own arithmetic on that clock, so moving it is all a test needs to make a retry d
 from __future__ import annotations
 
 import asyncio
+import time
+import uuid
 from collections.abc import AsyncIterator
 
 import pytest
@@ -213,7 +215,10 @@ async def test_a_worker_survives_unexpected_store_errors_and_resumes(
 async def test_stop_during_a_blocking_take_strands_nothing(
     redis_url: str, redis_namespace: str,
 ) -> None:
-    store = RedisStore.from_url(redis_url, namespace=redis_namespace, visibility_timeout=600)
+    name = f"blocked-{uuid.uuid4().hex[:10]}"  # names the worker's connections in CLIENT LIST
+    joiner = "&" if "?" in redis_url else "?"
+    store = RedisStore.from_url(f"{redis_url}{joiner}client_name={name}", namespace=redis_namespace,
+                                visibility_timeout=600)
     sender = RedisStore.from_url(redis_url, namespace=redis_namespace)
     receiver, endpoint = make_receiver(store=store)
     release = asyncio.Event()
@@ -226,7 +231,11 @@ async def test_stop_during_a_blocking_take_strands_nothing(
 
     first = Worker(receiver, store, poll_interval=1.0)
     first.start()
-    await asyncio.sleep(0.3)  # the worker is blocked in its read of the inbox
+    deadline = time.monotonic() + 20
+    while not any(c.get("name") == name and c.get("cmd") == "xreadgroup" and "b" in c.get("flags", "")
+                  for c in await sender.client.client_list()):
+        assert time.monotonic() < deadline, "the worker never blocked in its read of the inbox"
+        await asyncio.sleep(0.02)
     await sender.admit(delivery("a"))
     await first.stop(grace=0.05)  # the read returns the entry while the worker stops
     release.set()
