@@ -14,7 +14,7 @@ import pytest
 
 from hookreceiver import ClaimState, Delivery, HookReceiver, MemoryStore, Outcome, RetryPolicy, Worker
 from hookreceiver.receiver import Endpoint
-from tests.helpers import FakeClock, asgi_client, delivery, make_receiver, post, sign
+from tests.helpers import FakeClock, asgi_client, delivery, make_receiver, post, sign, wait_for_record
 
 pytestmark = pytest.mark.anyio
 
@@ -277,8 +277,8 @@ async def test_worker_pauses_while_the_store_is_unavailable(caplog: pytest.LogCa
     await store.close()
     worker = Worker(receiver, store, poll_interval=0.01)
     worker.start()
-    await anyio.sleep(0.05)
-    assert worker.running
+    await wait_for_record(caplog, "store unavailable, worker pauses")
+    assert worker.running  # it pauses; it does not die
     await worker.stop(grace=1)
     assert not worker.running
     assert "store unavailable, worker pauses" in caplog.text

@@ -104,7 +104,8 @@ async def test_close_wakes_a_waiting_take() -> None:
     with anyio.fail_after(5):
         async with anyio.create_task_group() as tg:
             tg.start_soon(waiter)
-            await anyio.sleep(0.01)
+            await anyio.wait_all_tasks_blocked()  # the waiter is parked inside take()
+            assert result == []
             await store.close()
     assert result == [[]]
     with pytest.raises(StoreUnavailable):
