@@ -22,7 +22,7 @@ import redis
 from hookreceiver import Admission, ClaimState, Store
 from hookreceiver.stores.redis import RedisStore
 from tests.conftest import HOW_TO_GET_REDIS, REDIS_SERVER, RedisServer
-from tests.helpers import FakeClock, asgi_client, delivery, make_receiver, post, sign
+from tests.helpers import FakeClock, asgi_client, delivery, make_receiver, post, sign, wait_for_record
 from tests.stores.contract import CONSUMER, StoreContract
 
 pytestmark = [pytest.mark.redis, pytest.mark.e2e]
@@ -46,12 +46,7 @@ def start_cluster(base: Path) -> tuple[list[RedisServer], str]:
         addresses = [f"127.0.0.1:{node.port}" for node in nodes]
         subprocess.run([str(cli), "--cluster", "create", *addresses, "--cluster-replicas", "0",
                         "--cluster-yes"], check=True, capture_output=True, timeout=60)
-        deadline = time.monotonic() + 30
-        with redis.Redis(port=nodes[0].port) as client:
-            while b"cluster_state:ok" not in client.execute_command(
-                    "CLUSTER", "INFO"):
-                assert time.monotonic() < deadline, "the cluster did not come up"
-                time.sleep(0.1)
+        wait_for_cluster(nodes)
     except BaseException:
         for node in nodes:
             node.kill()
@@ -100,14 +95,25 @@ async def test_namespaces_spread_over_the_cluster_and_each_works(cluster_url: st
             await store.close()
 
 
+def wait_for_cluster(nodes: list[RedisServer]) -> None:
+    deadline = time.monotonic() + 30
+    with redis.Redis(port=nodes[0].port) as client:
+        while b"cluster_state:ok" not in client.execute_command("CLUSTER", "INFO"):
+            assert time.monotonic() < deadline, "the cluster did not come up"
+            time.sleep(0.1)
+
+
 @pytest.mark.anyio
-async def test_a_cluster_outage_is_a_503_and_the_worker_keeps_going(tmp_path: Path) -> None:
+async def test_a_cluster_outage_is_a_503_and_the_worker_keeps_going(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture,
+) -> None:
     nodes, url = start_cluster(tmp_path / "doomed")
+    handled: list[str] = []
     try:
         store = RedisStore.from_url(url, namespace="outage", clock=FakeClock())
         receiver, endpoint = make_receiver(store=store, run_worker=True)
         receiver.worker.poll_interval = 0.1
-        endpoint.on("*")(lambda d: None)
+        endpoint.on("*")(lambda d: handled.append(d.delivery_id))
         async with asgi_client(receiver) as client:
             first = await post(client, sign({"n": 1}, delivery_id="before"))
             assert (first.status_code, first.json()["status"]) == (200, "accepted")
@@ -115,8 +121,21 @@ async def test_a_cluster_outage_is_a_503_and_the_worker_keeps_going(tmp_path: Pa
                 node.kill()
             down = await post(client, sign({"n": 2}, delivery_id="during"))
             assert (down.status_code, down.json()["error"]) == (503, "store_unavailable")
-            await asyncio.sleep(0.5)  # the in-process worker meets the outage as well
-            assert receiver.worker.running  # it pauses and retries; it does not die
+            # The in-process worker meets the outage as well: it pauses and retries, not dies.
+            await wait_for_record(caplog, "store unavailable, worker pauses")
+            assert receiver.worker.running
+            for node in nodes:  # same ports and cluster config, empty data
+                node.start()
+            wait_for_cluster(nodes)
+            deadline = time.monotonic() + 30
+            while (again := await post(client, sign({"n": 2}, delivery_id="during"))).status_code != 200:
+                assert time.monotonic() < deadline, f"no service after the cluster came back: {again.text}"
+                await asyncio.sleep(0.2)
+            assert again.json()["status"] == "accepted"
+            while "during" not in handled:  # the same worker, still running, handles it
+                assert time.monotonic() < deadline, "the worker handled nothing after the outage"
+                await asyncio.sleep(0.05)
+            assert await store.state("/orders:during") is ClaimState.DONE
         await receiver.stop()
     finally:
         for node in nodes:
