@@ -106,6 +106,7 @@ def _no_network(self: socket.socket, *args: Any, **kwargs: Any) -> Any:
 
 
 _REAL_CONNECT = socket.socket.connect
+_PYTHON_FENCE = re.compile(r"^ {0,3}(?:`{3,}|~{3,})python[ \t]*$", re.MULTILINE)
 
 
 @pytest.fixture
@@ -123,7 +124,9 @@ def docs_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 @pytest.mark.parametrize("page", PAGES, ids=PAGE_IDS)
 def test_python_blocks_run(page: Path, docs_environment: None) -> None:
     name = page.relative_to(ROOT).as_posix()
-    run_page(name, page.read_text(encoding="utf-8"))
+    text = page.read_text(encoding="utf-8")
+    fenced = len(_PYTHON_FENCE.findall(text))  # counted apart from the parser under test
+    assert run_page(name, text) == fenced, f"{name}: {fenced} python blocks, not all of them ran"
 
 
 def relative_links(text: str) -> list[str]:

@@ -55,7 +55,13 @@ def test_matches(pattern: str, topic: str, matched: bool) -> None:
 
 @pytest.mark.parametrize("pattern", ["invoice.paid", "invoice.*", "*", "orders/create", "a:b", "push"])
 def test_valid_patterns(pattern: str) -> None:
-    validate_pattern(pattern)
+    validate_pattern(pattern)  # does not raise
+    router = Router()
+    router.add(pattern, handler)
+    topic = pattern.replace("*", "x")  # a topic the pattern must match
+    assert [route.handler for route in router.fetch(topic)] == [handler]
+    if pattern != "*":
+        assert router.fetch("zz.unrelated") == []
 
 
 @pytest.mark.parametrize(
@@ -140,8 +146,11 @@ class GeneratorCall:
      functools.partial(two_required, extra=1), lambda d: None],
 )
 def test_handler_shapes_accepted(good: Any) -> None:
-    check_handler(good)
-    Router().add("x", good)
+    check_handler(good)  # does not raise
+    router = Router()
+    router.add("x", good)
+    assert len(router) == 1
+    assert [route.handler for route in router.fetch("x")] == [good]
 
 
 @pytest.mark.parametrize(

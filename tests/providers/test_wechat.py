@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 from wechatpy.crypto import WeChatCrypto
+from wechatpy.exceptions import InvalidSignatureException
 from wechatpy.utils import WeChatSigner, check_signature
 
 from hookreceiver import HookReceiver, Reply
@@ -139,7 +140,12 @@ def test_our_signature_passes_wechatpy() -> None:
     request = plain().sign({"Content": "hi"}, topic="text", delivery_id="1", timestamp=NOW,
                            url="https://e.example/wechat")
     q = request.query
+    reference = WeChatSigner()
+    reference.add_data(TOKEN, q["timestamp"], q["nonce"])
+    assert q["signature"] == reference.signature
     check_signature(TOKEN, q["signature"], q["timestamp"], q["nonce"])  # raises if wrong
+    with pytest.raises(InvalidSignatureException):  # and it does check: another token fails
+        check_signature("other-token", q["signature"], q["timestamp"], q["nonce"])
 
 
 def test_wechatpy_signature_passes_ours() -> None:
