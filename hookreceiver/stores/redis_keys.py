@@ -35,7 +35,7 @@ _SAFE = "/:@!$&'()*+,;=-._~"
 
 def key_prefix(namespace: str) -> str:
     """``hookreceiver:{namespace}:``: the hash-tagged prefix of every key of one store."""
-    if not _NAMESPACE.match(namespace):
+    if not _NAMESPACE.fullmatch(namespace):  # fullmatch: "$" alone lets a trailing newline in
         raise ConfigurationError(f"invalid redis namespace {namespace!r}: use 1-64 of [A-Za-z0-9._-]")
     return f"{KEY_ROOT}:{{{namespace}}}:"
 
