@@ -19,6 +19,7 @@ from hookreceiver.exceptions import ConfigurationError
 from hookreceiver.providers.base import Provider
 from hookreceiver.settings import Settings
 from hookreceiver.stores.base import Store
+from hookreceiver.stores.memory import MemoryStore
 from hookreceiver.worker import RetryPolicy, Worker
 
 if TYPE_CHECKING:
@@ -128,8 +129,6 @@ class HookReceiver:
             store: Store = RedisStore.from_url(self.settings.redis_url.get_secret_value(),
                                                retention=self.settings.retention_seconds)
             return store
-        from hookreceiver.stores.memory import MemoryStore
-
         return MemoryStore(retention=self.settings.retention_seconds,
                            max_entries=self.settings.memory_max_entries,
                            max_bytes=self.settings.memory_max_bytes, clock=self.clock)

@@ -29,6 +29,7 @@ from hookreceiver.core.routing import Route
 from hookreceiver.exceptions import StoreError
 from hookreceiver.logtext import loggable
 from hookreceiver.stores.base import Job, Store
+from hookreceiver.typed import bind_model
 
 if TYPE_CHECKING:
     from hookreceiver.receiver import HookReceiver
@@ -68,8 +69,6 @@ async def run_handler(route: Route, delivery: Delivery) -> None:
     """Run one handler: coroutines are awaited, plain functions run in a worker thread."""
     argument: Any = delivery
     if route.model is not None:
-        from hookreceiver.typed import bind_model
-
         argument = bind_model(delivery, route.model)
     if inspect.iscoroutinefunction(route.handler):
         await route.handler(argument)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -69,8 +70,6 @@ class Reply:
 
     @classmethod
     def json(cls, data: Any, *, status: int = 200) -> Reply:
-        import json
-
         body = json.dumps(data, separators=(",", ":")).encode()
         return cls(body, status=status, content_type="application/json")
 
