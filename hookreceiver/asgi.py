@@ -108,8 +108,7 @@ class ReceiverApp:
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
-    def _public_url(self, scope: Scope, endpoint: Endpoint, headers: dict[str, str]) -> str:
-        query = scope.get("query_string", b"").decode("latin-1")
+    def _public_url(self, scope: Scope, endpoint: Endpoint, headers: dict[str, str], query: str) -> str:
         suffix = f"?{query}" if query else ""
         if endpoint.public_url:
             return endpoint.public_url + suffix
@@ -136,12 +135,13 @@ class ReceiverApp:
         if endpoint is None:
             return _reject(path, None, 404, "unknown_endpoint", f"no endpoint at {path}")
         headers = _headers(scope)
+        query = scope.get("query_string", b"").decode("latin-1")
         request = HttpRequest(  # the body is read below, once the method is known to be wanted
             method=method,
-            url=self._public_url(scope, endpoint, headers),
+            url=self._public_url(scope, endpoint, headers, query),
             path=path,
             headers=headers,
-            query_string=scope.get("query_string", b"").decode("latin-1"),
+            query_string=query,
         )
         if method not in endpoint.provider.methods:
             allow = ", ".join(sorted(endpoint.provider.methods))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from hookreceiver.core.decoding import Format, decode_body, decode_query
@@ -166,7 +167,10 @@ def receive(
     if not delivery_id:
         content = request.body or request.query_string.encode()
         delivery_id, id_source = body_hash_id(content, identity.topic), "body_hash"
-    hidden = SECRET_HEADERS | getattr(provider, "secret_headers", frozenset())
+    secret_headers: frozenset[str] = getattr(provider, "secret_headers", frozenset())
+    # Read-only proxies over fresh copies: Delivery keeps them as they are instead of copying again.
+    headers = MappingProxyType({k: v for k, v in request.headers.items()
+                                if k not in SECRET_HEADERS and k not in secret_headers})
     return Delivery(
         endpoint=endpoint,
         provider=provider.name,
@@ -176,12 +180,12 @@ def receive(
         body=request.body,
         method=request.method,
         url=request.url,
-        headers={k: v for k, v in request.headers.items() if k not in hidden},
+        headers=headers,
         content_type=request.content_type,
         received_at=now,
         sent_at=identity.sent_at,
         id_source=id_source,
         aliases=identity.aliases,
-        meta=dict(identity.meta),
+        meta=MappingProxyType(dict(identity.meta)),
         secret_index=secret_index,
     )
