@@ -3,8 +3,10 @@
 One delivery is one job: every handler matching its topics runs, in registration order. If any
 raises, the whole delivery is retried after an exponential backoff with jitter (the store keeps
 the schedule, no coroutine sleeps holding a slot); after the endpoint's ``max_attempts`` it is
-buried in the dead letters with the last traceback. Handlers therefore see at-least-once delivery
-and ``delivery.attempt`` tells which run this is.
+buried in the dead letters with the last traceback. On ``stop`` in-flight jobs get a grace period,
+then are handed back unrun (``release``); a job whose worker died is run again by another worker
+once the store hands it out (Redis: after its visibility timeout). Handlers therefore see
+at-least-once delivery and ``delivery.attempt`` tells which run this is.
 """
 
 from __future__ import annotations

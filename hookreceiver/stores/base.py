@@ -8,10 +8,14 @@ A delivery's claim moves through these states (keyed by endpoint + delivery id):
                  ▼  │
                FAILED ──bury──► DEAD            (a provider redelivery of DEAD is admitted again)
 
-``admit`` claims the key and enqueues the delivery in one atomic step (``record`` claims it
-straight into DONE, for deliveries no handler wants); a store that cannot do both
-raises ``StoreUnavailable`` and nothing is acknowledged. Workers ``take`` jobs, then report each
-one exactly once with ``complete``, ``retry``, ``bury`` or ``release`` (hand back untouched).
+    record ───────────────────► DONE            (no handler wants it: kept, never run)
+    replay: any retained claim ──► PENDING, as attempt 1
+
+``admit`` claims the key and enqueues the delivery in one atomic step; a store that cannot do
+both raises ``StoreUnavailable`` and nothing is acknowledged. Workers ``take`` jobs, then report
+each one exactly once with ``complete``, ``retry``, ``bury`` or ``release`` (hand back untouched,
+still PENDING). A job whose worker dies stays PENDING; a store shared by several processes hands
+it to another worker later (the Redis store after its visibility timeout).
 """
 
 from __future__ import annotations
