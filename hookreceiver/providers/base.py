@@ -9,6 +9,10 @@ A provider answers four questions about a request, in this order:
 3. ``handshake``: is it a handshake to answer directly (Slack ``url_verification``, WeChat
    ``echostr``)? Return a ``Reply``, else ``None``.
 4. ``identify``: which topic, delivery id, send time and extras does it carry?
+
+Optional hooks, read with ``getattr`` so a provider may leave them out (``BaseProvider`` has
+defaults): ``secret_headers`` (headers left out of the Delivery), ``peek_delivery_id`` (an
+unverified id for a rejection's log line) and ``ack`` (the response to an admitted delivery).
 """
 
 from __future__ import annotations
@@ -45,7 +49,12 @@ class Identity:
 
 @runtime_checkable
 class Provider(Protocol):
-    """What an endpoint needs from a provider adapter."""
+    """What an endpoint needs from a provider adapter.
+
+    Optional, looked up with ``getattr`` (see ``BaseProvider`` for what each does):
+    ``secret_headers: frozenset[str]``, ``peek_delivery_id(request) -> str | None`` and
+    ``ack(delivery, reply) -> Reply | None``.
+    """
 
     @property
     def name(self) -> str: ...  # read-only, so a ClassVar on the provider class satisfies it
