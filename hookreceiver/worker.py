@@ -34,7 +34,7 @@ from hookreceiver.stores.base import Job, Store
 from hookreceiver.typed import bind_model
 
 if TYPE_CHECKING:
-    from hookreceiver.receiver import HookReceiver
+    from hookreceiver.receiver import Endpoint, HookReceiver
 
 __all__ = ["Outcome", "RetryPolicy", "Worker", "run_handler"]
 
@@ -133,16 +133,15 @@ class Worker:
             await self.store.release(job)
             raise
         except Exception as exc:  # a handler's failure is the delivery's, never the worker's
-            return await self._failed(job, exc)
+            return await self._failed(job, exc, endpoint)
         await self.store.complete(job)
         log.info("handled endpoint=%s topic=%s delivery_id=%s attempt=%d",
                  delivery.endpoint, loggable(delivery.topic), loggable(delivery.delivery_id),
                  delivery.attempt)
         return self._report(Outcome(delivery, "done"))
 
-    async def _failed(self, job: Job, exc: Exception) -> Outcome:
+    async def _failed(self, job: Job, exc: Exception, endpoint: Endpoint | None) -> Outcome:
         delivery = job.delivery
-        endpoint = self.receiver.endpoints.get(delivery.endpoint)
         policy = endpoint.retry if endpoint is not None else RetryPolicy(max_attempts=1)
         error = _format_error(exc)
         if delivery.attempt >= policy.max_attempts:
