@@ -38,14 +38,12 @@ from hookreceiver.core.signing import (
     verify_hmac,
 )
 from hookreceiver.exceptions import ConfigurationError, PayloadError
-from hookreceiver.providers.base import BaseProvider, Identity, lookup
+from hookreceiver.providers.base import URL_METHODS, BaseProvider, Identity, lookup
 
 __all__ = ["Generic", "Source"]
 
 _KINDS = ("header", "body", "query", "const")
 _FORMATS = ("json", "form", "xml")
-# Methods whose payload travels in the URL: Generic signs the URL for them.
-URL_METHODS = frozenset({"GET", "HEAD", "DELETE"})
 BODY_SIGNED = "{body}"
 URL_SIGNED = "{method} {url}\n{body}"
 _PLACEHOLDERS = ("body", "timestamp", "id", "topic", "url", "method")
