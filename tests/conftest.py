@@ -21,8 +21,16 @@ from pathlib import Path
 
 import pytest
 import redis
+from hypothesis import settings as hypothesis_settings
 
 from tests.helpers import free_port
+
+# No per-example deadline: a loaded machine must not fail a property test by being slow (speed is
+# measured in benchmarks/). On CI the examples are derandomized, so a run is repeatable; local
+# runs keep exploring new examples.
+hypothesis_settings.register_profile("hookreceiver", deadline=None)
+hypothesis_settings.register_profile("ci", deadline=None, derandomize=True)
+hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "hookreceiver")
 
 DEFAULT_TEST_REDIS_URL = "redis://127.0.0.1:6379/0"
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
