@@ -13,6 +13,9 @@ from urllib.parse import parse_qsl
 
 from typing_extensions import TypeVar
 
+from hookreceiver.core.decoding import MAX_FORM_FIELDS, parse_content_type
+from hookreceiver.exceptions import PayloadError
+
 __all__ = ["Delivery", "HttpRequest", "IdSource", "Reply", "body_hash_id"]
 
 IdSource = Literal["provider", "body_hash"]
@@ -43,6 +46,17 @@ class HttpRequest:
     def query(self) -> dict[str, str]:
         """The query string as a dict; a repeated name keeps its last value."""
         return dict(parse_qsl(self.query_string, keep_blank_values=True))
+
+    @cached_property
+    def form_pairs(self) -> tuple[tuple[str, str], ...]:
+        """The body as form-encoded ``(name, value)`` pairs in order, decoded with the content
+        type's charset; parsed once per request, however many checks read it (Twilio signs them)."""
+        _, params = parse_content_type(self.content_type)
+        try:
+            text = self.body.decode(params.get("charset", "utf-8"))
+            return tuple(parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS))
+        except (ValueError, LookupError):
+            raise PayloadError("the form body cannot be decoded") from None
 
     @property
     def content_type(self) -> str:
