@@ -51,10 +51,11 @@ class HttpRequest:
     def form_pairs(self) -> tuple[tuple[str, str], ...]:
         """The body as form-encoded ``(name, value)`` pairs in order, decoded with the content
         type's charset; parsed once per request, however many checks read it (Twilio signs them)."""
-        _, params = parse_content_type(self.content_type)
+        charset = parse_content_type(self.content_type)[1].get("charset", "utf-8")
         try:
-            text = self.body.decode(params.get("charset", "utf-8"))
-            return tuple(parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS))
+            text = self.body.decode(charset)
+            return tuple(parse_qsl(text, keep_blank_values=True, encoding=charset,
+                                   errors="replace", max_num_fields=MAX_FORM_FIELDS))
         except (ValueError, LookupError):
             raise PayloadError("the form body cannot be decoded") from None
 

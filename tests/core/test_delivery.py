@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hookreceiver.core.delivery import Delivery, HttpRequest, Reply, body_hash_id
+from hookreceiver.exceptions import PayloadError
 
 BODY = b'{"type":"order.created","card":"4242-SECRET-BODY"}'
 
@@ -189,3 +190,18 @@ def test_body_hash_id_differs(a: tuple[bytes, str], b: tuple[bytes, str]) -> Non
 def test_body_hash_id_is_injective_in_practice(body: bytes, topic: str, body2: bytes, topic2: str) -> None:
     same = (body, topic) == (body2, topic2)
     assert (body_hash_id(body, topic) == body_hash_id(body2, topic2)) is same
+
+
+def test_form_pairs_keep_order_and_repeats_and_use_the_charset() -> None:
+    body = b"b=%E9&a=1&a=2"
+    request = HttpRequest("POST", "http://h/", "/", {"content-type":
+                          "application/x-www-form-urlencoded; charset=latin-1"}, "", body)
+    assert request.form_pairs == (("b", "\u00e9"), ("a", "1"), ("a", "2"))
+    assert request.form_pairs is request.form_pairs  # parsed once
+
+
+def test_form_pairs_with_an_unknown_charset_is_a_payload_error() -> None:
+    request = HttpRequest("POST", "http://h/", "/", {"content-type":
+                          "application/x-www-form-urlencoded; charset=nope"}, "", b"a=1")
+    with pytest.raises(PayloadError):
+        _ = request.form_pairs
