@@ -5,6 +5,7 @@ the rest (``extra="allow"``), so a field the provider adds later never fails val
 """
 
 from hookreceiver.models.base import Envelope, FormEnvelope
+from hookreceiver.models.discord import DiscordInteraction, DiscordInteractionData, DiscordUser
 from hookreceiver.models.github import (
     GitHubCommit,
     GitHubEvent,
@@ -17,6 +18,16 @@ from hookreceiver.models.github import (
     GitHubUser,
 )
 from hookreceiver.models.gitlab import GitLabEvent, GitLabProject, GitLabPush, GitLabUser
+from hookreceiver.models.mailgun import MailgunEventData, MailgunSignature, MailgunWebhook
+from hookreceiver.models.meta import (
+    MetaChange,
+    MetaEntry,
+    MetaWebhook,
+    WhatsAppMessage,
+    WhatsAppValue,
+)
+from hookreceiver.models.postmark import PostmarkBounce, PostmarkDelivery, PostmarkInbound
+from hookreceiver.models.sendgrid import SendGridEvent
 from hookreceiver.models.shopify import ShopifyCustomer, ShopifyLineItem, ShopifyOrder
 from hookreceiver.models.slack import (
     SlackAction,
@@ -27,10 +38,20 @@ from hookreceiver.models.slack import (
 )
 from hookreceiver.models.standard import StandardEvent
 from hookreceiver.models.stripe import StripeEvent, StripeEventData, StripeRequest
+from hookreceiver.models.telegram import (
+    TelegramCallbackQuery,
+    TelegramChat,
+    TelegramMessage,
+    TelegramUpdate,
+    TelegramUser,
+)
 from hookreceiver.models.twilio import TwilioCall, TwilioMessage
 from hookreceiver.models.wechat import WeChatMessage
 
 __all__ = [
+    "DiscordInteraction",
+    "DiscordInteractionData",
+    "DiscordUser",
     "Envelope",
     "FormEnvelope",
     "GitHubCommit",
@@ -46,6 +67,16 @@ __all__ = [
     "GitLabProject",
     "GitLabPush",
     "GitLabUser",
+    "MailgunEventData",
+    "MailgunSignature",
+    "MailgunWebhook",
+    "MetaChange",
+    "MetaEntry",
+    "MetaWebhook",
+    "PostmarkBounce",
+    "PostmarkDelivery",
+    "PostmarkInbound",
+    "SendGridEvent",
     "ShopifyCustomer",
     "ShopifyLineItem",
     "ShopifyOrder",
@@ -58,7 +89,14 @@ __all__ = [
     "StripeEvent",
     "StripeEventData",
     "StripeRequest",
+    "TelegramCallbackQuery",
+    "TelegramChat",
+    "TelegramMessage",
+    "TelegramUpdate",
+    "TelegramUser",
     "TwilioCall",
     "TwilioMessage",
     "WeChatMessage",
+    "WhatsAppMessage",
+    "WhatsAppValue",
 ]

@@ -1,25 +1,37 @@
 """Provider adapters, one per file, and a name -> class table for the CLI and the testing kit."""
 
 from hookreceiver.providers.base import BaseProvider, Identity, Provider, lookup, receive
+from hookreceiver.providers.discord import Discord
 from hookreceiver.providers.generic import Generic, Source
 from hookreceiver.providers.github import GitHub
 from hookreceiver.providers.gitlab import GitLab
+from hookreceiver.providers.mailgun import Mailgun
+from hookreceiver.providers.meta import Meta
+from hookreceiver.providers.postmark import Postmark
+from hookreceiver.providers.sendgrid import SendGrid
 from hookreceiver.providers.shopify import Shopify
 from hookreceiver.providers.slack import Slack
 from hookreceiver.providers.standard import StandardWebhooks, Svix
 from hookreceiver.providers.stripe import Stripe
+from hookreceiver.providers.telegram import Telegram
 from hookreceiver.providers.twilio import Twilio
 from hookreceiver.providers.wechat import WeChat
 
 PROVIDERS: dict[str, type[BaseProvider]] = {
+    "discord": Discord,
     "generic": Generic,
     "github": GitHub,
     "gitlab": GitLab,
+    "mailgun": Mailgun,
+    "meta": Meta,
+    "postmark": Postmark,
+    "sendgrid": SendGrid,
     "shopify": Shopify,
     "slack": Slack,
     "standard-webhooks": StandardWebhooks,
     "stripe": Stripe,
     "svix": Svix,
+    "telegram": Telegram,
     "twilio": Twilio,
     "wechat": WeChat,
 }
@@ -27,17 +39,23 @@ PROVIDERS: dict[str, type[BaseProvider]] = {
 __all__ = [
     "PROVIDERS",
     "BaseProvider",
+    "Discord",
     "Generic",
     "GitHub",
     "GitLab",
     "Identity",
+    "Mailgun",
+    "Meta",
+    "Postmark",
     "Provider",
+    "SendGrid",
     "Shopify",
     "Slack",
     "Source",
     "StandardWebhooks",
     "Stripe",
     "Svix",
+    "Telegram",
     "Twilio",
     "WeChat",
     "lookup",

@@ -5,6 +5,12 @@ The sender signs ``"{webhook-id}.{webhook-timestamp}.{raw body}"`` with HMAC-SHA
 Svix uses the names ``svix-id``, ``svix-timestamp`` and ``svix-signature``; both families are
 accepted by both classes. Secrets look like ``whsec_<base64>``: the prefix is dropped and the rest
 base64-decoded to get the key (unlike Stripe, which uses its ``whsec_`` string as it is).
+
+The spec's asymmetric scheme, ``v1a``, signs the same content with Ed25519. Its keys are
+``whpk_<base64 of the 32-byte public key>`` (what a receiver holds) and ``whsk_<base64 of the
+32-byte seed>`` (the sender's; accepted here so tests and ``hookreceiver send`` can sign). One
+endpoint may mix ``whsec_`` secrets and ``whpk_`` keys while a sender moves from one to the other;
+each ``v1`` entry is checked against the HMAC secrets and each ``v1a`` entry against the keys.
 """
 
 from __future__ import annotations
@@ -28,11 +34,13 @@ from hookreceiver.core.signing import (
     verify_digest,
 )
 from hookreceiver.exceptions import ConfigurationError, PayloadError, SignatureError
+from hookreceiver.providers.asymmetric import Key, ed25519_private, ed25519_public
 from hookreceiver.providers.base import BaseProvider, Identity, lookup
 
-__all__ = ["StandardWebhooks", "Svix", "decode_secret"]
+__all__ = ["StandardWebhooks", "Svix", "decode_key", "decode_secret"]
 
 _PREFIX = "whsec_"
+_PUBLIC, _PRIVATE = "whpk_", "whsk_"
 
 
 def decode_secret(secret: str | bytes) -> bytes:
@@ -50,12 +58,35 @@ def decode_secret(secret: str | bytes) -> bytes:
     return key
 
 
-def _signatures(header: str) -> list[bytes]:
-    """The decoded ``v1`` signatures of a ``webhook-signature`` header; other versions are skipped."""
+def _b64(text: str) -> bytes:
+    try:
+        return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        raise ConfigurationError("a whpk_/whsk_ key must be followed by base64") from None
+
+
+def decode_key(secret: str | bytes) -> bytes | Key:
+    """An HMAC key (``whsec_``, or bytes) or an Ed25519 key (``whpk_`` public, ``whsk_`` private)."""
+    if isinstance(secret, str):
+        text = secret.strip()
+        if text.startswith(_PUBLIC):
+            return ed25519_public(_b64(text.removeprefix(_PUBLIC)))
+        if text.startswith(_PRIVATE):
+            raw = _b64(text.removeprefix(_PRIVATE))
+            key = ed25519_private(raw[:32]) if len(raw) in (32, 64) else None
+            # A 64-byte form is seed + public key (libsodium's layout): the halves must agree.
+            if key is None or (len(raw) == 64 and raw[32:] != key.public_raw()):
+                raise ConfigurationError("a whsk_ key is a 32-byte Ed25519 seed (or seed + public key)")
+            return key
+    return decode_secret(secret)
+
+
+def _signatures(header: str, version_wanted: str = "v1") -> list[bytes]:
+    """The decoded signatures of one version (``v1`` or ``v1a``) in a ``webhook-signature`` header."""
     found: list[bytes] = []
     for entry in header.split():
         version, sep, value = entry.partition(",")
-        if not sep or version != "v1":
+        if not sep or version != version_wanted:
             continue
         try:
             found.append(base64.b64decode(value, validate=True))
@@ -66,6 +97,9 @@ def _signatures(header: str) -> list[bytes]:
 
 class StandardWebhooks(BaseProvider):
     """Standard Webhooks: ``webhook-*`` headers (``svix-*`` accepted), ``whsec_`` secrets, ±300 s.
+
+    ``secret`` items are ``whsec_`` HMAC secrets (``v1``) or ``whpk_`` Ed25519 public keys
+    (``v1a``; a ``whsk_`` private key also signs), newest first, in any mix.
 
     ``topic`` is the dotted path of the body field that names the event (the spec's ``type``).
     ``tolerance`` is the replay window in seconds, both ways; 0 turns it off.
@@ -83,7 +117,11 @@ class StandardWebhooks(BaseProvider):
         formats: Iterable[Format] = ("json",),
     ) -> None:
         items = [secret] if isinstance(secret, str | bytes) else list(secret)
-        self._secrets = Secrets([decode_secret(item) for item in items])
+        decoded = [decode_key(item) for item in items]
+        # Aligned with the configured list, so a match reports its position in it.
+        self._hmac: list[bytes | None] = [d if isinstance(d, bytes) else None for d in decoded]
+        self._keys: list[Key | None] = [d if isinstance(d, Key) else None for d in decoded]
+        self._secrets = Secrets([d if isinstance(d, bytes) else d.public_raw() for d in decoded])
         self.tolerance = tolerance
         self.topic = topic
         self.formats = frozenset(formats)
@@ -106,14 +144,29 @@ class StandardWebhooks(BaseProvider):
         if not msg_id:
             raise SignatureError("missing webhook-id (or svix-id)", reason="missing_id")
         sent = parse_timestamp(stamp, header="webhook-timestamp")
-        signatures = _signatures(header)
-        if not signatures:
-            raise SignatureError("webhook-signature holds no v1 signature")
         message = f"{msg_id}.{stamp}.".encode() + request.body
-        index = verify_digest(message, signatures, secrets=self._secrets, algorithm="sha256")
+        index = self._match(message, header)
         # The window is checked after the signature, so only a genuine request learns about it.
         check_timestamp(sent, now=now, tolerance=self.tolerance)
         return index
+
+    def _match(self, message: bytes, header: str) -> int:
+        """The index of the first configured secret or key that a signature in ``header`` fits."""
+        wanted = [v for v, used in (("v1", any(self._hmac)), ("v1a", any(self._keys))) if used]
+        v1 = _signatures(header, "v1") if "v1" in wanted else []
+        v1a = _signatures(header, "v1a") if "v1a" in wanted else []
+        if not v1 and not v1a:
+            raise SignatureError(f"webhook-signature holds no {' or '.join(wanted)} signature")
+        for index, (secret, key) in enumerate(zip(self._hmac, self._keys, strict=True)):
+            if secret is not None and v1:
+                try:
+                    verify_digest(message, v1, secrets=Secrets(secret), algorithm="sha256")
+                except SignatureError:
+                    continue
+                return index
+            if key is not None and v1a and any([key.verify(sig, message) for sig in v1a]):
+                return index
+        raise SignatureError("signature does not match any configured secret or key")
 
     def peek_delivery_id(self, request: HttpRequest) -> str | None:
         """``webhook-id`` (or ``svix-id``) as sent, unverified (for rejection log lines)."""
@@ -147,14 +200,19 @@ class StandardWebhooks(BaseProvider):
         body = json.dumps(payload, separators=(",", ":")).encode()
         msg_id = delivery_id or f"msg_{random.token_urlsafe(18)}"
         stamp = str(int(timestamp))
-        digest = hmac_digest("sha256", self._secrets.values[secret_index],
-                             f"{msg_id}.{stamp}.".encode() + body)
+        message = f"{msg_id}.{stamp}.".encode() + body
+        secret, key = self._hmac[secret_index], self._keys[secret_index]
+        if secret is not None:
+            signature = "v1," + encode_digest(hmac_digest("sha256", secret, message), "base64")
+        else:
+            assert key is not None
+            signature = "v1a," + encode_digest(key.sign(message), "base64")
         p = self.header_prefix
         headers = {
             "content-type": "application/json",
             f"{p}id": msg_id,
             f"{p}timestamp": stamp,
-            f"{p}signature": "v1," + encode_digest(digest, "base64"),
+            f"{p}signature": signature,
         }
         parts = urlsplit(url)
         return HttpRequest("POST", url, parts.path or "/", headers, parts.query, body)

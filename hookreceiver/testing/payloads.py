@@ -17,14 +17,20 @@ __all__ = ["DEFAULT_TOPICS", "sample", "sample_topics"]
 
 # The topic used when a caller names a provider but no topic (and gives no payload).
 DEFAULT_TOPICS: dict[str, str] = {
+    "discord": "application_command",
     "generic": "order.created",
     "github": "push",
     "gitlab": "push",
+    "mailgun": "delivered",
+    "meta": "whatsapp_business_account.messages",
+    "postmark": "Bounce",
+    "sendgrid": "delivered",
     "shopify": "orders/create",
     "slack": "message",
     "standard-webhooks": "invoice.paid",
     "stripe": "invoice.paid",
     "svix": "invoice.paid",
+    "telegram": "message",
     "twilio": "message.received",
     "wechat": "text",
 }

@@ -35,6 +35,11 @@ _ID_STYLES: dict[str, Callable[[], str]] = {
     "standard-webhooks": lambda: "msg_" + _token(_ALNUM, 27),
     "svix": lambda: "msg_" + _token(_ALNUM, 27),
     "wechat": lambda: str(10**18 + secrets.randbelow(9 * 10**18)),  # MsgId: 19 digits
+    "telegram": lambda: str(10**8 + secrets.randbelow(9 * 10**8)),  # update_id: 9 digits
+    "discord": lambda: str(10**18 + secrets.randbelow(9 * 10**18)),  # a snowflake
+    "mailgun": lambda: _token(_ALNUM, 22),
+    "sendgrid": lambda: _token(_ALNUM + "-_", 22),
+    "meta": lambda: "wamid." + _token(_ALNUM, 48),
 }
 
 

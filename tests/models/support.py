@@ -7,9 +7,13 @@ from typing import Any
 from hookreceiver import Delivery
 from hookreceiver.providers import PROVIDERS, receive
 from hookreceiver.testing import build_request
+from hookreceiver.testing.keys import key_pair
 
 NOW = 1_700_000_000.0
-SECRETS = {"standard-webhooks": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}
+SECRETS = {"standard-webhooks": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+           "discord": key_pair("discord", "models").private,
+           "sendgrid": key_pair("sendgrid", "models").private,
+           "postmark": "hooks:models-test-secret"}
 
 
 def received(provider: str, topic: str, payload: Any = None) -> Any:

@@ -11,6 +11,7 @@ import pytest
 from hookreceiver.core.delivery import HttpRequest
 from hookreceiver.providers import PROVIDERS, WeChat
 from hookreceiver.providers.base import Provider, Signer
+from hookreceiver.testing.keys import key_pair
 from hookreceiver.testing.payloads import DEFAULT_TOPICS
 from hookreceiver.testing.signing import build_request
 from tests.helpers import asgi_client
@@ -26,6 +27,10 @@ def secrets_for(name: str, word: str = "s3cret") -> list[str]:
     raw = [f"{name}-first-{word}-91a", f"{name}-second-{word}-4b7"]
     if name in ("standard-webhooks", "svix"):
         return ["whsec_" + base64.b64encode(s.encode()).decode() for s in raw]
+    if name in ("discord", "sendgrid"):  # signed with a private key: a test pair per word
+        return [key_pair(name, s).private for s in raw]
+    if name == "postmark":  # basic auth
+        return [f"hooks:{s}" for s in raw]
     return raw
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import base64
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
 import httpx
+import nacl.signing
 import pytest
 import standardwebhooks
 import svix.webhooks
@@ -25,6 +27,7 @@ from hookreceiver.exceptions import (
     UnsupportedContentType,
 )
 from hookreceiver.providers import PROVIDERS, StandardWebhooks, Svix, receive
+from hookreceiver.testing.keys import key_pair
 from tests.helpers import asgi_client
 from tests.providers.helpers import load_sample, memory_receiver, with_body
 
@@ -314,3 +317,72 @@ def test_peek_delivery_id_reads_webhook_id_or_svix_id(cls: type[StandardWebhooks
     assert provider.peek_delivery_id(load("invoice_paid")) == "msg_2Ye6kZ9wQ0yQ3n6rJbJ8sN2xYzA"
     assert provider.peek_delivery_id(load("invoice_paid_svix")) == "msg_2Ye6kZ9wQ0yQ3n6rJbJ8sN2xYzA"
     assert provider.peek_delivery_id(load("invoice_paid", webhook_id=None)) is None
+
+
+# -- v1a (Ed25519) -------------------------------------------------------------------------
+# No Standard Webhooks library verifies v1a (they skip it); libsodium, through PyNaCl, is the
+# independent check here, on the same key pair the testing kit makes.
+
+V1A = key_pair("standard-webhooks", "v1a test")
+
+
+def test_v1a_signatures_verify_with_libsodium_and_here() -> None:
+    signer = StandardWebhooks(secret=V1A.private)
+    request = signer.sign({"data": {"id": 1}}, topic="invoice.paid", delivery_id="msg_1",
+                          timestamp=NOW, url=URL)
+    version, _, signature = request.headers["webhook-signature"].partition(",")
+    assert version == "v1a"
+    public = base64.b64decode(V1A.public.removeprefix("whpk_"))
+    signed = b"msg_1." + str(int(NOW)).encode() + b"." + request.body
+    nacl.signing.VerifyKey(public).verify(signed, base64.b64decode(signature))
+    delivery = receive(StandardWebhooks(secret=[SECRET, V1A.public]), request, endpoint="/s", now=NOW)
+    assert isinstance(delivery, Delivery)
+    assert (delivery.delivery_id, delivery.secret_index) == ("msg_1", 1)
+
+
+def test_v1a_signed_by_libsodium_is_accepted() -> None:
+    seed = base64.b64decode(V1A.private.removeprefix("whsk_"))
+    sodium = nacl.signing.SigningKey(seed)
+    body = b'{"type":"user.created"}'
+    signature = base64.b64encode(sodium.sign(b"msg_2.1700000000." + body).signature).decode()
+    headers = {"content-type": "application/json", "webhook-id": "msg_2",
+               "webhook-timestamp": "1700000000", "webhook-signature": f"v1,AAAA v1a,{signature}"}
+    request = HttpRequest("POST", URL, "/std", headers, "", body)
+    assert StandardWebhooks(secret=V1A.public).verify(request, now=NOW) == 0
+    # libsodium's 64-byte secret key (seed + public key) is a whsk_ too.
+    long_form = "whsk_" + base64.b64encode(bytes(sodium) + bytes(sodium.verify_key)).decode()
+    assert StandardWebhooks(secret=long_form).verify(request, now=NOW) == 0
+
+
+def test_v1a_rejections() -> None:
+    signer = StandardWebhooks(secret=V1A.private)
+    request = signer.sign({"x": 1}, topic="t", delivery_id="m", timestamp=NOW, url=URL)
+    receiver = StandardWebhooks(secret=V1A.public)
+    with pytest.raises(SignatureError, match="does not match"):
+        receiver.verify(with_body(request, request.body + b" "), now=NOW)
+    with pytest.raises(SignatureError, match="does not match"):  # the id is signed
+        receiver.verify(replace(request, headers={**request.headers, "webhook-id": "n"}), now=NOW)
+    with pytest.raises(SignatureError, match="does not match"):  # wrong key
+        StandardWebhooks(secret=key_pair("standard-webhooks", "other").public).verify(request, now=NOW)
+    with pytest.raises(StaleTimestamp):
+        receiver.verify(request, now=NOW + 301)
+    # A v1 (HMAC) signature does not satisfy an endpoint holding only a public key, nor the reverse.
+    hmac_signed = StandardWebhooks(secret=SECRET).sign({"x": 1}, topic="t", timestamp=NOW, url=URL)
+    with pytest.raises(SignatureError, match="no v1a"):
+        receiver.verify(hmac_signed, now=NOW)
+    with pytest.raises(SignatureError, match="no v1 signature"):
+        StandardWebhooks(secret=SECRET).verify(request, now=NOW)
+
+
+@pytest.mark.parametrize("bad", ["whpk_AAAA", "whsk_AAAA", "whpk_***", "whsk_" + "A" * 86 + "=="])
+def test_v1a_bad_keys_are_configuration_errors(bad: str) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        StandardWebhooks(secret=bad)
+    assert bad[5:] not in str(caught.value)
+
+
+def test_a_public_key_cannot_sign_and_keys_stay_hidden() -> None:
+    with pytest.raises(ConfigurationError, match="private key"):
+        StandardWebhooks(secret=V1A.public).sign({}, topic="t", timestamp=NOW, url=URL)
+    text = repr(Svix(secret=[V1A.private, V1A.public, SECRET]))
+    assert "3 hidden" in text and V1A.public[5:] not in text and V1A.private[5:] not in text
