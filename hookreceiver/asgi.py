@@ -187,9 +187,7 @@ class ReceiverApp:
                  status, endpoint.path, loggable(delivery.topic), loggable(delivery.delivery_id),
                  delivery.id_source, delivery.secret_index)
         reply = await self._respond(endpoint, delivery) if endpoint.responder is not None else None
-        ack = getattr(endpoint.provider, "ack", None)  # optional: the provider's own ack shape
-        if ack is not None:
-            reply = ack(delivery, reply)
+        reply = endpoint.provider.ack(delivery, reply)  # the provider's own ack shape, if any
         if reply is not None:
             return _response(reply)
         return _json({"status": status, "delivery_id": delivery.delivery_id, "topic": delivery.topic})
@@ -224,11 +222,8 @@ def _json(data: dict[str, Any], *, status: int = 200) -> Response:
 
 def _peek(endpoint: Endpoint, request: HttpRequest) -> str | None:
     """The delivery id the provider can name without trusting the body, for a rejection's log line."""
-    peek = getattr(endpoint.provider, "peek_delivery_id", None)  # optional provider hook
-    if peek is None:
-        return None
     try:
-        value = peek(request)
+        value = endpoint.provider.peek_delivery_id(request)
     except Exception:  # best effort: a log detail must never turn a 4xx into a 500
         log.debug("peek_delivery_id failed endpoint=%s", endpoint.path, exc_info=True)
         return None

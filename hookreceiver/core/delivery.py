@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from types import MappingProxyType
 from typing import Any, Generic, Literal
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from typing_extensions import TypeVar
 
@@ -37,6 +37,29 @@ class HttpRequest:
     headers: Mapping[str, str] = field(repr=False)  # may carry tokens (X-Gitlab-Token, Authorization)
     query_string: str = ""
     body: bytes = field(default=b"", repr=False)
+
+    @classmethod
+    def outgoing(
+        cls,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        body: bytes = b"",
+        *,
+        query: Mapping[str, str] | Iterable[tuple[str, str]] = (),
+    ) -> HttpRequest:
+        """The request a sender sends to ``url``: what every provider's ``sign()`` returns.
+
+        ``query`` parameters are URL-encoded and appended to the URL's own query string (``url``
+        is kept as given when there are none); the path is read from the URL (``/`` if it has
+        none), so the request is the one the receiver would see at that URL.
+        """
+        parts = urlsplit(url)
+        extra = urlencode(list(query.items()) if isinstance(query, Mapping) else list(query))
+        query_string = "&".join(q for q in (parts.query, extra) if q)
+        if extra:
+            url = f"{url.split('?')[0]}?{query_string}"
+        return cls(method, url, parts.path or "/", headers, query_string, body)
 
     def header(self, name: str) -> str | None:
         """The header's value, looked up case-insensitively."""

@@ -10,7 +10,7 @@ import base64
 import binascii
 import hashlib
 import hmac
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Literal
 
 from pydantic import SecretBytes, SecretStr
@@ -27,6 +27,7 @@ __all__ = [
     "decode_signature",
     "encode_digest",
     "hmac_digest",
+    "match_secret",
     "parse_timestamp",
     "verify_digest",
     "verify_hmac",
@@ -119,6 +120,30 @@ def constant_time_equal(a: bytes | str, b: bytes | str) -> bool:
     return hmac.compare_digest(left, right)
 
 
+def match_secret(
+    secrets: Secrets,
+    expected: Callable[[bytes], Iterable[bytes | str]],
+    received: Iterable[bytes | str],
+    *,
+    detail: str,
+    reason: str = "bad_signature",
+) -> int:
+    """The index of the first secret for which a value ``expected(secret)`` equals a received one.
+
+    The one place a provider tries its secrets: every secret is tried and every expected value
+    compared with every received value in constant time, with no early exit, so timing reveals
+    neither which secret matched nor how close a guess came. No match raises
+    ``SignatureError(detail, reason=reason)``. ``expected`` may give several values per secret
+    (Twilio signs two spellings of its URL); ``received`` may hold several (Stripe's ``v1`` list).
+    """
+    offered = list(received)
+    hits = [any([constant_time_equal(value, sent) for value in expected(key) for sent in offered])
+            for key in secrets.values]
+    if True in hits:
+        return hits.index(True)
+    raise SignatureError(detail, reason=reason)
+
+
 def verify_digest(
     message: bytes,
     signatures: Sequence[bytes],
@@ -133,12 +158,8 @@ def verify_digest(
     """
     if not signatures:
         raise SignatureError("no signature to check", reason="missing_signature")
-    for index, key in enumerate(secrets.values):
-        expected = hmac_digest(algorithm, key, message)
-        # Compare against every signature without an early exit on the first mismatch.
-        if any([hmac.compare_digest(expected, sig) for sig in signatures]):
-            return index
-    raise SignatureError("signature does not match any configured secret")
+    return match_secret(secrets, lambda key: (hmac_digest(algorithm, key, message),), signatures,
+                        detail="signature does not match any configured secret")
 
 
 def verify_hmac(
@@ -175,10 +196,8 @@ def verify_token(token: str | None, *, secrets: Secrets, header: str = "token") 
         received = token.encode("latin-1")  # header text is latin-1: this gives the bytes sent
     except UnicodeEncodeError:
         received = token.encode()
-    results = [hmac.compare_digest(received, value) for value in secrets.values]
-    if True in results:
-        return results.index(True)
-    raise SignatureError(f"{header} does not match any configured token", reason="bad_token")
+    return match_secret(secrets, lambda value: (value,), (received,),
+                        detail=f"{header} does not match any configured token", reason="bad_token")
 
 
 def parse_timestamp(text: str | None, *, header: str = "timestamp", scale: float = 1.0) -> float:

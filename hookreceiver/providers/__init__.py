@@ -1,6 +1,6 @@
 """Provider adapters, one per file, and a name -> class table for the CLI and the testing kit."""
 
-from hookreceiver.providers.base import BaseProvider, Identity, Provider, lookup, receive
+from hookreceiver.providers.base import BaseProvider, Identity, Provider, ProviderFactory, lookup, receive
 from hookreceiver.providers.discord import Discord
 from hookreceiver.providers.generic import Generic, Source
 from hookreceiver.providers.github import GitHub
@@ -17,7 +17,9 @@ from hookreceiver.providers.telegram import Telegram
 from hookreceiver.providers.twilio import Twilio
 from hookreceiver.providers.wechat import WeChat
 
-PROVIDERS: dict[str, type[BaseProvider]] = {
+# Every class here takes its secret(s) as ``secret=`` (ProviderFactory), so the CLI and the testing
+# kit build any of them by name.
+PROVIDERS: dict[str, ProviderFactory] = {
     "discord": Discord,
     "generic": Generic,
     "github": GitHub,
@@ -48,6 +50,7 @@ __all__ = [
     "Meta",
     "Postmark",
     "Provider",
+    "ProviderFactory",
     "SendGrid",
     "Shopify",
     "Slack",

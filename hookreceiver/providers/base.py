@@ -10,14 +10,15 @@ A provider answers four questions about a request, in this order:
    ``echostr``)? Return a ``Reply``, else ``None``.
 4. ``identify``: which topic, delivery id, send time and extras does it carry?
 
-Optional hooks, read with ``getattr`` so a provider may leave them out (``BaseProvider`` has
-defaults): ``secret_headers`` (headers left out of the Delivery), ``peek_delivery_id`` (an
-unverified id for a rejection's log line) and ``ack`` (the response to an admitted delivery).
+The rest of the protocol has defaults in ``BaseProvider``, so a provider overrides only what it
+needs: ``secret_headers`` (headers left out of the Delivery), ``peek_delivery_id`` (an unverified
+id for a rejection's log line), ``ack`` (the response to an admitted delivery) and ``sign`` (the
+sending side, for the testing kit and ``hookreceiver send``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, ClassVar, Protocol, runtime_checkable
@@ -26,8 +27,8 @@ from hookreceiver.core.decoding import Format, decode_body, decode_query
 from hookreceiver.core.delivery import Delivery, HttpRequest, Reply, body_hash_id
 from hookreceiver.exceptions import MethodNotAllowed, PayloadError
 
-__all__ = ["SECRET_HEADERS", "URL_METHODS", "BaseProvider", "Identity", "Provider", "Signer", "lookup",
-           "receive"]
+__all__ = ["SECRET_HEADERS", "URL_METHODS", "BaseProvider", "Identity", "Provider", "ProviderFactory",
+           "Signer", "lookup", "receive"]
 
 # Methods whose payload is the query string; a body on them is refused (see BaseProvider.decode).
 URL_METHODS = frozenset({"GET", "HEAD", "DELETE"})
@@ -45,30 +46,6 @@ class Identity:
     aliases: tuple[str, ...] = ()
     sent_at: float | None = None
     meta: Mapping[str, str] = field(default_factory=dict)
-
-
-@runtime_checkable
-class Provider(Protocol):
-    """What an endpoint needs from a provider adapter.
-
-    Optional, looked up with ``getattr`` (see ``BaseProvider`` for what each does):
-    ``secret_headers: frozenset[str]``, ``peek_delivery_id(request) -> str | None`` and
-    ``ack(delivery, reply) -> Reply | None``.
-    """
-
-    @property
-    def name(self) -> str: ...  # read-only, so a ClassVar on the provider class satisfies it
-
-    methods: frozenset[str]
-    unsigned: bool
-
-    def verify(self, request: HttpRequest, *, now: float) -> int | None: ...
-
-    def decode(self, request: HttpRequest) -> Any: ...
-
-    def handshake(self, request: HttpRequest, payload: Any) -> Reply | None: ...
-
-    def identify(self, request: HttpRequest, payload: Any) -> Identity: ...
 
 
 @runtime_checkable
@@ -92,6 +69,40 @@ class Signer(Protocol):
     ) -> HttpRequest: ...
 
 
+@runtime_checkable
+class Provider(Signer, Protocol):
+    """What an endpoint needs from a provider adapter: the receiving side, and ``sign`` (``Signer``).
+
+    Subclass ``BaseProvider`` for the defaults of everything but ``verify`` and ``identify``.
+    """
+
+    @property
+    def name(self) -> str: ...  # read-only, so a ClassVar on the provider class satisfies it
+
+    methods: frozenset[str]
+    unsigned: bool
+    secret_headers: frozenset[str]
+
+    def verify(self, request: HttpRequest, *, now: float) -> int | None: ...
+
+    def decode(self, request: HttpRequest) -> Any: ...
+
+    def handshake(self, request: HttpRequest, payload: Any) -> Reply | None: ...
+
+    def identify(self, request: HttpRequest, payload: Any) -> Identity: ...
+
+    def peek_delivery_id(self, request: HttpRequest) -> str | None: ...
+
+    def ack(self, delivery: Delivery, reply: Reply | None) -> Reply | None: ...
+
+
+class ProviderFactory(Protocol):
+    """How the ``PROVIDERS`` name table builds a provider: a class taking its secret(s) as ``secret=``
+    (every other option has a default)."""
+
+    def __call__(self, *, secret: str | bytes | Iterable[str | bytes]) -> Provider: ...
+
+
 class BaseProvider:
     """Defaults for a provider: POST only, JSON/form/XML bodies, GET query payloads, no handshake."""
 
@@ -100,7 +111,7 @@ class BaseProvider:
     formats: frozenset[Format] = frozenset({"json", "form", "xml"})
     unsigned: bool = False
     # Lower-cased headers that carry a secret (GitLab's token): used by ``verify``, then left out
-    # of the Delivery, so they reach neither the store nor handlers. Optional (read with getattr).
+    # of the Delivery, so they reach neither the store nor handlers.
     # ``SECRET_HEADERS`` (Authorization, Cookie ...) are left out for every provider as well.
     secret_headers: frozenset[str] = frozenset()
 
@@ -124,20 +135,33 @@ class BaseProvider:
     def peek_delivery_id(self, request: HttpRequest) -> str | None:
         """The delivery id as the request states it, read without verifying or decoding anything.
 
-        Optional (the ASGI layer looks it up with ``getattr``) and only for logging a rejection,
-        marked unverified there. Pure, must not raise; read headers or the query, never the body.
-        ``None`` (the default) when the provider cannot name one that way.
+        Only for logging a rejection, marked unverified there. Pure, must not raise; read headers
+        or the query, never the body. ``None`` (the default) when the provider cannot name one.
         """
         return None
 
     def ack(self, delivery: Delivery, reply: Reply | None) -> Reply | None:
         """The response to an admitted delivery, given the inline handler's reply (or ``None``).
 
-        Optional (the ASGI layer looks it up with ``getattr``): providers whose senders want a
-        particular answer override it, e.g. WeChat's literal ``success`` or an empty TwiML
-        document. Returning ``None`` keeps the JSON ack.
+        Providers whose senders want a particular answer override it, e.g. WeChat's literal
+        ``success`` or an empty TwiML document. Returning ``None`` keeps the JSON ack.
         """
         return reply
+
+    def sign(
+        self,
+        payload: Any,
+        *,
+        topic: str,
+        delivery_id: str | None = None,
+        timestamp: float,
+        url: str,
+        secret_index: int = 0,
+    ) -> HttpRequest:
+        """The request the real sender would send (see ``Signer``); build it with
+        ``HttpRequest.outgoing``. The default raises ``NotImplementedError``: write one, since the
+        testing kit and ``hookreceiver send`` use it."""
+        raise NotImplementedError(f"the {self.name} provider cannot sign requests (it has no sign())")
 
 
 def lookup(payload: Any, path: str) -> Any:
@@ -176,7 +200,7 @@ def receive(
     if not delivery_id:
         content = request.body or request.query_string.encode()
         delivery_id, id_source = body_hash_id(content, identity.topic), "body_hash"
-    secret_headers: frozenset[str] = getattr(provider, "secret_headers", frozenset())
+    secret_headers = provider.secret_headers
     # Read-only proxies over fresh copies: Delivery keeps them as they are instead of copying again.
     headers = MappingProxyType({k: v for k, v in request.headers.items()
                                 if k not in SECRET_HEADERS and k not in secret_headers})

@@ -18,7 +18,6 @@ import hashlib
 import json
 from collections.abc import Iterable
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
 from hookreceiver.core.decoding import Format
 from hookreceiver.core.delivery import Delivery, HttpRequest, Reply
@@ -169,5 +168,4 @@ class Discord(BaseProvider):
         stamp = str(int(timestamp))
         signature = self._keys.values[secret_index].sign(stamp.encode() + body)
         headers = {"content-type": "application/json", SIGNATURE: signature.hex(), TIMESTAMP: stamp}
-        parts = urlsplit(url)
-        return HttpRequest("POST", url, parts.path or "/", headers, parts.query, body)
+        return HttpRequest.outgoing("POST", url, headers, body)

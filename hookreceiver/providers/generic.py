@@ -21,8 +21,8 @@ import json
 import logging
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any, ClassVar, cast
-from urllib.parse import urlencode, urlsplit
 
 from hookreceiver.core.decoding import Format
 from hookreceiver.core.delivery import HttpRequest
@@ -267,15 +267,13 @@ class Generic(BaseProvider):
         else:
             headers["content-type"] = "application/json"
             body = json.dumps(payload, separators=(",", ":")).encode()
-        parts = urlsplit(url)
-        query_string = "&".join(q for q in (parts.query, urlencode(query)) if q)
-        full_url = url.split("?")[0] + (f"?{query_string}" if query_string else "")
-        request = HttpRequest(method, full_url, parts.path or "/", headers, query_string, body)
-        if self._secrets is not None:
-            key = self._secrets.values[secret_index]
-            digest = hmac_digest(self.algorithm, key, self._message(request, stamp))
-            headers[self.signature_header] = self.prefix + encode_digest(digest, self.encoding)
-        return request
+        request = HttpRequest.outgoing(method, url, headers, body, query=query)
+        if self._secrets is None:
+            return request
+        key = self._secrets.values[secret_index]
+        digest = hmac_digest(self.algorithm, key, self._message(request, stamp))
+        signature = self.prefix + encode_digest(digest, self.encoding)
+        return replace(request, headers={**headers, self.signature_header: signature})
 
     def _message(self, request: HttpRequest, timestamp: str) -> bytes:
         values = {

@@ -13,7 +13,6 @@ import json
 import uuid
 from collections.abc import Iterable
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
 from hookreceiver.core.decoding import Format
 from hookreceiver.core.delivery import HttpRequest
@@ -126,5 +125,4 @@ class GitHub(BaseProvider):
         }
         if self.legacy_sha1:
             headers[SIGNATURE_SHA1] = "sha1=" + hmac_digest("sha1", key, body).hex()
-        parts = urlsplit(url)
-        return HttpRequest("POST", url, parts.path or "/", headers, parts.query, body)
+        return HttpRequest.outgoing("POST", url, headers, body)

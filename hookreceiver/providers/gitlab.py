@@ -17,7 +17,6 @@ import json
 import uuid
 from collections.abc import Iterable
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
 from hookreceiver.core.decoding import Format
 from hookreceiver.core.delivery import HttpRequest
@@ -121,6 +120,5 @@ class GitLab(BaseProvider):
             "x-gitlab-event-uuid": str(uuid.uuid4()),
             "x-gitlab-webhook-uuid": str(uuid.uuid4()),
         }
-        parts = urlsplit(url)
         body = json.dumps(payload, separators=(",", ":")).encode()
-        return HttpRequest("POST", url, parts.path or "/", headers, parts.query, body)
+        return HttpRequest.outgoing("POST", url, headers, body)

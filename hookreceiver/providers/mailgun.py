@@ -21,7 +21,6 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
 from hookreceiver.core.decoding import Format, decode_body
 from hookreceiver.core.delivery import HttpRequest
@@ -128,7 +127,5 @@ class Mailgun(BaseProvider):
         digest = hmac_digest("sha256", self._secrets.values[secret_index], (stamp + token).encode())
         signature = {"timestamp": stamp, "token": token, "signature": digest.hex()}
         body = json.dumps({"signature": signature, "event-data": data}, separators=(",", ":")).encode()
-        parts = urlsplit(url)
-        return HttpRequest("POST", url, parts.path or "/", {"content-type": "application/json"},
-                           parts.query, body)
+        return HttpRequest.outgoing("POST", url, {"content-type": "application/json"}, body)
 

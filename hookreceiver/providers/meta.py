@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
 from hookreceiver.core.decoding import Format
 from hookreceiver.core.delivery import HttpRequest, Reply
@@ -158,5 +157,4 @@ class Meta(BaseProvider):
         headers = {"content-type": "application/json",
                    SIGNATURE: "sha256=" + hmac_digest("sha256", key, body).hex(),
                    SIGNATURE_SHA1: "sha1=" + hmac_digest("sha1", key, body).hex()}
-        parts = urlsplit(url)
-        return HttpRequest("POST", url, parts.path or "/", headers, parts.query, body)
+        return HttpRequest.outgoing("POST", url, headers, body)

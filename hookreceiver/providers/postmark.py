@@ -20,7 +20,6 @@ import binascii
 import json
 from collections.abc import Iterable
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
 from hookreceiver.core.decoding import Format
 from hookreceiver.core.delivery import HttpRequest
@@ -132,5 +131,4 @@ class Postmark(BaseProvider):
             headers[self.header] = secret.decode("latin-1")
         else:
             headers["authorization"] = "Basic " + base64.b64encode(secret).decode("ascii")
-        parts = urlsplit(url)
-        return HttpRequest("POST", url, parts.path or "/", headers, parts.query, body)
+        return HttpRequest.outgoing("POST", url, headers, body)

@@ -19,7 +19,6 @@ import hashlib
 import json
 from collections.abc import Iterable
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
 from hookreceiver.core.decoding import Format
 from hookreceiver.core.delivery import HttpRequest
@@ -138,5 +137,4 @@ class SendGrid(BaseProvider):
         signature = self._keys.values[secret_index].sign(stamp.encode() + body)
         headers = {"content-type": "application/json", TIMESTAMP: stamp,
                    SIGNATURE: base64.b64encode(signature).decode()}
-        parts = urlsplit(url)
-        return HttpRequest("POST", url, parts.path or "/", headers, parts.query, body)
+        return HttpRequest.outgoing("POST", url, headers, body)

@@ -15,7 +15,6 @@ import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
 from hookreceiver.core.decoding import Format
 from hookreceiver.core.delivery import HttpRequest
@@ -125,5 +124,4 @@ class Shopify(BaseProvider):
             "x-shopify-event-id": delivery_id or str(uuid.UUID(bytes=seed[16:], version=4)),
             "x-shopify-triggered-at": stamp.strftime("%Y-%m-%dT%H:%M:%S.000000000Z"),
         }
-        parts = urlsplit(url)
-        return HttpRequest("POST", url, parts.path or "/", headers, parts.query, body)
+        return HttpRequest.outgoing("POST", url, headers, body)

@@ -20,7 +20,7 @@ import json
 import math
 from collections.abc import Iterable
 from typing import Any, ClassVar
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from hookreceiver.core.decoding import Format
 from hookreceiver.core.delivery import HttpRequest, Reply
@@ -171,8 +171,7 @@ class Slack(BaseProvider):
         stamp = str(int(timestamp))
         digest = hmac_digest("sha256", self._secrets.values[secret_index], _message(stamp, body))
         headers = {"content-type": content_type, TIMESTAMP: stamp, SIGNATURE: f"v0={digest.hex()}"}
-        parts = urlsplit(url)
-        return HttpRequest("POST", url, parts.path or "/", headers, parts.query, body)
+        return HttpRequest.outgoing("POST", url, headers, body)
 
     @staticmethod
     def _event_body(fields: dict[str, Any], topic: str, delivery_id: str | None,

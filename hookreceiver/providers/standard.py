@@ -21,7 +21,6 @@ import json
 import secrets as random
 from collections.abc import Iterable
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
 from hookreceiver.core.decoding import Format
 from hookreceiver.core.delivery import HttpRequest
@@ -214,8 +213,7 @@ class StandardWebhooks(BaseProvider):
             f"{p}timestamp": stamp,
             f"{p}signature": signature,
         }
-        parts = urlsplit(url)
-        return HttpRequest("POST", url, parts.path or "/", headers, parts.query, body)
+        return HttpRequest.outgoing("POST", url, headers, body)
 
 
 class Svix(StandardWebhooks):

@@ -11,7 +11,6 @@ import hashlib
 import json
 from collections.abc import Iterable
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
 from hookreceiver.core.decoding import Format
 from hookreceiver.core.delivery import HttpRequest
@@ -138,5 +137,4 @@ class Stripe(BaseProvider):
             "user-agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
             HEADER: f"t={stamp},v1={digest.hex()}",
         }
-        parts = urlsplit(url)
-        return HttpRequest("POST", url, parts.path or "/", headers, parts.query, body)
+        return HttpRequest.outgoing("POST", url, headers, body)

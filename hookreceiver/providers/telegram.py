@@ -17,7 +17,6 @@ import json
 import re
 from collections.abc import Iterable
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
 from hookreceiver.core.decoding import Format
 from hookreceiver.core.delivery import HttpRequest
@@ -107,5 +106,4 @@ class Telegram(BaseProvider):
                            topic: inner}, separators=(",", ":"), ensure_ascii=False).encode()
         headers = {"content-type": "application/json",
                    SECRET_TOKEN: self._secrets.values[secret_index].decode("ascii")}
-        parts = urlsplit(url)
-        return HttpRequest("POST", url, parts.path or "/", headers, parts.query, body)
+        return HttpRequest.outgoing("POST", url, headers, body)

@@ -25,7 +25,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from hookreceiver.core.decoding import Format, parse_content_type
 from hookreceiver.core.delivery import Delivery, HttpRequest, Reply
-from hookreceiver.core.signing import Algorithm, Secrets, constant_time_equal, hmac_digest
+from hookreceiver.core.signing import Algorithm, Secrets, constant_time_equal, hmac_digest, match_secret
 from hookreceiver.exceptions import PayloadError, SignatureError
 from hookreceiver.providers.base import BaseProvider, Identity
 
@@ -144,13 +144,14 @@ class Twilio(BaseProvider):
             raise SignatureError("unsupported signature algorithm in "
                                  "X-Twilio-Webhooks-Signature-Settings")
         messages = [signed_content(url, _params(request)) for url in url_variants(request.url)]
-        for index, key in enumerate(self._secrets.values):
-            expected = [base64.b64encode(hmac_digest(algorithm, key, m)).decode() for m in messages]
-            if any([constant_time_equal(e, signature.strip()) for e in expected]):
-                self._check_body_hash(request)
-                return index
-        raise SignatureError("X-Twilio-Signature does not match the URL and parameters "
-                             "(is the endpoint's public URL right?)")
+        index = match_secret(
+            self._secrets,
+            lambda key: [base64.b64encode(hmac_digest(algorithm, key, m)).decode() for m in messages],
+            [signature.strip()],
+            detail="X-Twilio-Signature does not match the URL and parameters "
+                   "(is the endpoint's public URL right?)")
+        self._check_body_hash(request)
+        return index
 
     @staticmethod
     def _check_body_hash(request: HttpRequest) -> None:
@@ -225,9 +226,7 @@ class Twilio(BaseProvider):
                    "x-twilio-signature": base64.b64encode(digest).decode()}
         if delivery_id:
             headers["i-twilio-idempotency-token"] = delivery_id
-        parts = urlsplit(url)
-        return HttpRequest("POST", url, parts.path or "/", headers, parts.query,
-                           urlencode(pairs).encode())
+        return HttpRequest.outgoing("POST", url, headers, urlencode(pairs).encode())
 
     def _place_topic(self, topic: str, params: dict[str, Any]) -> None:
         """Set the parameters from which ``identify`` reads ``topic`` back (the sending side)."""

@@ -25,11 +25,16 @@ import re
 import secrets as random
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
-from urllib.parse import urlencode, urlsplit
 
 from hookreceiver.core.decoding import Format, decode_body, decode_xml
 from hookreceiver.core.delivery import Delivery, HttpRequest, Reply
-from hookreceiver.core.signing import Secrets, check_timestamp, constant_time_equal, parse_timestamp
+from hookreceiver.core.signing import (
+    Secrets,
+    check_timestamp,
+    constant_time_equal,
+    match_secret,
+    parse_timestamp,
+)
 from hookreceiver.exceptions import (
     ConfigurationError,
     DeliveryError,
@@ -176,14 +181,12 @@ class WeChat(BaseProvider):
             # an unreadable body is checked as an empty Encrypt: a wrong signature stays a 401.
             encrypt, unreadable = _encrypt_value(request.body)
             parts.append(encrypt)
-        results = [constant_time_equal(sha1_signature(token, *parts), received)
-                   for token in self._secrets.values]
-        if True not in results:
-            raise SignatureError(f"{name} does not match any configured token")
+        index = match_secret(self._secrets, lambda token: (sha1_signature(token, *parts),), (received,),
+                             detail=f"{name} does not match any configured token")
         if unreadable is not None:
             raise unreadable
         check_timestamp(sent, now=now, tolerance=self.tolerance)
-        return results.index(True)
+        return index
 
     def decode(self, request: HttpRequest) -> Any:
         if request.method != "POST":
@@ -279,8 +282,4 @@ class WeChat(BaseProvider):
             body = to_xml({"ToUserName": fields["ToUserName"], "Encrypt": encrypt}).encode()
             query |= {"encrypt_type": "aes",
                       "msg_signature": sha1_signature(token, stamp, nonce, encrypt)}
-        parts = urlsplit(url)
-        query_string = "&".join(q for q in (parts.query, urlencode(query)) if q)
-        full_url = f"{url.split('?')[0]}?{query_string}"
-        return HttpRequest("POST", full_url, parts.path or "/", {"content-type": "text/xml"},
-                           query_string, body)
+        return HttpRequest.outgoing("POST", url, {"content-type": "text/xml"}, body, query=query)

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from hookreceiver.core.delivery import Delivery, HttpRequest, body_hash_id
 from hookreceiver.exceptions import DeliveryError
-from hookreceiver.providers.base import Signer
 from hookreceiver.stores.base import DeadLetter, Store
 from hookreceiver.stores.memory import MemoryStore
 from hookreceiver.testing.clock import FrozenClock
@@ -198,10 +197,7 @@ class HookClient:
         useful to tamper with before :meth:`post`. See :func:`build_request` for the defaults.
         """
         endpoint = self.endpoint(path)
-        provider = endpoint.provider
-        if not isinstance(provider, Signer):
-            raise TypeError(f"the provider at {path} ({provider!r}) cannot sign requests")
-        request = build_request(provider, payload, topic=topic, delivery_id=delivery_id,
+        request = build_request(endpoint.provider, payload, topic=topic, delivery_id=delivery_id,
                                 fresh_id=fresh_id,
                                 timestamp=self.clock() if timestamp is None else timestamp,
                                 url=self.url(path), secret_index=secret_index)

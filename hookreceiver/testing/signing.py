@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from hookreceiver.core.delivery import HttpRequest
-from hookreceiver.providers.base import Signer
+from hookreceiver.providers.base import Provider
 from hookreceiver.testing.payloads import DEFAULT_TOPICS, sample
 
 __all__ = ["DEFAULT_URL", "build_request", "new_delivery_id", "provider_named"]
@@ -49,16 +49,13 @@ def new_delivery_id(provider: str) -> str:
     return style() if style is not None else str(uuid.uuid4())
 
 
-def provider_named(name: str, secret: str | bytes | Iterable[str | bytes]) -> Signer:
+def provider_named(name: str, secret: str | bytes | Iterable[str | bytes]) -> Provider:
     """A built-in provider by its ``PROVIDERS`` name, configured with ``secret`` and defaults."""
     from hookreceiver.providers import PROVIDERS
 
     if name not in PROVIDERS:
         raise LookupError(f"unknown provider {name!r}; known: {', '.join(sorted(PROVIDERS))}")
-    provider: Any = PROVIDERS[name](secret=secret)  # type: ignore[call-arg]  # every one takes secret=
-    if not isinstance(provider, Signer):
-        raise TypeError(f"provider {name!r} cannot sign requests")
-    return provider
+    return PROVIDERS[name](secret=secret)
 
 
 def _topic(name: str, payload: Any, topic: str | None) -> str:
@@ -72,7 +69,7 @@ def _topic(name: str, payload: Any, topic: str | None) -> str:
 
 
 def build_request(
-    provider: Signer | str,
+    provider: Provider | str,
     payload: Any = None,
     *,
     topic: str | None = None,
@@ -110,7 +107,7 @@ def build_request(
         if secret is not None:
             raise ValueError("secret= is only for a provider given by name; this one has its own")
         signer = provider
-    name = str(getattr(signer, "name", ""))
+    name = signer.name
     topic = _topic(name, payload, topic)
     if payload is None:
         payload = sample(name, topic)

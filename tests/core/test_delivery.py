@@ -205,3 +205,18 @@ def test_form_pairs_with_an_unknown_charset_is_a_payload_error() -> None:
                           "application/x-www-form-urlencoded; charset=nope"}, "", b"a=1")
     with pytest.raises(PayloadError):
         _ = request.form_pairs
+
+
+@pytest.mark.parametrize(("url", "query", "full_url", "path", "query_string"), [
+    ("https://h.example/hooks", {}, "https://h.example/hooks", "/hooks", ""),
+    ("https://h.example/hooks?a=1", {}, "https://h.example/hooks?a=1", "/hooks", "a=1"),
+    ("https://h.example", {"b": "x y"}, "https://h.example?b=x+y", "/", "b=x+y"),
+    ("https://h.example/p?a=1", [("b", "2"), ("b", "3")], "https://h.example/p?a=1&b=2&b=3", "/p",
+     "a=1&b=2&b=3"),
+])
+def test_outgoing_request_appends_query_and_reads_the_path(
+    url: str, query: dict[str, str] | list[tuple[str, str]], full_url: str, path: str, query_string: str,
+) -> None:
+    request = HttpRequest.outgoing("POST", url, {"content-type": "text/xml"}, b"<xml/>", query=query)
+    assert (request.method, request.url, request.path) == ("POST", full_url, path)
+    assert (request.query_string, request.body, request.content_type) == (query_string, b"<xml/>", "text/xml")

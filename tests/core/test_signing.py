@@ -21,6 +21,7 @@ from hookreceiver.core.signing import (
     decode_signature,
     encode_digest,
     hmac_digest,
+    match_secret,
     parse_timestamp,
     verify_digest,
     verify_hmac,
@@ -368,3 +369,38 @@ def test_absurd_timestamps_are_bad_timestamps_not_crashes(text: str) -> None:
     with pytest.raises(SignatureError) as caught:
         parse_timestamp(text)
     assert caught.value.reason == "bad_timestamp"
+
+
+# match_secret: the one "try every secret" loop behind verify_digest, verify_token and the
+# providers with their own signature shapes (WeChat, Twilio).
+ROTATING = Secrets(["new", "old", "older"])
+
+
+def _upper(key: bytes) -> list[bytes]:
+    return [key.upper(), key.upper() + b"!"]
+
+
+@pytest.mark.parametrize(("received", "index"), [
+    ([b"NEW"], 0), ([b"OLD!"], 1), ([b"x", b"OLDER"], 2), (["OLD"], 1), ([b"OLD", b"NEW"], 0),
+])
+def test_match_secret_returns_the_first_matching_secrets_index(received: list[bytes | str],
+                                                               index: int) -> None:
+    assert match_secret(ROTATING, _upper, received, detail="no match") == index
+
+
+def test_match_secret_tries_every_secret_even_after_a_match() -> None:
+    tried: list[bytes] = []
+
+    def expected(key: bytes) -> list[bytes]:
+        tried.append(key)
+        return [key]
+
+    assert match_secret(ROTATING, expected, [b"new"], detail="no match") == 0
+    assert tried == [b"new", b"old", b"older"]
+
+
+@pytest.mark.parametrize("received", [[], [b"new"], [b""], ["NEW?"]])
+def test_match_secret_raises_with_the_given_detail_and_reason(received: list[bytes | str]) -> None:
+    with pytest.raises(SignatureError) as info:
+        match_secret(ROTATING, _upper, received, detail="token does not match", reason="bad_token")
+    assert (info.value.detail, info.value.reason) == ("token does not match", "bad_token")

@@ -29,7 +29,7 @@ AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 
 
 def by_name(name: str) -> Callable[[str], Any]:
-    return lambda secret: PROVIDERS[name](secret=secret)  # type: ignore[call-arg]
+    return lambda secret: PROVIDERS[name](secret=secret)
 
 
 # Public-key schemes hold no secret whose comparison could leak: a signature is checked with

@@ -21,7 +21,7 @@ def received(provider: str, topic: str, payload: Any = None) -> Any:
     secret = SECRETS.get(provider, "models-test-secret")
     request = build_request(provider, payload, secret=secret, topic=topic, timestamp=NOW,
                             url="https://hooks.example.com/in")
-    receiver: Any = PROVIDERS[provider](secret=secret)  # type: ignore[call-arg]
+    receiver: Any = PROVIDERS[provider](secret=secret)
     delivery = receive(receiver, request, endpoint="/in", now=NOW)
     assert isinstance(delivery, Delivery)
     return delivery.payload

@@ -290,3 +290,37 @@ def test_credential_headers_are_left_out_for_every_provider() -> None:
 )
 def test_lookup(payload: Any, path: str, value: Any) -> None:
     assert lookup(payload, path) == value
+
+
+def test_base_provider_defaults_complete_the_protocol() -> None:
+    provider = Sample()
+    req = request()
+    assert provider.secret_headers == frozenset()
+    assert provider.peek_delivery_id(req) is None
+    delivery = receive(provider, req, endpoint="/x", now=NOW)
+    assert isinstance(delivery, Delivery)
+    assert provider.ack(delivery, None) is None
+    assert provider.ack(delivery, Reply.text("ok")) == Reply.text("ok")
+    with pytest.raises(NotImplementedError, match="sample provider cannot sign"):
+        provider.sign({}, topic="t", timestamp=NOW, url="https://example.com/hooks")
+
+
+def test_a_duck_typed_provider_without_the_optional_hooks_is_not_a_provider() -> None:
+    class Partial:
+        name = "partial"
+        methods = frozenset({"POST"})
+        unsigned = True
+
+        def verify(self, request: HttpRequest, *, now: float) -> int | None:
+            return None
+
+        def decode(self, request: HttpRequest) -> Any:
+            return {}
+
+        def handshake(self, request: HttpRequest, payload: Any) -> Reply | None:
+            return None
+
+        def identify(self, request: HttpRequest, payload: Any) -> Identity:
+            return Identity(topic="t")
+
+    assert not isinstance(Partial(), Provider)

@@ -51,7 +51,7 @@ def secret_for(name: str) -> str:
 
 
 def receiving(name: str, secret: str | None = None) -> Provider:
-    provider: Any = PROVIDERS[name](secret=secret or secret_for(name))  # type: ignore[call-arg]
+    provider: Any = PROVIDERS[name](secret=secret or secret_for(name))
     assert isinstance(provider, Provider)
     return provider
 
