@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from hookreceiver.cli_ops import _line, _printable, _show
+from hookreceiver.cli.ops import _line, _printable, _show
 from hookreceiver.stores.base import DeadLetter
 from tests.helpers import NOW, delivery
 

@@ -107,3 +107,26 @@ def test_imported_modules_sees_local_imports(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
     sample.write_text("def f():\n    from redis.asyncio import Redis\n    import time\n", encoding="utf-8")
     assert imported_modules(sample) == ["redis.asyncio", "time"]
+
+
+def private_imports(path: Path, prefix: str) -> list[str]:
+    """``from MODULE import _name`` statements whose MODULE starts with ``prefix``."""
+    found: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(prefix):
+            found.extend(f"{node.module}.{a.name}" for a in node.names if a.name.startswith("_"))
+    return found
+
+
+@pytest.mark.parametrize("path", sorted((PACKAGE / "cli").glob("*.py")), ids=lambda p: p.name)
+def test_cli_modules_share_only_public_names(path: Path) -> None:
+    """Each command group is its own module; they meet only at the registry in ``cli/__init__``."""
+    assert private_imports(path, "hookreceiver.cli") == []
+    siblings = {m for m in imported_modules(path) if m.startswith("hookreceiver.cli.")}
+    assert siblings == set(), f"{path.name} imports another command module: {siblings}"
+
+
+def test_private_imports_sees_them(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text("from hookreceiver.cli import _hidden, shown\n", encoding="utf-8")
+    assert private_imports(sample, "hookreceiver.cli") == ["hookreceiver.cli._hidden"]

@@ -16,12 +16,12 @@ import unicodedata
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from hookreceiver.cli import LOG_LEVELS, _setup_logging, command, load_receiver
+from hookreceiver.cli import LOG_LEVELS, command, load_receiver, setup_logging
 from hookreceiver.exceptions import ConfigurationError, StoreError
 from hookreceiver.ops import find_dead_letters, resolve_key, run_handlers, run_worker, shared_store
 from hookreceiver.stores.base import DeadLetter, Store
 
-__all__ = ["add_ops_parsers"]
+__all__ = ["add_parsers"]
 
 STORE_DOWN = 3
 
@@ -42,7 +42,7 @@ def _store(args: argparse.Namespace) -> tuple[Store, dict[str, Any]]:
 
 @command("worker")
 def worker(args: argparse.Namespace) -> int:
-    _setup_logging(args.log_level)
+    setup_logging(args.log_level)
     receiver = load_receiver(args.app)
     shared_store(receiver)  # refuse the in-memory store before starting anything
     return _run(lambda: _worker(receiver, args.concurrency))
@@ -176,7 +176,7 @@ async def _dead_letters(args: argparse.Namespace) -> int:
         await store.close()
 
 
-def add_ops_parsers(sub: Any) -> None:
+def add_parsers(sub: Any) -> None:
     """Add ``worker``, ``replay`` and ``dead-letters`` to the ``hookreceiver`` parser."""
     p = sub.add_parser("worker", help="run handlers from the shared store until SIGTERM")
     p.add_argument("app", help="MODULE:ATTR of a HookReceiver")

@@ -1,0 +1,98 @@
+"""The ``hookreceiver`` command: the command registry, ``main`` and what every command shares.
+
+Each command group lives in its own module (``serve``, ``send``, ``ops`` for worker, replay and
+dead letters) with an ``add_parsers(sub)`` function and its commands registered by name with
+``@command``. A new command goes in a new module (or its group's), listed in ``GROUPS``. The
+modules import only the public names here, never each other.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from hookreceiver.exceptions import ConfigurationError
+from hookreceiver.receiver import HookReceiver
+
+__all__ = ["LOG_LEVELS", "Command", "build_parser", "command", "load_receiver", "main", "setup_logging"]
+
+DESCRIPTION = ("Receive webhooks: serve a receiver, send signed sample deliveries to it, run workers, "
+               "replay deliveries and manage dead letters.")
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+
+Command = Callable[[argparse.Namespace], int]
+_COMMANDS: dict[str, Command] = {}
+# The command groups, in the order ``--help`` lists them: modules of this package.
+GROUPS = ("serve", "send", "ops")
+
+
+def command(name: str) -> Callable[[Command], Command]:
+    """Register ``fn`` as the implementation of the subcommand ``name``."""
+
+    def register(fn: Command) -> Command:
+        _COMMANDS[name] = fn
+        return fn
+
+    return register
+
+
+def load_receiver(spec: str) -> HookReceiver:
+    """Import ``MODULE:ATTR`` (the current directory is importable) and return the receiver."""
+    module_name, sep, attr = spec.partition(":")
+    if not sep or not module_name or not attr:
+        raise ConfigurationError(f"expected MODULE:ATTR, got {spec!r}")
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ConfigurationError(f"cannot import {module_name!r} from {spec}: {exc}") from None
+    if not hasattr(module, attr):
+        raise ConfigurationError(f"module {module_name!r} has no attribute {attr!r}")
+    receiver = getattr(module, attr)
+    if not isinstance(receiver, HookReceiver):
+        raise ConfigurationError(f"{spec} is not a HookReceiver (got {type(receiver).__name__})")
+    return receiver
+
+
+def setup_logging(level: str) -> None:
+    """Log to stderr at ``level`` (one of ``LOG_LEVELS``), with time, level and logger name."""
+    logging.basicConfig(level=level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``hookreceiver`` argument parser, with every group's subcommands."""
+    parser = argparse.ArgumentParser(prog="hookreceiver", description=DESCRIPTION)
+    sub = parser.add_subparsers(dest="command", required=True)
+    for group in GROUPS:
+        importlib.import_module(f"{__name__}.{group}").add_parsers(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        try:
+            return _COMMANDS[args.command](args)
+        except ConfigurationError as exc:
+            print(f"hookreceiver: {exc}", file=sys.stderr)
+            return 2
+    except BrokenPipeError:  # the reader went away (``| head``): stop quietly, as Unix tools do
+        return _stdout_gone()
+
+
+def _stdout_gone() -> int:
+    # Point stdout at /dev/null so the interpreter's final flush cannot fail a second time.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 141  # 128 + SIGPIPE: what a shell reports for a tool stopped by a closed pipe
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
