@@ -6,6 +6,7 @@ the rest (``extra="allow"``), so a field the provider adds later never fails val
 
 from hookreceiver.models.base import Envelope, FormEnvelope
 from hookreceiver.models.discord import DiscordInteraction, DiscordInteractionData, DiscordUser
+from hookreceiver.models.feishu import FeishuEvent, FeishuEventHeader
 from hookreceiver.models.github import (
     GitHubCommit,
     GitHubEvent,
@@ -53,6 +54,8 @@ __all__ = [
     "DiscordInteractionData",
     "DiscordUser",
     "Envelope",
+    "FeishuEvent",
+    "FeishuEventHeader",
     "FormEnvelope",
     "GitHubCommit",
     "GitHubEvent",

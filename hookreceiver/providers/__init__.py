@@ -2,6 +2,7 @@
 
 from hookreceiver.providers.base import BaseProvider, Identity, Provider, ProviderFactory, lookup, receive
 from hookreceiver.providers.discord import Discord
+from hookreceiver.providers.feishu import Feishu, Lark
 from hookreceiver.providers.generic import Generic, Source
 from hookreceiver.providers.github import GitHub
 from hookreceiver.providers.gitlab import GitLab
@@ -21,9 +22,11 @@ from hookreceiver.providers.wechat import WeChat
 # kit build any of them by name.
 PROVIDERS: dict[str, ProviderFactory] = {
     "discord": Discord,
+    "feishu": Feishu,
     "generic": Generic,
     "github": GitHub,
     "gitlab": GitLab,
+    "lark": Lark,
     "mailgun": Mailgun,
     "meta": Meta,
     "postmark": Postmark,
@@ -42,10 +45,12 @@ __all__ = [
     "PROVIDERS",
     "BaseProvider",
     "Discord",
+    "Feishu",
     "Generic",
     "GitHub",
     "GitLab",
     "Identity",
+    "Lark",
     "Mailgun",
     "Meta",
     "Postmark",

@@ -18,9 +18,11 @@ __all__ = ["DEFAULT_TOPICS", "sample", "sample_topics"]
 # The topic used when a caller names a provider but no topic (and gives no payload).
 DEFAULT_TOPICS: dict[str, str] = {
     "discord": "application_command",
+    "feishu": "im.message.receive_v1",
     "generic": "order.created",
     "github": "push",
     "gitlab": "push",
+    "lark": "im.message.receive_v1",
     "mailgun": "delivered",
     "meta": "whatsapp_business_account.messages",
     "postmark": "Bounce",
@@ -35,7 +37,7 @@ DEFAULT_TOPICS: dict[str, str] = {
     "wechat": "text",
 }
 # Providers that send the same payloads as another one.
-_SAME_AS = {"svix": "standard-webhooks"}
+_SAME_AS = {"svix": "standard-webhooks", "lark": "feishu"}
 
 
 def _join(folder: Traversable, *parts: str) -> Traversable:

@@ -40,6 +40,8 @@ _ID_STYLES: dict[str, Callable[[], str]] = {
     "mailgun": lambda: _token(_ALNUM, 22),
     "sendgrid": lambda: _token(_ALNUM + "-_", 22),
     "meta": lambda: "wamid." + _token(_ALNUM, 48),
+    "feishu": lambda: _token("0123456789abcdef", 32),
+    "lark": lambda: _token("0123456789abcdef", 32),
 }
 
 

@@ -7,6 +7,7 @@ from pydantic import ValidationError
 
 from hookreceiver.models import (
     DiscordInteraction,
+    FeishuEvent,
     MailgunWebhook,
     MetaWebhook,
     PostmarkBounce,
@@ -65,3 +66,11 @@ def test_required_fields_are_required() -> None:
         TelegramUpdate.model_validate({"message": None})
     with pytest.raises(ValidationError, match="sg_event_id"):
         SendGridEvent.model_validate({"email": "a", "event": "open", "timestamp": 1})
+
+
+def test_feishu_v2_events() -> None:
+    event = FeishuEvent.model_validate(received("feishu", "im.message.receive_v1"))
+    assert event.schema_version == "2.0" and event.header.event_type == "im.message.receive_v1"
+    assert event.event["message"]["chat_type"] == "group"
+    with pytest.raises(ValidationError, match="schema"):
+        FeishuEvent.model_validate({"header": event.header.model_dump(), "event": {}})

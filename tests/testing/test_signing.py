@@ -38,8 +38,9 @@ OTHER_SECRETS = {"standard-webhooks": "whsec_dGhpcyBpcyBhbm90aGVyIHNlY3JldCE=",
                  "discord": key_pair("discord", "two").private,
                  "sendgrid": key_pair("sendgrid", "two").private,
                  "postmark": "hooks:another-secret"}
-# Token schemes whose check covers no body bytes (Mailgun signs only a timestamp and token).
-BODY_UNSIGNED = {"gitlab", "mailgun", "postmark", "telegram"}
+# Token schemes whose check covers no body bytes (Mailgun signs only a timestamp and token;
+# Feishu without an Encrypt Key checks only the token in the body).
+BODY_UNSIGNED = {"feishu", "gitlab", "lark", "mailgun", "postmark", "telegram"}
 # Fields the providers' sign() writes themselves (topic, id, envelope fields).
 RESERVED = {"type", "id", "object", "created", "livemode", "action", "object_kind", "object_attributes",
             "data"}
