@@ -26,7 +26,6 @@ import os
 import secrets as random
 from collections.abc import Iterable
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
@@ -214,8 +213,7 @@ class Feishu(BaseProvider):
                 stamp, nonce = str(int(timestamp)), random.token_hex(4)
                 digest = hashlib.sha256(stamp.encode() + nonce.encode() + self._key + body)
                 headers |= {TIMESTAMP: stamp, NONCE: nonce, SIGNATURE: digest.hexdigest()}
-        parts = urlsplit(url)
-        return HttpRequest("POST", url, parts.path or "/", headers, parts.query, body)
+        return HttpRequest.outgoing("POST", url, headers, body)
 
 
 class Lark(Feishu):
