@@ -41,9 +41,9 @@ from _common import header  # noqa: E402
 
 from hookreceiver.core.delivery import Delivery  # noqa: E402
 from hookreceiver.exceptions import ConfigurationError  # noqa: E402
-from hookreceiver.stores import redis_keys as layout  # noqa: E402
 from hookreceiver.stores.redis import RedisStore  # noqa: E402
-from hookreceiver.stores.redis_connect import plan  # noqa: E402
+from hookreceiver.stores.redis import keys as layout  # noqa: E402
+from hookreceiver.stores.redis.connect import plan  # noqa: E402
 
 MAX_COUNT = 50_000
 

@@ -11,14 +11,12 @@ import contextlib
 import logging
 import signal
 from collections.abc import Mapping
-from typing import Protocol, runtime_checkable
 
 from hookreceiver.core.delivery import Delivery
 from hookreceiver.exceptions import ConfigurationError
 from hookreceiver.receiver import HookReceiver
 from hookreceiver.settings import Settings
-from hookreceiver.stores.base import ClaimState, DeadLetter, Store
-from hookreceiver.stores.memory import MemoryStore
+from hookreceiver.stores.base import DeadLetter, Store
 from hookreceiver.worker import Worker, run_handler
 
 __all__ = ["find_dead_letters", "resolve_key", "run_handlers", "run_worker", "shared_store"]
@@ -41,7 +39,7 @@ def shared_store(receiver: HookReceiver | None = None, settings: Settings | None
 
         store = RedisStore.from_url(settings.redis_url.get_secret_value(),
                                     retention=settings.retention_seconds)
-    if isinstance(store, MemoryStore):
+    if not store.shared:
         raise ConfigurationError("the in-memory store lives inside one process; set "
                                  "HOOKRECEIVER_REDIS_URL so workers and tools share a Redis store")
     return store
@@ -63,11 +61,6 @@ async def resolve_key(store: Store, text: str, *, endpoint: str | None = None,
         if await store.get(key) is not None:
             return key
     return None
-
-
-@runtime_checkable
-class _DeadLetterLookup(Protocol):
-    async def dead_letter(self, key: str) -> DeadLetter | None: ...
 
 
 async def _all_dead_letters(store: Store) -> list[DeadLetter]:
@@ -93,16 +86,8 @@ async def find_dead_letters(store: Store, text: str, *, endpoint: str | None = N
         keys = [f"{path}:{text}" for path in endpoints]
     else:
         return [d for d in await _all_dead_letters(store) if d.delivery.delivery_id == text]
-    found: list[DeadLetter] = []
-    for key in keys:
-        if isinstance(store, _DeadLetterLookup):
-            dead = await store.dead_letter(key)
-        elif await store.state(key) is ClaimState.DEAD:
-            dead = next((d for d in await _all_dead_letters(store) if d.delivery.key == key), None)
-        else:
-            dead = None
-        found += [dead] if dead is not None else []
-    return found
+    found = [await store.dead_letter(key) for key in keys]
+    return [dead for dead in found if dead is not None]
 
 
 async def run_handlers(receiver: HookReceiver, delivery: Delivery) -> int:

@@ -65,6 +65,10 @@ class DeadLetter:
 class Store(Protocol):
     """Dedupe claims and the durable inbox. ``MemoryStore`` is the reference implementation."""
 
+    # True when other processes (``hookreceiver worker``, ``replay``, ``dead-letters``) reach the
+    # same store (Redis); False for a store inside one process (memory).
+    shared: bool
+
     async def admit(self, delivery: Delivery) -> Admission:
         """Claim the delivery's key and enqueue it, atomically; duplicate if already claimed."""
         ...
@@ -104,6 +108,10 @@ class Store(Protocol):
 
     async def dead_letters(self, *, limit: int = 100) -> list[DeadLetter]:
         """Dead letters, oldest first."""
+        ...
+
+    async def dead_letter(self, key: str) -> DeadLetter | None:
+        """The dead letter ``endpoint:delivery_id``, looked up directly; ``None`` if it is not dead."""
         ...
 
     async def replay(self, key: str) -> bool:

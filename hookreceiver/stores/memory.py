@@ -51,6 +51,8 @@ class _Record:
 class MemoryStore:
     """An in-process Store; ``clock`` is injectable so tests can move time."""
 
+    shared = False  # lives inside one process: other processes (workers, the CLI) cannot reach it
+
     def __init__(
         self,
         *,
@@ -256,6 +258,13 @@ class MemoryStore:
         dead.sort(key=lambda r: r.failed_at)
         return [DeadLetter(r.delivery, r.error, r.failed_at, r.delivery.attempt)
                 for r in dead[:limit]]
+
+    async def dead_letter(self, key: str) -> DeadLetter | None:
+        self._expire(self._clock())
+        record = self._records.get(key)
+        if record is None or record.state != ClaimState.DEAD:
+            return None
+        return DeadLetter(record.delivery, record.error, record.failed_at, record.delivery.attempt)
 
     async def replay(self, key: str) -> bool:
         self._check_open()

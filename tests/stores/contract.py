@@ -187,6 +187,19 @@ class StoreContract:
         assert [d.error for d in await store.dead_letters(limit=2)] == ["a", "b"]
 
     @pytest.mark.anyio
+    async def test_dead_letter_looks_one_up_by_key(self, store: Store, clock: FakeClock) -> None:
+        await store.admit(delivery("a"))
+        await store.bury(await self.take_one(store), error="nope")
+        await store.admit(delivery("live"))
+        dead = await store.dead_letter("/orders:a")
+        assert dead is not None and (dead.delivery.delivery_id, dead.error) == ("a", "nope")
+        assert (dead.attempts, dead.failed_at) == (1, clock.now)
+        assert await store.dead_letter("/orders:live") is None  # pending, not dead
+        assert await store.dead_letter("/orders:unknown") is None
+        assert await store.replay("/orders:a") is True
+        assert await store.dead_letter("/orders:a") is None
+
+    @pytest.mark.anyio
     async def test_release_hands_back_without_counting(self, store: Store) -> None:
         await store.admit(delivery("a"))
         await store.release(await self.take_one(store))

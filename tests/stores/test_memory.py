@@ -175,3 +175,7 @@ async def test_replays_under_fresh_ids_stay_within_the_budget() -> None:
     kept = len(store._records)
     assert kept <= 5  # about 200 kB each: the oldest settled ones were dropped
     assert await store.state("/orders:r-49") is ClaimState.DONE
+
+
+def test_the_shared_flag_says_whether_other_processes_reach_the_store() -> None:
+    assert MemoryStore.shared is False

@@ -331,3 +331,7 @@ async def test_a_finished_run_resets_the_worker_lost_count(make: Callable[..., R
     await asyncio.sleep(0.1)
     [again] = await store.take("w3", limit=1, wait=0)
     assert again.delivery.attempt == 2 and await store.dead_letters() == []
+
+
+def test_the_shared_flag_says_whether_other_processes_reach_the_store() -> None:
+    assert RedisStore.shared is True

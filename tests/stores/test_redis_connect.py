@@ -1,4 +1,4 @@
-"""Store URLs and connection plans (redis_connect): schemes, our options, redis-py's, refusals.
+"""Store URLs and connection plans (stores/redis/connect.py): schemes, our options, redis-py's, refusals.
 
 Nothing here talks to Redis: building a RedisStore from a URL only plans its connections.
 """
@@ -9,7 +9,7 @@ import pytest
 
 from hookreceiver import ConfigurationError
 from hookreceiver.stores.redis import RedisStore
-from hookreceiver.stores.redis_connect import COMMAND_TIMEOUT, MAX_BLOCK, parse_url, plan
+from hookreceiver.stores.redis.connect import COMMAND_TIMEOUT, MAX_BLOCK, parse_url, plan
 
 
 @pytest.mark.parametrize(("url", "cluster", "options"), [
@@ -65,7 +65,7 @@ def test_every_allowed_url_key_is_a_store_option_or_a_redis_py_keyword(tls: bool
     import redis.asyncio.cluster
     import redis.asyncio.connection as connection
 
-    from hookreceiver.stores.redis_connect import allowed_query_keys
+    from hookreceiver.stores.redis.connect import allowed_query_keys
 
     classes = (connection.AbstractConnection, connection.Connection, connection.BlockingConnectionPool,
                connection.SSLConnection if tls else connection.UnixDomainSocketConnection)

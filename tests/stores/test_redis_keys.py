@@ -1,4 +1,4 @@
-"""Redis key naming (redis_keys): the hash-tagged prefix, sender text made key-safe, scrubbing."""
+"""Redis key naming (stores/redis/keys.py): the hash-tagged prefix, sender text made key-safe, scrubbing."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hookreceiver import ConfigurationError
-from hookreceiver.stores.redis_keys import (
+from hookreceiver.stores.redis.keys import (
     MAX_MEMBER_CHARS,
     key_prefix,
     member_for,

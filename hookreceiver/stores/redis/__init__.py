@@ -15,7 +15,7 @@ all keys of one store sit in one slot and every script below may touch several o
     settled              zset     -                       member -> time it was done (size cap)
 
 ``<member>`` is ``endpoint:delivery_id`` percent-encoded (no braces, spaces or ``%`` survive, so
-text from a sender cannot move the hash tag; see redis_keys.py), shortened with a hash past 200 chars.
+text from a sender cannot move the hash tag; see keys.py), shortened with a hash past 200 chars.
 
 States of a claim and how long each lasts::
 
@@ -43,7 +43,10 @@ trimmed to the retention whenever they grow.
 At most MAX_RETAINED done claims are kept; past that the oldest are dropped early. Every Redis
 error (any ``redis.exceptions`` type, cluster ones included, or a socket error or timeout) becomes
 ``StoreUnavailable`` (the sender gets a 503); messages never carry the URL. Commands time out
-after ``timeout`` (3 s) without retrying, blocking reads use their own pool (redis_connect.py).
+after ``timeout`` (3 s) without retrying, blocking reads use their own pool (connect.py).
+
+The package: ``keys`` (key names, TTL defaults), ``scripts`` (the Lua), ``connect`` (URLs and
+clients), ``dead_letters`` (listing, replay, purge) and this module (the store itself).
 """
 
 from __future__ import annotations
@@ -56,38 +59,30 @@ import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
-import redis.exceptions as redis_errors
-from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio import Redis
 from redis.asyncio.cluster import RedisCluster
-from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialBackoff
-from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 
 from hookreceiver.core.delivery import Delivery
 from hookreceiver.exceptions import StoreError, StoreUnavailable
-from hookreceiver.stores import redis_keys as layout  # key names and defaults
-from hookreceiver.stores import redis_scripts as lua
-from hookreceiver.stores.base import Admission, ClaimState, Job
+from hookreceiver.stores.base import Admission, ClaimState, DeadLetter, Job
 from hookreceiver.stores.codec import dump_delivery, load_delivery
-from hookreceiver.stores.redis_connect import MAX_BLOCK, Plan, plan
-from hookreceiver.stores.redis_dead import DeadLetters
-from hookreceiver.stores.redis_dead import text as _text
-from hookreceiver.stores.redis_keys import key_prefix, member_for, scrub, split_receipt
+from hookreceiver.stores.redis import dead_letters
+from hookreceiver.stores.redis import keys as layout  # key names and defaults
+from hookreceiver.stores.redis import scripts as lua
+from hookreceiver.stores.redis.connect import FAILURES, MAX_BLOCK, connect, plan
+from hookreceiver.stores.redis.dead_letters import text as _text
+from hookreceiver.stores.redis.keys import key_prefix, member_for, scrub, split_receipt
 
 __all__ = ["RedisStore", "key_prefix", "member_for"]  # the two helpers are re-exported
 
 log = logging.getLogger("hookreceiver.redis")
 
-# Every exception type redis-py defines (several, e.g. RedisClusterException, are not RedisError),
-# plus socket errors and timeouts: all of them mean "the store is unavailable" to our callers.
-_FAILURES: tuple[type[Exception], ...] = (
-    *(cls for cls in vars(redis_errors).values()
-      if isinstance(cls, type) and issubclass(cls, Exception) and cls.__module__ == redis_errors.__name__),
-    OSError, TimeoutError)
 
-class RedisStore(DeadLetters):
+class RedisStore:
     """A Store on Redis or Redis Cluster; see the module docstring for keys, states and TTLs."""
+
+    shared = True  # every process that connects to the same Redis and namespace sees one store
 
     def __init__(
         self,
@@ -109,7 +104,7 @@ class RedisStore(DeadLetters):
         self.visibility_timeout = visibility_timeout
         self.max_retained = max_retained
         self.max_reclaims = max_reclaims
-        self._clock = clock
+        self.clock = clock
         self.inbox, self.delayed = self.prefix + layout.INBOX, self.prefix + layout.DELAYED
         self.dead, self.settled = self.prefix + layout.DEAD, self.prefix + layout.SETTLED
         self._scripts = {name: client.register_script(getattr(lua, name))
@@ -131,7 +126,7 @@ class RedisStore(DeadLetters):
         ``?namespace=orders&visibility_timeout=30&max_retained=50000&timeout=2``."""
         how = plan(url, namespace=layout.DEFAULT_NAMESPACE, visibility_timeout=layout.VISIBILITY_TIMEOUT,
                    max_retained=layout.MAX_RETAINED, options=options)
-        return cls(_connect(how, blocking=False), reader=_connect(how, blocking=True),
+        return cls(connect(how, blocking=False), reader=connect(how, blocking=True),
                    retention=retention, clock=clock, **how.store_options)
 
     def __repr__(self) -> str:
@@ -143,15 +138,17 @@ class RedisStore(DeadLetters):
     def claim_key(self, member: str) -> str:
         return self.prefix + layout.CLAIM + member
 
-    def _keys(self, member: str) -> list[str]:
+    def keys_for(self, member: str) -> list[str]:
+        """The keys a script that moves one claim between states touches, in the scripts' order."""
         return [self.claim_key(member), self.inbox, self.delayed, self.dead, self.settled]
 
-    def _times(self) -> tuple[float, str, int]:
-        now = self._clock()
+    def times(self) -> tuple[float, str, int]:
+        """Now, the expiry of a claim settled now (as script text) and the retention TTL."""
+        now = self.clock()
         return now, repr(now + self.retention), max(1, math.ceil(self.retention))
 
     @contextlib.asynccontextmanager
-    async def _guard(self, operation: str) -> AsyncIterator[None]:
+    async def guard(self, operation: str) -> AsyncIterator[None]:
         """Translate every Redis failure at the boundary: nothing from ``redis`` escapes."""
         if self._closed:
             raise StoreUnavailable("the redis store is closed")
@@ -159,7 +156,7 @@ class RedisStore(DeadLetters):
             if self._cluster_lock is not None:
                 await self._initialize_cluster()
             yield
-        except _FAILURES as exc:
+        except FAILURES as exc:
             if "NOGROUP" in str(exc):
                 self._group_ready = False  # Redis lost the stream (restart without persistence)
             detail = f"{type(exc).__name__}: {scrub(str(exc))}"
@@ -177,7 +174,8 @@ class RedisStore(DeadLetters):
                     await client.initialize()
                 self._cluster_lock = None
 
-    async def _run(self, name: str, keys: Sequence[str], args: Sequence[Any]) -> Any:
+    async def run_script(self, name: str, keys: Sequence[str], args: Sequence[Any]) -> Any:
+        """Run the Lua script ``name`` of :mod:`.scripts` (call inside :meth:`guard`)."""
         return await self._scripts[name](keys=list(keys), args=list(args))
 
     async def _ensure_group(self) -> None:
@@ -194,17 +192,17 @@ class RedisStore(DeadLetters):
 
     async def admit(self, delivery: Delivery) -> Admission:
         member = member_for(delivery.key)
-        now, expires, _ = self._times()
-        async with self._guard("admit"):
-            accepted = await self._run("ADMIT", self._keys(member),
+        now, expires, _ = self.times()
+        async with self.guard("admit"):
+            accepted = await self.run_script("ADMIT", self.keys_for(member),
                                        [member, repr(now), expires, dump_delivery(delivery)])
         return Admission.ACCEPTED if accepted else Admission.DUPLICATE
 
     async def record(self, delivery: Delivery) -> Admission:
         member = member_for(delivery.key)
-        now, expires, ttl = self._times()
-        async with self._guard("record"):
-            settled = await self._run("RECORD", [self.claim_key(member), self.settled],
+        now, expires, ttl = self.times()
+        async with self.guard("record"):
+            settled = await self.run_script("RECORD", [self.claim_key(member), self.settled],
                                       [member, repr(now), expires, dump_delivery(delivery), ttl,
                                        repr(self.retention)])
         if not settled:
@@ -213,7 +211,7 @@ class RedisStore(DeadLetters):
         return Admission.ACCEPTED
 
     async def state(self, key: str) -> ClaimState | None:
-        async with self._guard("state"):
+        async with self.guard("state"):
             state, expires = await self.client.hmget(self.claim_key(member_for(key)),
                                                      ["state", "expires"])
         if state is None or self._expired(state, expires):
@@ -222,10 +220,10 @@ class RedisStore(DeadLetters):
 
     def _expired(self, state: Any, expires: Any) -> bool:
         settled = _text(state) in (ClaimState.DONE, ClaimState.DEAD)
-        return settled and expires is not None and float(expires) <= self._clock()
+        return settled and expires is not None and float(expires) <= self.clock()
 
     async def get(self, key: str) -> Delivery | None:
-        async with self._guard("get"):
+        async with self.guard("get"):
             state, expires, attempt, data = await self.client.hmget(
                 self.claim_key(member_for(key)), ["state", "expires", "attempt", "delivery"])
         if state is None or data is None or self._expired(state, expires):
@@ -235,10 +233,10 @@ class RedisStore(DeadLetters):
     # -- taking jobs -----------------------------------------------------------------------------
 
     async def take(self, consumer: str, *, limit: int, wait: float) -> list[Job]:
-        async with self._guard("take"):
+        async with self.guard("take"):
             await self._ensure_group()
             self._start_heartbeat()
-            now = self._clock()
+            now = self.clock()
             await self._promote(now)
             entries = await self._reclaim(consumer, limit)
             if len(entries) < limit:
@@ -248,7 +246,7 @@ class RedisStore(DeadLetters):
                 if budget > 0:
                     entries = await self._read(consumer, limit, budget)
                 if not entries:
-                    await self._promote(self._clock())
+                    await self._promote(self.clock())
                     entries = await self._read(consumer, limit, None)
             return await self._start(consumer, entries)
 
@@ -256,7 +254,7 @@ class RedisStore(DeadLetters):
         due = await self.client.zrangebyscore(self.delayed, "-inf", repr(now), start=0, num=100)
         if due:
             members = [_text(m) for m in due]
-            await self._run("PROMOTE", [self.delayed, self.inbox, *map(self.claim_key, members)],
+            await self.run_script("PROMOTE", [self.delayed, self.inbox, *map(self.claim_key, members)],
                             [repr(now), *members])
 
     async def _wait_budget(self, wait: float, now: float) -> float:
@@ -293,7 +291,7 @@ class RedisStore(DeadLetters):
                      ) -> list[Job]:
         if not entries:
             return []
-        now, expires, ttl = self._times()
+        now, expires, ttl = self.times()
         keys = [self.inbox, self.dead]
         args: list[Any] = [layout.GROUP, repr(now), expires, ttl, self.max_reclaims, repr(self.retention)]
         for entry_id, fields, reclaimed in entries:
@@ -301,7 +299,7 @@ class RedisStore(DeadLetters):
             keys.append(self.claim_key(member))
             args += [entry_id, _text(fields.get(b"g", b"-")), int(reclaimed), member]
         jobs: list[Job] = []
-        for entry_id, gen, attempt, data, run in await self._run("START", keys, args):
+        for entry_id, gen, attempt, data, run in await self.run_script("START", keys, args):
             entry, generation = _text(entry_id), _text(gen)
             try:
                 delivery = load_delivery(data).with_attempt(int(attempt))
@@ -330,10 +328,24 @@ class RedisStore(DeadLetters):
                 keys.append(self.claim_key(member))
                 args += [entry_id, consumer, gen, run]
             try:
-                for entry_id in await self._run("BEAT", keys, args):
+                for entry_id in await self.run_script("BEAT", keys, args):
                     self._in_flight.pop(_text(entry_id), None)
             except Exception as exc:  # the next beat tries again; a takeover is the fallback
                 log.warning("heartbeat failed: %s: %s", type(exc).__name__, scrub(str(exc)))
+
+    # -- dead letters (dead_letters.py) ------------------------------------------------------
+
+    async def dead_letters(self, *, limit: int = 100) -> list[DeadLetter]:
+        return await dead_letters.listing(self, limit=limit)
+
+    async def dead_letter(self, key: str) -> DeadLetter | None:
+        return await dead_letters.lookup(self, key)
+
+    async def replay(self, key: str) -> bool:
+        return await dead_letters.replay(self, key)
+
+    async def purge_dead(self, key: str | None = None) -> int:
+        return await dead_letters.purge(self, key)
 
     # -- outcomes ----------------------------------------------------------------------------
 
@@ -341,10 +353,10 @@ class RedisStore(DeadLetters):
                       attempt: int = 0) -> int:
         entry_id, gen, run = split_receipt(job.receipt)
         member = member_for(job.delivery.key)
-        now, expires, ttl = self._times()
+        now, expires, ttl = self.times()
         self._in_flight.pop(entry_id, None)  # settled or not, stop the heartbeat: on failure
-        async with self._guard(mode):        # the entry is left for another worker to take over
-            result: int = await self._run("SETTLE", self._keys(member), [
+        async with self.guard(mode):        # the entry is left for another worker to take over
+            result: int = await self.run_script("SETTLE", self.keys_for(member), [
                 layout.GROUP, entry_id, gen, member, mode, repr(now), expires, ttl, repr(due), error,
                 attempt, repr(self.retention), run])
         return result
@@ -355,13 +367,13 @@ class RedisStore(DeadLetters):
     async def _evict(self, settled: int) -> None:
         """Drop the oldest done claims once more than ``max_retained`` are kept."""
         if settled > self.max_retained:
-            async with self._guard("evict"):
+            async with self.guard("evict"):
                 oldest = await self.client.zrange(self.settled, 0, settled - self.max_retained - 1)
                 members = [_text(m) for m in oldest]
-                await self._run("EVICT", [self.settled, *map(self.claim_key, members)], members)
+                await self.run_script("EVICT", [self.settled, *map(self.claim_key, members)], members)
 
     async def retry(self, job: Job, *, delay: float, error: str) -> None:
-        await self._settle(job, "retry", due=self._clock() + delay, error=error,
+        await self._settle(job, "retry", due=self.clock() + delay, error=error,
                            attempt=job.delivery.attempt + 1)
 
     async def bury(self, job: Job, *, error: str) -> None:
@@ -379,21 +391,8 @@ class RedisStore(DeadLetters):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._heartbeat
         for client in {id(c): c for c in (self.client, self.reader)}.values():
-            with contextlib.suppress(*_FAILURES):
+            with contextlib.suppress(*FAILURES):
                 if isinstance(client, RedisCluster):
                     await client.aclose()
                 else:
                     await client.aclose(close_connection_pool=True)
-
-
-def _connect(how: Plan, *, blocking: bool) -> Redis | RedisCluster:
-    """A client for ``how``: retried on a dropped connection, never after a timeout (a hung
-    Redis must turn into a prompt 503, not three long waits)."""
-    retry = Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=2,
-                  supported_errors=(RedisConnectionError,))
-    options = how.client_options(blocking=blocking)
-    if how.cluster:
-        return RedisCluster.from_url(how.url, retry=retry, **options)
-    pool = BlockingConnectionPool.from_url(how.url, retry=retry, **how.pool_options(blocking=blocking),
-                                           **options)
-    return Redis(connection_pool=pool)

@@ -1,4 +1,4 @@
-"""Key naming for :mod:`hookreceiver.stores.redis` (pure: no redis import); URLs: redis_connect.py.
+"""Key naming for :mod:`hookreceiver.stores.redis` (pure: no redis import); URLs: connect.py.
 
 Every key of one store starts with ``hookreceiver:{<namespace>}:``; the braces are the Redis
 Cluster hash tag. Sender-controlled text (endpoint path and delivery id) enters keys only through
@@ -19,7 +19,7 @@ __all__ = ["CLAIM", "DEAD", "DEFAULT_NAMESPACE", "DELAYED", "GROUP", "INBOX", "K
            "VISIBILITY_TIMEOUT", "key_prefix", "member_for", "scrub", "split_receipt"]
 
 KEY_ROOT = "hookreceiver"
-# Key names after the prefix (the module docstring of redis.py says what each holds), the
+# Key names after the prefix (the store's module docstring says what each holds), the
 # consumer group, and the defaults of the store's limits and TTLs.
 CLAIM, INBOX, DELAYED, DEAD, SETTLED = "claim:", "inbox", "delayed", "dead", "settled"
 GROUP = "workers"

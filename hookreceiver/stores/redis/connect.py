@@ -1,5 +1,4 @@
-"""How a RedisStore connects: URL parsing and client options, decided here without importing
-redis (``redis.py`` stays the only module that does, and builds the clients from a plan).
+"""How a RedisStore connects: URL parsing and client options (a ``Plan``), then the clients.
 
 A store uses two clients. Commands (admission, recording, outcomes) go through one with a short
 ``timeout`` (default 3 s) and no retry after a timeout, so a hung Redis answers the sender with a
@@ -14,15 +13,28 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import redis.exceptions as redis_errors
+from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.cluster import RedisCluster
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+
 from hookreceiver.exceptions import ConfigurationError
 
-__all__ = ["COMMAND_TIMEOUT", "MAX_BLOCK", "POOL_SIZE", "READER_POOL_SIZE", "Plan", "allowed_query_keys",
-           "parse_url"]
+__all__ = ["COMMAND_TIMEOUT", "FAILURES", "MAX_BLOCK", "POOL_SIZE", "READER_POOL_SIZE", "Plan",
+           "allowed_query_keys", "connect", "parse_url", "plan"]
 
 COMMAND_TIMEOUT = 3.0  # seconds one command (or connecting) may take before the store gives up
 MAX_BLOCK = 5.0  # longest XREADGROUP BLOCK
 POOL_SIZE = 64  # command connections per process
 READER_POOL_SIZE = 8  # blocking-read connections per process (one per waiting worker loop)
+# Every exception type redis-py defines (several, e.g. RedisClusterException, are not RedisError),
+# plus socket errors and timeouts: all of them mean "the store is unavailable" to our callers.
+FAILURES: tuple[type[Exception], ...] = (
+    *(cls for cls in vars(redis_errors).values()
+      if isinstance(cls, type) and issubclass(cls, Exception) and cls.__module__ == redis_errors.__name__),
+    OSError, TimeoutError)
 _OUR_OPTIONS = ("namespace", "visibility_timeout", "max_retained", "timeout")
 # redis-py connection options a URL query may carry (each is a keyword of redis-py's connection
 # classes and of RedisCluster; a test keeps this list honest). Anything else is refused at startup:
@@ -112,3 +124,16 @@ def plan(url: str, *, namespace: str, visibility_timeout: float, max_retained: i
     if not timeout > 0:
         raise ConfigurationError("the redis store timeout must be a positive number of seconds")
     return Plan(plain, cluster, store_options, timeout)
+
+
+def connect(how: Plan, *, blocking: bool) -> Redis | RedisCluster:
+    """A client for ``how``: retried on a dropped connection, never after a timeout (a hung
+    Redis must turn into a prompt 503, not three long waits)."""
+    retry = Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=2,
+                  supported_errors=(RedisConnectionError,))
+    options = how.client_options(blocking=blocking)
+    if how.cluster:
+        return RedisCluster.from_url(how.url, retry=retry, **options)
+    pool = BlockingConnectionPool.from_url(how.url, retry=retry, **how.pool_options(blocking=blocking),
+                                           **options)
+    return Redis(connection_pool=pool)

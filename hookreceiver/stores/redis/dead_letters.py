@@ -1,0 +1,92 @@
+"""Dead letters of :class:`~hookreceiver.stores.redis.RedisStore`: list, look up, replay, purge.
+
+Functions over the store's public parts (:class:`StoreParts`: its client, key names, error
+guard and scripts), which the store's own methods of the same purpose call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Protocol
+
+from hookreceiver.stores.base import ClaimState, DeadLetter
+from hookreceiver.stores.codec import load_delivery
+from hookreceiver.stores.redis.keys import member_for
+
+__all__ = ["StoreParts", "listing", "lookup", "purge", "replay", "text"]
+
+_FIELDS = ["state", "expires", "attempt", "delivery", "error", "failed_at"]
+
+
+def text(value: Any) -> str:
+    """A Redis reply value (bytes or not) as text."""
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+class StoreParts(Protocol):
+    """What these functions use of the store: all of it public."""
+
+    client: Any
+    dead: str
+    clock: Callable[[], float]
+
+    def claim_key(self, member: str) -> str: ...
+    def keys_for(self, member: str) -> list[str]: ...
+    def times(self) -> tuple[float, str, int]: ...
+    def guard(self, operation: str) -> AbstractAsyncContextManager[None]: ...
+    async def run_script(self, name: str, keys: Sequence[str], args: Sequence[Any]) -> Any: ...
+
+
+def _dead_letter(row: Sequence[Any], now: float) -> DeadLetter | None:
+    state, expires, attempt, data, error, failed_at = row
+    if state is None or text(state) != ClaimState.DEAD or float(expires) <= now:
+        return None
+    delivery = load_delivery(data).with_attempt(int(attempt))
+    return DeadLetter(delivery, text(error or b""), float(failed_at), int(attempt))
+
+
+async def listing(store: StoreParts, *, limit: int = 100) -> list[DeadLetter]:
+    """Up to ``limit`` dead letters, oldest first (expired ones skipped)."""
+    found: list[DeadLetter] = []
+    start = 0
+    async with store.guard("dead_letters"):
+        while len(found) < limit:
+            page = [text(m) for m in await store.client.zrange(store.dead, start, start + limit - 1)]
+            if not page:
+                break
+            start += len(page)
+            pipe = store.client.pipeline(transaction=False)
+            for member in page:
+                pipe.hmget(store.claim_key(member), _FIELDS)
+            rows = await pipe.execute()
+            found += [d for row in rows if (d := _dead_letter(row, store.clock())) is not None]
+    return found[:limit]
+
+
+async def lookup(store: StoreParts, key: str) -> DeadLetter | None:
+    """The dead letter ``endpoint:delivery_id``, looked up directly; ``None`` if not dead."""
+    async with store.guard("dead_letter"):
+        row = await store.client.hmget(store.claim_key(member_for(key)), _FIELDS)
+    return _dead_letter(row, store.clock())
+
+
+async def replay(store: StoreParts, key: str) -> bool:
+    """Enqueue the retained delivery ``key`` again as attempt 1; ``False`` if not retained."""
+    member = member_for(key)
+    now, expires, _ = store.times()
+    async with store.guard("replay"):
+        replayed = await store.run_script("REPLAY", store.keys_for(member), [member, repr(now), expires])
+    return bool(replayed)
+
+
+async def purge(store: StoreParts, key: str | None = None) -> int:
+    """Drop the dead letter ``key`` (every one with ``None``); returns how many were dropped."""
+    async with store.guard("purge_dead"):
+        if key is not None:
+            member = member_for(key)
+            return int(await store.run_script("PURGE", [store.dead, store.claim_key(member)], [member]))
+        dropped = 0
+        while page := [text(m) for m in await store.client.zrange(store.dead, 0, 199)]:
+            dropped += await store.run_script("PURGE", [store.dead, *map(store.claim_key, page)], page)
+        return dropped
