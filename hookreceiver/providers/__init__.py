@@ -1,6 +1,7 @@
 """Provider adapters, one per file, and a name -> class table for the CLI and the testing kit."""
 
 from hookreceiver.providers.base import BaseProvider, Identity, Provider, ProviderFactory, lookup, receive
+from hookreceiver.providers.dingtalk import DingTalk
 from hookreceiver.providers.discord import Discord
 from hookreceiver.providers.feishu import Feishu, Lark
 from hookreceiver.providers.generic import Generic, Source
@@ -17,9 +18,11 @@ from hookreceiver.providers.stripe import Stripe
 from hookreceiver.providers.telegram import Telegram
 from hookreceiver.providers.twilio import Twilio
 from hookreceiver.providers.wechat import WeChat
+from hookreceiver.providers.wecom import WeCom
 
 # Every class here takes its secret(s) as ``secret=`` (ProviderFactory), so the CLI and the testing
-# kit build any of them by name.
+# kit build any of them by name. WeCom and DingTalk are not here: each needs an aes_key and a
+# receive id besides its token (sign with ``hookreceiver send --app``).
 PROVIDERS: dict[str, ProviderFactory] = {
     "discord": Discord,
     "feishu": Feishu,
@@ -44,6 +47,7 @@ PROVIDERS: dict[str, ProviderFactory] = {
 __all__ = [
     "PROVIDERS",
     "BaseProvider",
+    "DingTalk",
     "Discord",
     "Feishu",
     "Generic",
@@ -66,6 +70,7 @@ __all__ = [
     "Telegram",
     "Twilio",
     "WeChat",
+    "WeCom",
     "lookup",
     "receive",
 ]

@@ -45,7 +45,7 @@ from hookreceiver.exceptions import (
 from hookreceiver.providers import wechat_crypto
 from hookreceiver.providers.base import BaseProvider, Identity
 
-__all__ = ["WeChat", "sha1_signature", "text_reply", "to_xml"]
+__all__ = ["WeChat", "encrypt_value", "sha1_signature", "text_reply", "to_xml"]
 
 
 def sha1_signature(*parts: str | bytes) -> str:
@@ -87,7 +87,7 @@ MAX_ENCRYPTED_BODY = 64 * 1024
 _ENCRYPT = re.compile(rb"<Encrypt>\s*(?:<!\[CDATA\[([A-Za-z0-9+/=]*)\]\]>|([A-Za-z0-9+/=]*))\s*</Encrypt>")
 
 
-def _encrypt_value(body: bytes) -> tuple[str, DeliveryError | None]:
+def encrypt_value(body: bytes) -> tuple[str, DeliveryError | None]:
     """The ``Encrypt`` text of a safe-mode body, or ``""`` and the error saying why there is none.
 
     Read with one linear scan, not an XML parser (this runs before the signature is checked):
@@ -179,7 +179,7 @@ class WeChat(BaseProvider):
         if encrypted:
             # Encrypt lives inside the body, so it is read first (size-capped, one linear scan);
             # an unreadable body is checked as an empty Encrypt: a wrong signature stays a 401.
-            encrypt, unreadable = _encrypt_value(request.body)
+            encrypt, unreadable = encrypt_value(request.body)
             parts.append(encrypt)
         index = match_secret(self._secrets, lambda token: (sha1_signature(token, *parts),), (received,),
                              detail=f"{name} does not match any configured token")
@@ -196,7 +196,7 @@ class WeChat(BaseProvider):
         if self._key is None or self.app_id is None:
             raise PayloadError("an encrypted (safe mode) message, but no aes_key is configured",
                                reason="encrypted_payload")
-        encrypt, unreadable = _encrypt_value(request.body)
+        encrypt, unreadable = encrypt_value(request.body)
         if unreadable is not None:
             raise unreadable
         message, app_id = wechat_crypto.decrypt(encrypt, key=self._key)
