@@ -9,6 +9,12 @@ action (``object_attributes.action``, or a top-level ``action`` as in release ev
 
 Delivery ids: ``Idempotency-Key`` (GitLab 17.4+), else ``X-Gitlab-Event-UUID:topic``: the UUID
 is shared by all the hooks one action triggers, so alone it would drop all but the first.
+
+The newer *signing token* (``signing_token=``, a ``whsec_`` secret) signs each request the
+Standard Webhooks way: ``webhook-signature: v1,<base64>`` HMAC-SHA256 over
+``"{webhook-id}.{webhook-timestamp}.{body}"``, ``webhook-id`` being the ``Idempotency-Key``.
+With one configured the signature is required (and its ±300 s window applies); a configured
+secret token is then checked as well.
 """
 
 from __future__ import annotations
@@ -21,8 +27,9 @@ from typing import Any, ClassVar
 from hookreceiver.core.decoding import Format
 from hookreceiver.core.delivery import HttpRequest
 from hookreceiver.core.signing import Secrets, verify_token
-from hookreceiver.exceptions import PayloadError
+from hookreceiver.exceptions import ConfigurationError, PayloadError, SignatureError
 from hookreceiver.providers.base import BaseProvider, Identity, lookup
+from hookreceiver.providers.standard import StandardWebhooks
 
 __all__ = ["GitLab", "event_header"]
 
@@ -47,6 +54,10 @@ class GitLab(BaseProvider):
     """GitLab project, group and system hooks; the secret is the webhook's secret token.
 
     Several tokens may be configured while you rotate; each is compared in constant time.
+    ``signing_token`` (one ``whsec_`` value, or a list) checks the HMAC signature GitLab adds
+    when the webhook has a signing token; ``secret`` may then be left out. ``tolerance``
+    applies to the signed ``webhook-timestamp``. The index ``verify`` reports is the signing
+    token's when one is configured, else the secret token's.
     """
 
     name: ClassVar[str] = "gitlab"
@@ -55,18 +66,35 @@ class GitLab(BaseProvider):
     def __init__(
         self,
         *,
-        secret: str | bytes | Iterable[str | bytes],
+        secret: str | bytes | Iterable[str | bytes] | None = None,
+        signing_token: str | bytes | Iterable[str | bytes] | None = None,
+        tolerance: float = 300.0,
         formats: Iterable[Format] = ("json",),
     ) -> None:
-        self._secrets = Secrets(secret)
+        if secret is None and signing_token is None:
+            raise ConfigurationError("GitLab needs a secret token (secret=) or a signing_token")
+        self._secrets = Secrets(secret) if secret is not None else None
+        self._signed = (StandardWebhooks(secret=signing_token, tolerance=tolerance, formats=formats)
+                        if signing_token is not None else None)
         self.formats = frozenset(formats)
 
     def __repr__(self) -> str:
-        return f"GitLab(secrets={self._secrets!r})"
+        signing = ", signing_token=<hidden>" if self._signed is not None else ""
+        return f"GitLab(secrets={self._secrets!r}{signing})"
 
     def verify(self, request: HttpRequest, *, now: float) -> int:
-        return verify_token(request.header("x-gitlab-token"), secrets=self._secrets,
-                            header="X-Gitlab-Token")
+        index = None
+        if self._signed is not None:
+            if request.header("webhook-signature") is None:
+                raise SignatureError("missing webhook-signature (this endpoint has a signing token)",
+                                     reason="missing_signature")
+            index = self._signed.verify(request, now=now)
+        if self._secrets is not None:
+            token_index = verify_token(request.header("x-gitlab-token"), secrets=self._secrets,
+                                       header="X-Gitlab-Token")
+            index = token_index if index is None else index
+        assert index is not None
+        return index
 
     def peek_delivery_id(self, request: HttpRequest) -> str | None:
         """``Idempotency-Key``, else the bare event UUID (the topic the real id adds is in the
@@ -112,13 +140,18 @@ class GitLab(BaseProvider):
             attributes = payload.setdefault("object_attributes", {})
             if isinstance(attributes, dict):
                 attributes["action"] = action
+        idempotency_key = delivery_id or str(uuid.uuid4())
         headers = {
             "content-type": "application/json",
             "x-gitlab-event": event_header(kind),
-            "x-gitlab-token": self._secrets.values[secret_index].decode("latin-1"),
-            "idempotency-key": delivery_id or str(uuid.uuid4()),
+            "idempotency-key": idempotency_key,
             "x-gitlab-event-uuid": str(uuid.uuid4()),
             "x-gitlab-webhook-uuid": str(uuid.uuid4()),
         }
         body = json.dumps(payload, separators=(",", ":")).encode()
+        if self._secrets is not None:
+            index = secret_index if self._signed is None else 0
+            headers["x-gitlab-token"] = self._secrets.values[index].decode("latin-1")
+        if self._signed is not None:
+            headers |= self._signed.signature_headers(idempotency_key, timestamp, body, secret_index)
         return HttpRequest.outgoing("POST", url, headers, body)

@@ -167,6 +167,21 @@ class StandardWebhooks(BaseProvider):
                 return index
         raise SignatureError("signature does not match any configured secret or key")
 
+    def signature_headers(self, msg_id: str, timestamp: float, body: bytes,
+                          secret_index: int = 0) -> dict[str, str]:
+        """The id, timestamp and signature headers a sender adds for ``body`` (GitLab's signing
+        token uses them too): ``v1`` with a ``whsec_`` secret, ``v1a`` with a ``whsk_`` key."""
+        stamp = str(int(timestamp))
+        message = f"{msg_id}.{stamp}.".encode() + body
+        secret, key = self._hmac[secret_index], self._keys[secret_index]
+        if secret is not None:
+            signature = "v1," + encode_digest(hmac_digest("sha256", secret, message), "base64")
+        else:
+            assert key is not None
+            signature = "v1a," + encode_digest(key.sign(message), "base64")
+        p = self.header_prefix
+        return {f"{p}id": msg_id, f"{p}timestamp": stamp, f"{p}signature": signature}
+
     def peek_delivery_id(self, request: HttpRequest) -> str | None:
         """``webhook-id`` (or ``svix-id``) as sent, unverified (for rejection log lines)."""
         return request.header("webhook-id") or request.header("svix-id") or None
@@ -198,21 +213,8 @@ class StandardWebhooks(BaseProvider):
             node[leaf] = topic
         body = json.dumps(payload, separators=(",", ":")).encode()
         msg_id = delivery_id or f"msg_{random.token_urlsafe(18)}"
-        stamp = str(int(timestamp))
-        message = f"{msg_id}.{stamp}.".encode() + body
-        secret, key = self._hmac[secret_index], self._keys[secret_index]
-        if secret is not None:
-            signature = "v1," + encode_digest(hmac_digest("sha256", secret, message), "base64")
-        else:
-            assert key is not None
-            signature = "v1a," + encode_digest(key.sign(message), "base64")
-        p = self.header_prefix
-        headers = {
-            "content-type": "application/json",
-            f"{p}id": msg_id,
-            f"{p}timestamp": stamp,
-            f"{p}signature": signature,
-        }
+        headers = {"content-type": "application/json",
+                   **self.signature_headers(msg_id, timestamp, body, secret_index)}
         return HttpRequest.outgoing("POST", url, headers, body)
 
 

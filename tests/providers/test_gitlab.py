@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import base64
+import time
+from dataclasses import replace
 from functools import partial
 
 import httpx
 import pytest
+import standardwebhooks
 from hypothesis import given
 from hypothesis import strategies as st
 
 from hookreceiver.core.delivery import Delivery, HttpRequest
 from hookreceiver.core.signing import Secrets, verify_token
-from hookreceiver.exceptions import PayloadError, SignatureError, UnsupportedContentType
-from hookreceiver.providers import PROVIDERS, GitLab, receive
+from hookreceiver.exceptions import (
+    ConfigurationError,
+    PayloadError,
+    SignatureError,
+    StaleTimestamp,
+    UnsupportedContentType,
+)
+from hookreceiver.providers import PROVIDERS, GitLab, Svix, receive
 from hookreceiver.providers.gitlab import event_header
 from hookreceiver.stores.codec import dump_delivery, load_delivery
 from tests.helpers import asgi_client
@@ -223,3 +233,57 @@ def test_peek_delivery_id_reads_the_idempotency_key_else_the_event_uuid() -> Non
     # Without the key the real id adds the topic, which lives in the body: the UUID alone is shown.
     assert provider.peek_delivery_id(load("push")) == "f0e1d2c3-b4a5-4968-8776-a5b4c3d2e1f0"
     assert provider.peek_delivery_id(load("push", x_gitlab_event_uuid=None)) is None
+
+
+# -- signing token (Standard Webhooks headers) ---------------------------------------------
+
+SIGNING = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+
+def test_a_signing_token_signature_verifies_with_the_standardwebhooks_sdk() -> None:
+    provider = GitLab(secret="tok", signing_token=SIGNING)
+    request = provider.sign({"ref": "main"}, topic="push", delivery_id="idem-9", timestamp=1700000000,
+                            url="https://e/gl")
+    assert request.headers["webhook-id"] == "idem-9" == request.headers["idempotency-key"]
+    signed_now = provider.sign({"ref": "main"}, topic="push", delivery_id="idem-9",
+                               timestamp=time.time(), url="https://e/gl")
+    standardwebhooks.Webhook(SIGNING).verify(signed_now.body, dict(signed_now.headers))
+    delivery = receive(provider, request, endpoint="/gl", now=1700000000)
+    assert isinstance(delivery, Delivery) and delivery.delivery_id == "idem-9"
+    assert "x-gitlab-token" not in delivery.headers
+
+
+def test_signing_token_alone_and_rotation() -> None:
+    old = "whsec_" + base64.b64encode(b"an older key of 24 bytes").decode()
+    provider = GitLab(signing_token=[SIGNING, old])
+    request = provider.sign({}, topic="push", timestamp=1700000000, url="https://e/gl", secret_index=1)
+    assert "x-gitlab-token" not in request.headers
+    assert provider.verify(request, now=1700000000) == 1
+
+
+def test_signing_token_rejections() -> None:
+    provider = GitLab(secret="tok", signing_token=SIGNING)
+    request = provider.sign({"ref": "main"}, topic="push", timestamp=1700000000, url="https://e/gl")
+    with pytest.raises(SignatureError):  # tampered
+        provider.verify(replace(request, body=request.body + b" "), now=1700000000)
+    with pytest.raises(SignatureError):  # wrong signing token
+        GitLab(signing_token="whsec_dGhpcyBpcyBhbm90aGVyIHNlY3JldCE=").verify(request, now=1700000000)
+    with pytest.raises(StaleTimestamp):
+        provider.verify(request, now=1700000000 + 301)
+    # The plain token alone no longer passes once a signing token is configured.
+    unsigned = GitLab(secret="tok").sign({}, topic="push", timestamp=1700000000, url="https://e/gl")
+    with pytest.raises(SignatureError) as missing:
+        provider.verify(unsigned, now=1700000000)
+    assert missing.value.reason == "missing_signature"
+    # A valid signature with a wrong secret token still fails.
+    with pytest.raises(SignatureError) as token:
+        GitLab(secret="other", signing_token=SIGNING).verify(request, now=1700000000)
+    assert token.value.reason == "bad_token"
+    # Another provider's signature: Svix-signed with another key.
+    svix_request = Svix(secret="whsec_dGhpcyBpcyBhbm90aGVyIHNlY3JldCE=").sign(
+        {}, topic="push", timestamp=1700000000, url="https://e/gl")
+    with pytest.raises(SignatureError):
+        GitLab(signing_token=SIGNING).verify(svix_request, now=1700000000)
+    with pytest.raises(ConfigurationError):
+        GitLab()
+    assert "MfKQ" not in repr(provider)
