@@ -20,7 +20,7 @@ from starlette.types import Message, Receive, Scope, Send
 from hookreceiver.core.delivery import Delivery, HttpRequest, Reply
 from hookreceiver.exceptions import DeliveryError, PayloadTooLarge, StaleTimestamp, StoreError
 from hookreceiver.logtext import loggable, loggable_text
-from hookreceiver.providers.base import receive as receive_delivery
+from hookreceiver.providers.base import receive_all as receive_deliveries
 from hookreceiver.receiver import to_reply
 from hookreceiver.stores.base import Admission
 
@@ -153,10 +153,10 @@ class ReceiverApp:
             request = replace(request, body=await read_body(receive, headers, endpoint.max_body_size))
             now = self.receiver.clock()
             if len(request.body) > OFFLOAD_BODY_SIZE:
-                outcome = await run_in_threadpool(receive_delivery, endpoint.provider, request,
+                outcome = await run_in_threadpool(receive_deliveries, endpoint.provider, request,
                                                   endpoint=endpoint.path, now=now)
             else:
-                outcome = receive_delivery(endpoint.provider, request, endpoint=endpoint.path, now=now)
+                outcome = receive_deliveries(endpoint.provider, request, endpoint=endpoint.path, now=now)
         except DeliveryError as exc:
             extra = {"skew": round(exc.skew)} if isinstance(exc, StaleTimestamp) else {}
             return _reject(path, _peek(endpoint, request), exc.status_hint, exc.reason, exc.detail,
@@ -165,9 +165,44 @@ class ReceiverApp:
             log.info("handshake answered endpoint=%s status=%d secret_index=%s", path,
                      outcome.status, outcome.secret_index)
             return _response(outcome)
-        return await self._admit(endpoint, outcome)
+        if len(outcome) == 1:
+            return await self._admit(endpoint, outcome[0])
+        return await self._admit_batch(endpoint, outcome)
 
     async def _admit(self, endpoint: Endpoint, delivery: Delivery) -> Response:
+        status = await self._store(endpoint, delivery)
+        if not isinstance(status, str):
+            return status
+        reply = await self._respond(endpoint, delivery) if endpoint.responder is not None else None
+        reply = endpoint.provider.ack(delivery, reply)  # the provider's own ack shape, if any
+        if reply is not None:
+            return _response(reply)
+        return _json({"status": status, "delivery_id": delivery.delivery_id, "topic": delivery.topic})
+
+    async def _admit_batch(self, endpoint: Endpoint, deliveries: tuple[Delivery, ...]) -> Response:
+        """Store each delivery of a batch in order; answer once, after the last is stored.
+
+        A store failure answers 503 at once: the sender retries the whole batch, and the items
+        stored already are duplicates then. Inline handlers run for each delivery; the provider's
+        ``ack`` shapes the one answer from the last delivery and its reply.
+        """
+        statuses: list[dict[str, str]] = []
+        reply: Reply | None = None
+        for delivery in deliveries:
+            status = await self._store(endpoint, delivery)
+            if not isinstance(status, str):
+                return status
+            statuses.append({"status": status, "delivery_id": delivery.delivery_id,
+                             "topic": delivery.topic})
+        for delivery in deliveries if endpoint.responder is not None else ():
+            reply = await self._respond(endpoint, delivery)
+        reply = endpoint.provider.ack(deliveries[-1], reply)
+        if reply is not None:
+            return _response(reply)
+        return _json({"status": "batch", "deliveries": statuses})
+
+    async def _store(self, endpoint: Endpoint, delivery: Delivery) -> str | Response:
+        """Admit (or record) one delivery: its status word, or the 503 response to send."""
         routed = bool(endpoint.router.fetch(delivery.topics))
         store = self.receiver.store
         status = "unrouted"
@@ -186,11 +221,7 @@ class ReceiverApp:
         log.info("%s endpoint=%s topic=%s delivery_id=%s id_source=%s secret_index=%s",
                  status, endpoint.path, loggable(delivery.topic), loggable(delivery.delivery_id),
                  delivery.id_source, delivery.secret_index)
-        reply = await self._respond(endpoint, delivery) if endpoint.responder is not None else None
-        reply = endpoint.provider.ack(delivery, reply)  # the provider's own ack shape, if any
-        if reply is not None:
-            return _response(reply)
-        return _json({"status": status, "delivery_id": delivery.delivery_id, "topic": delivery.topic})
+        return status
 
     async def _respond(self, endpoint: Endpoint, delivery: Delivery) -> Reply | None:
         responder = endpoint.responder

@@ -1,6 +1,16 @@
 """Provider adapters, one per file, and a name -> class table for the CLI and the testing kit."""
 
-from hookreceiver.providers.base import BaseProvider, Identity, Provider, ProviderFactory, lookup, receive
+from hookreceiver.providers.adyen import Adyen
+from hookreceiver.providers.base import (
+    BaseProvider,
+    Identity,
+    Provider,
+    ProviderFactory,
+    lookup,
+    receive,
+    receive_all,
+)
+from hookreceiver.providers.coinbase import Coinbase
 from hookreceiver.providers.dingtalk import DingTalk
 from hookreceiver.providers.discord import Discord
 from hookreceiver.providers.feishu import Feishu, Lark
@@ -9,10 +19,14 @@ from hookreceiver.providers.github import GitHub
 from hookreceiver.providers.gitlab import GitLab
 from hookreceiver.providers.mailgun import Mailgun
 from hookreceiver.providers.meta import Meta
+from hookreceiver.providers.paddle import Paddle
+from hookreceiver.providers.paystack import Paystack
 from hookreceiver.providers.postmark import Postmark
+from hookreceiver.providers.razorpay import Razorpay
 from hookreceiver.providers.sendgrid import SendGrid
 from hookreceiver.providers.shopify import Shopify
 from hookreceiver.providers.slack import Slack
+from hookreceiver.providers.square import Square
 from hookreceiver.providers.standard import StandardWebhooks, Svix
 from hookreceiver.providers.stripe import Stripe
 from hookreceiver.providers.telegram import Telegram
@@ -24,6 +38,8 @@ from hookreceiver.providers.wecom import WeCom
 # kit build any of them by name. WeCom and DingTalk are not here: each needs an aes_key and a
 # receive id besides its token (sign with ``hookreceiver send --app``).
 PROVIDERS: dict[str, ProviderFactory] = {
+    "adyen": Adyen,
+    "coinbase": Coinbase,
     "discord": Discord,
     "feishu": Feishu,
     "generic": Generic,
@@ -32,10 +48,14 @@ PROVIDERS: dict[str, ProviderFactory] = {
     "lark": Lark,
     "mailgun": Mailgun,
     "meta": Meta,
+    "paddle": Paddle,
+    "paystack": Paystack,
     "postmark": Postmark,
+    "razorpay": Razorpay,
     "sendgrid": SendGrid,
     "shopify": Shopify,
     "slack": Slack,
+    "square": Square,
     "standard-webhooks": StandardWebhooks,
     "stripe": Stripe,
     "svix": Svix,
@@ -46,7 +66,9 @@ PROVIDERS: dict[str, ProviderFactory] = {
 
 __all__ = [
     "PROVIDERS",
+    "Adyen",
     "BaseProvider",
+    "Coinbase",
     "DingTalk",
     "Discord",
     "Feishu",
@@ -57,13 +79,17 @@ __all__ = [
     "Lark",
     "Mailgun",
     "Meta",
+    "Paddle",
+    "Paystack",
     "Postmark",
     "Provider",
     "ProviderFactory",
+    "Razorpay",
     "SendGrid",
     "Shopify",
     "Slack",
     "Source",
+    "Square",
     "StandardWebhooks",
     "Stripe",
     "Svix",
@@ -73,4 +99,5 @@ __all__ = [
     "WeCom",
     "lookup",
     "receive",
+    "receive_all",
 ]

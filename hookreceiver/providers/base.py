@@ -10,6 +10,9 @@ A provider answers four questions about a request, in this order:
    ``echostr``)? Return a ``Reply``, else ``None``.
 4. ``identify``: which topic, delivery id, send time and extras does it carry?
 
+A provider whose one POST carries several events, each its own delivery (Adyen's notification
+batches), also answers ``split``: the items, each then identified and admitted on its own.
+
 The rest of the protocol has defaults in ``BaseProvider``, so a provider overrides only what it
 needs: ``secret_headers`` (headers left out of the Delivery), ``peek_delivery_id`` (an unverified
 id for a rejection's log line), ``ack`` (the response to an admitted delivery) and ``sign`` (the
@@ -18,7 +21,8 @@ sending side, for the testing kit and ``hookreceiver send``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import json
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, ClassVar, Protocol, runtime_checkable
@@ -28,7 +32,7 @@ from hookreceiver.core.delivery import Delivery, HttpRequest, Reply, body_hash_i
 from hookreceiver.exceptions import MethodNotAllowed, PayloadError
 
 __all__ = ["SECRET_HEADERS", "URL_METHODS", "BaseProvider", "Identity", "Provider", "ProviderFactory",
-           "Signer", "lookup", "receive"]
+           "Signer", "lookup", "receive", "receive_all"]
 
 # Methods whose payload is the query string; a body on them is refused (see BaseProvider.decode).
 URL_METHODS = frozenset({"GET", "HEAD", "DELETE"})
@@ -91,6 +95,8 @@ class Provider(Signer, Protocol):
 
     def identify(self, request: HttpRequest, payload: Any) -> Identity: ...
 
+    def split(self, request: HttpRequest, payload: Any) -> Sequence[Any] | None: ...
+
     def peek_delivery_id(self, request: HttpRequest) -> str | None: ...
 
     def ack(self, delivery: Delivery, reply: Reply | None) -> Reply | None: ...
@@ -130,6 +136,11 @@ class BaseProvider:
         return decode_body(request.body, request.content_type, accept=self.formats)
 
     def handshake(self, request: HttpRequest, payload: Any) -> Reply | None:
+        return None
+
+    def split(self, request: HttpRequest, payload: Any) -> Sequence[Any] | None:
+        """The items of a batched POST, each its own delivery, or ``None`` (the default): one
+        delivery whose payload is the whole body. ``identify`` is then called once per item."""
         return None
 
     def peek_delivery_id(self, request: HttpRequest) -> str | None:
@@ -183,8 +194,23 @@ def receive(
     """Verify, decode and identify one request: a Delivery, or a Reply for a handshake.
 
     Raises a ``DeliveryError`` subclass for anything the sender got wrong. ``now`` is the
-    receiver's clock, used for timestamp windows and as ``received_at``.
+    receiver's clock, used for timestamp windows and as ``received_at``. A batch of one item is
+    that item's Delivery; a larger batch is refused here (use ``receive_all``, as the ASGI app does).
     """
+    outcome = receive_all(provider, request, endpoint=endpoint, now=now)
+    if isinstance(outcome, Reply):
+        return outcome
+    if len(outcome) != 1:
+        raise PayloadError(f"the request carries {len(outcome)} deliveries; use receive_all",
+                           reason="batch")
+    return outcome[0]
+
+
+def receive_all(
+    provider: Provider, request: HttpRequest, *, endpoint: str, now: float
+) -> tuple[Delivery, ...] | Reply:
+    """Verify, decode and identify one request: its deliveries (one unless the provider splits a
+    batch, in the sender's order), or a Reply for a handshake. Raises like ``receive``."""
     if request.method not in provider.methods:
         raise MethodNotAllowed(f"{request.method} is not accepted here")
     secret_index = provider.verify(request, now=now)
@@ -192,13 +218,31 @@ def receive(
     reply = provider.handshake(request, payload)
     if reply is not None:
         return replace(reply, secret_index=secret_index)
+    items = provider.split(request, payload)
+    if items is None:
+        return (_delivery(provider, request, payload, endpoint=endpoint, now=now,
+                          secret_index=secret_index, item=None),)
+    if not items:
+        raise PayloadError("the batch holds no items", reason="empty_batch")
+    return tuple(_delivery(provider, request, item, endpoint=endpoint, now=now,
+                           secret_index=secret_index, item=(number, len(items)))
+                 for number, item in enumerate(items))
+
+
+def _delivery(provider: Provider, request: HttpRequest, payload: Any, *, endpoint: str, now: float,
+              secret_index: int | None, item: tuple[int, int] | None) -> Delivery:
     identity = provider.identify(request, payload)
     if not identity.topic:
         raise PayloadError("the delivery names no topic", reason="missing_topic")
     delivery_id = identity.delivery_id
     id_source: Any = "provider"
+    meta = dict(identity.meta)
+    if item is not None:
+        meta.update(batch_index=str(item[0]), batch_size=str(item[1]))
     if not delivery_id:
-        content = request.body or request.query_string.encode()
+        # A batch item is hashed on its own content: the body is the same for every item.
+        content = (json.dumps(payload, sort_keys=True, default=str).encode() if item is not None
+                   else request.body or request.query_string.encode())
         delivery_id, id_source = body_hash_id(content, identity.topic), "body_hash"
     secret_headers = provider.secret_headers
     # Read-only proxies over fresh copies: Delivery keeps them as they are instead of copying again.
@@ -219,6 +263,6 @@ def receive(
         sent_at=identity.sent_at,
         id_source=id_source,
         aliases=identity.aliases,
-        meta=MappingProxyType(dict(identity.meta)),
+        meta=MappingProxyType(meta),
         secret_index=secret_index,
     )

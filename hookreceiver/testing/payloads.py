@@ -17,6 +17,8 @@ __all__ = ["DEFAULT_TOPICS", "sample", "sample_topics"]
 
 # The topic used when a caller names a provider but no topic (and gives no payload).
 DEFAULT_TOPICS: dict[str, str] = {
+    "adyen": "AUTHORISATION",
+    "coinbase": "charge:confirmed",
     "discord": "application_command",
     "feishu": "im.message.receive_v1",
     "generic": "order.created",
@@ -25,10 +27,14 @@ DEFAULT_TOPICS: dict[str, str] = {
     "lark": "im.message.receive_v1",
     "mailgun": "delivered",
     "meta": "whatsapp_business_account.messages",
+    "paddle": "transaction.completed",
+    "paystack": "charge.success",
     "postmark": "Bounce",
+    "razorpay": "payment.captured",
     "sendgrid": "delivered",
     "shopify": "orders/create",
     "slack": "message",
+    "square": "payment.updated",
     "standard-webhooks": "invoice.paid",
     "stripe": "invoice.paid",
     "svix": "invoice.paid",

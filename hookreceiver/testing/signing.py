@@ -42,6 +42,9 @@ _ID_STYLES: dict[str, Callable[[], str]] = {
     "meta": lambda: "wamid." + _token(_ALNUM, 48),
     "feishu": lambda: _token("0123456789abcdef", 32),
     "lark": lambda: _token("0123456789abcdef", 32),
+    "adyen": lambda: _token(string.digits, 16),  # pspReference
+    "paddle": lambda: "ntf_" + _token(string.digits + string.ascii_lowercase, 26),
+    "razorpay": lambda: _token(_ALNUM, 14),
 }
 
 

@@ -10,7 +10,8 @@ from hookreceiver.testing import build_request
 from hookreceiver.testing.keys import key_pair
 
 NOW = 1_700_000_000.0
-SECRETS = {"standard-webhooks": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+SECRETS = {"adyen": "44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056",
+           "standard-webhooks": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
            "discord": key_pair("discord", "models").private,
            "sendgrid": key_pair("sendgrid", "models").private,
            "postmark": "hooks:models-test-secret"}

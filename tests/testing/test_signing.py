@@ -26,21 +26,24 @@ from hookreceiver.testing.keys import key_pair
 
 NOW = 1_700_000_000.0
 URL = "https://hooks.example.com/in?tenant=7"
-SECRETS = {"standard-webhooks": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+SECRETS = {"adyen": "44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056",
+           "standard-webhooks": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
            "svix": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
            # Key-signed providers sign with a test private key (they verify with its public half).
            "discord": key_pair("discord", "one").private,
            "sendgrid": key_pair("sendgrid", "one").private,
            "postmark": "hooks:postmark-test-secret"}  # basic auth: user:password
 # Another secret of the same form, which must be refused.
-OTHER_SECRETS = {"standard-webhooks": "whsec_dGhpcyBpcyBhbm90aGVyIHNlY3JldCE=",
+OTHER_SECRETS = {"adyen": "0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF",
+                 "standard-webhooks": "whsec_dGhpcyBpcyBhbm90aGVyIHNlY3JldCE=",
                  "svix": "whsec_dGhpcyBpcyBhbm90aGVyIHNlY3JldCE=",
                  "discord": key_pair("discord", "two").private,
                  "sendgrid": key_pair("sendgrid", "two").private,
                  "postmark": "hooks:another-secret"}
 # Token schemes whose check covers no body bytes (Mailgun signs only a timestamp and token;
-# Feishu without an Encrypt Key checks only the token in the body).
-BODY_UNSIGNED = {"feishu", "gitlab", "lark", "mailgun", "postmark", "telegram"}
+# Feishu without an Encrypt Key checks only the token in the body; Adyen signs eight fields of each
+# item, so a flipped byte elsewhere, in eventDate say, is not detected).
+BODY_UNSIGNED = {"adyen", "feishu", "gitlab", "lark", "mailgun", "postmark", "telegram"}
 # Fields the providers' sign() writes themselves (topic, id, envelope fields).
 RESERVED = {"type", "id", "object", "created", "livemode", "action", "object_kind", "object_attributes",
             "data"}
