@@ -164,9 +164,11 @@ def help_of(*command: str, capsys: pytest.CaptureFixture[str]) -> str:
 
 
 def test_help_texts_name_the_providers_defaults_and_only_each_commands_options(
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from hookreceiver.providers import PROVIDERS
+
+    monkeypatch.setenv("COLUMNS", "2000")  # argparse would wrap "standard-webhooks" at its hyphen
 
     top = help_of(capsys=capsys)
     assert "``" not in top and "Receive webhooks" in top

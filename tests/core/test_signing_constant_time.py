@@ -35,7 +35,8 @@ def by_name(name: str) -> Callable[[str], Any]:
 # Public-key schemes hold no secret whose comparison could leak: a signature is checked with
 # the public key (Ed25519, ECDSA), not compared. Their key tests are in tests/providers.
 PUBLIC_KEY_SCHEMES = {"discord", "sendgrid"}
-SECRET_FORMS = {**WHSEC, "postmark": ("hooks:right-secret", "hooks:other-secret")}  # basic auth
+SECRET_FORMS = {**WHSEC, "postmark": ("hooks:right-secret", "hooks:other-secret"),  # basic auth
+                "adyen": ("44782DEF547AAA06C910C43932B1EB0C", "0123456789ABCDEF0123456789ABCDEF")}  # hex
 
 # label -> (how to build the provider from a secret, the right secret, another secret)
 CASES: dict[str, tuple[Callable[[str], Any], str, str]] = {

@@ -31,6 +31,8 @@ def secrets_for(name: str, word: str = "s3cret") -> list[str]:
         return [key_pair(name, s).private for s in raw]
     if name == "postmark":  # basic auth
         return [f"hooks:{s}" for s in raw]
+    if name == "adyen":  # a hex HMAC key
+        return [s.encode().hex() for s in raw]
     return raw
 
 
