@@ -6,7 +6,8 @@ import logging
 
 from hookreceiver import Delivery, HookReceiver
 from hookreceiver.models import StripeEvent, TwilioMessage
-from hookreceiver.providers import Stripe, Twilio
+from hookreceiver.providers import Discord, Stripe, Twilio
+from hookreceiver.testing.keys import key_pair
 
 SECRET = "whsec_send_command_tests"
 log = logging.getLogger("hookreceiver.send_app")
@@ -14,6 +15,9 @@ log = logging.getLogger("hookreceiver.send_app")
 hooks = HookReceiver()
 stripe = hooks.endpoint("/stripe", Stripe(secret=SECRET))
 twilio = hooks.endpoint("/sms", Twilio(secret=SECRET))
+# Key-signed: the receiver holds the public key, ``send --secret`` the private one.
+DISCORD_KEYS = key_pair("discord", seed="send command tests")
+discord = hooks.endpoint("/discord", Discord(secret=DISCORD_KEYS.public))
 
 
 @stripe.on("*", model=StripeEvent)
@@ -24,3 +28,8 @@ def stripe_event(delivery: Delivery[StripeEvent]) -> None:
 @twilio.on("message.received", model=TwilioMessage)
 def sms(delivery: Delivery[TwilioMessage]) -> None:
     log.info("sms handled from=%s body=%s", delivery.payload.From, delivery.payload.Body)
+
+
+@discord.on("application_command")
+def command(delivery: Delivery) -> None:
+    log.info("discord handled topic=%s id=%s", delivery.topic, delivery.delivery_id)

@@ -14,8 +14,9 @@ import pytest
 
 from hookreceiver.cli import main
 from hookreceiver.testing import sample, sample_topics
+from hookreceiver.testing.keys import key_pair
 from tests.helpers import REPO_ROOT, ServerProcess
-from tests.testing.send_app import SECRET
+from tests.testing.send_app import DISCORD_KEYS, SECRET
 
 pytestmark = pytest.mark.e2e
 
@@ -97,3 +98,18 @@ def test_wrong_secret_is_refused(server: ServerProcess) -> None:
     result = send(f"{server.url}/stripe", "--provider", "stripe", "--secret", "whsec_other",
                   "--topic", "invoice.paid")
     assert result.returncode == 1 and result.stdout.startswith("401 ")
+
+
+def test_a_key_signed_provider_is_sent_with_its_private_key(server: ServerProcess) -> None:
+    """Discord: the kit signs with the private key; the endpoint verifies with the public one and
+    answers with Discord's deferred interaction response."""
+    result = send(f"{server.url}/discord", "--provider", "discord", "--secret", DISCORD_KEYS.private,
+                  "--topic", "application_command")
+    assert result.returncode == 0, result.stderr
+    status, _, body = result.stdout.strip().partition(" ")
+    assert (status, json.loads(body)) == ("200", {"type": 5})
+    server.wait_for_log("discord handled topic=application_command.deploy")
+    wrong = send(f"{server.url}/discord", "--provider", "discord", "--secret",
+                 key_pair("discord", seed="someone else").private, "--topic", "application_command")
+    assert wrong.returncode == 1 and wrong.stdout.startswith("401 ")
+    assert "PRIVATE KEY" not in server.log()
