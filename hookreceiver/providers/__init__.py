@@ -26,6 +26,7 @@ from hookreceiver.providers.razorpay import Razorpay
 from hookreceiver.providers.sendgrid import SendGrid
 from hookreceiver.providers.shopify import Shopify
 from hookreceiver.providers.slack import Slack
+from hookreceiver.providers.sns import SNS
 from hookreceiver.providers.square import Square
 from hookreceiver.providers.standard import StandardWebhooks, Svix
 from hookreceiver.providers.stripe import Stripe
@@ -66,6 +67,7 @@ PROVIDERS: dict[str, ProviderFactory] = {
 
 __all__ = [
     "PROVIDERS",
+    "SNS",
     "Adyen",
     "BaseProvider",
     "Coinbase",
