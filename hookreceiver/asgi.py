@@ -10,6 +10,7 @@ from __future__ import annotations
 import inspect
 import json
 import logging
+import time
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,8 @@ from starlette.types import Message, Receive, Scope, Send
 
 from hookreceiver.core.delivery import Delivery, HttpRequest, Reply
 from hookreceiver.exceptions import DeliveryError, PayloadTooLarge, StaleTimestamp, StoreError
+from hookreceiver.health import liveness, readiness
+from hookreceiver.logs import request_fields
 from hookreceiver.logtext import loggable, loggable_text
 from hookreceiver.providers.base import receive_all as receive_deliveries
 from hookreceiver.receiver import to_reply
@@ -78,6 +81,9 @@ class ReceiverApp:
 
     def __init__(self, receiver: HookReceiver) -> None:
         self.receiver = receiver
+        settings = receiver.settings
+        self._health = {path: kind for path, kind in ((settings.health_path, "live"),
+                                                        (settings.ready_path, "ready")) if path}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -128,12 +134,49 @@ class ReceiverApp:
             host = f"{server_host}:{port}"
         return f"{scheme}://{host}{path}{suffix}"
 
+    async def _health_check(self, kind: str, method: str) -> Response:
+        if method not in ("GET", "HEAD"):
+            response = _json({"error": "method_not_allowed", "detail": "use GET"}, status=405)
+            response.headers["allow"] = "GET, HEAD"
+            return response
+        status, body = liveness() if kind == "live" else await readiness(self.receiver.store)
+        return _json(body, status=status)
+
+    def _rejected(self, scope: Scope, endpoint: Endpoint | None, started: float, delivery_id: str | None,
+                  status: int, reason: str, detail: str, *, log_detail: str | None = None,
+                  verified: bool = True, extra: dict[str, Any] | None = None) -> Response:
+        """A rejection: its log line (with the mount prefix and duration), observers, the 4xx/503."""
+        for observer in self.receiver.observers:
+            _safely(observer.rejected, endpoint.path if endpoint is not None else "-", reason)
+        shown = "-"
+        if delivery_id:
+            # An id read from a rejected request was not verified: say so, so nobody trusts it.
+            shown = loggable(delivery_id) + ("" if verified else " (unverified)")
+        # A path with no endpoint is what scanners probe: worth an INFO line, not a WARNING.
+        level = logging.WARNING if endpoint is not None else logging.INFO
+        if log.isEnabledFor(level):
+            full = loggable(scope.get("root_path", "") + route_path(scope))
+            duration = time.perf_counter() - started
+            fields = request_fields(
+                endpoint=full, outcome="rejected", status=status, duration=duration,
+                provider=endpoint.provider.name if endpoint is not None else None,
+                delivery_id=delivery_id, reason=reason, verified=verified)
+            log.log(level, "rejected endpoint=%s delivery_id=%s status=%d reason=%s duration_ms=%.1f "
+                    "detail=%s", full, shown, status, reason, duration * 1000,
+                    loggable_text(log_detail or detail), extra=fields)
+        return _json({"error": reason, "detail": detail, **(extra or {})}, status=status)
+
     async def _handle(self, scope: Scope, receive: Receive) -> Response:
+        started = time.perf_counter()
         path = route_path(scope)
         endpoint = self.receiver.endpoints.get(path)
         method: str = scope["method"]
         if endpoint is None:
-            return _reject(path, None, 404, "unknown_endpoint", f"no endpoint at {path}")
+            kind = self._health.get(path)
+            if kind is not None:
+                return await self._health_check(kind, method)
+            return self._rejected(scope, None, started, None, 404, "unknown_endpoint",
+                                  f"no endpoint at {path}")
         headers = _headers(scope)
         query = scope.get("query_string", b"").decode("latin-1")
         request = HttpRequest(  # the body is read below, once the method is known to be wanted
@@ -145,8 +188,9 @@ class ReceiverApp:
         )
         if method not in endpoint.provider.methods:
             allow = ", ".join(sorted(endpoint.provider.methods))
-            response = _reject(path, _peek(endpoint, request), 405, "method_not_allowed",
-                               f"{method} is not accepted here; use {allow}", verified=False)
+            response = self._rejected(scope, endpoint, started, _peek(endpoint, request), 405,
+                                      "method_not_allowed", f"{method} is not accepted here; use {allow}",
+                                      verified=False)
             response.headers["allow"] = allow
             return response
         try:
@@ -159,27 +203,30 @@ class ReceiverApp:
                 outcome = receive_deliveries(endpoint.provider, request, endpoint=endpoint.path, now=now)
         except DeliveryError as exc:
             extra = {"skew": round(exc.skew)} if isinstance(exc, StaleTimestamp) else {}
-            return _reject(path, _peek(endpoint, request), exc.status_hint, exc.reason, exc.detail,
-                           verified=False, extra=extra)
+            return self._rejected(scope, endpoint, started, _peek(endpoint, request), exc.status_hint,
+                                  exc.reason, exc.detail, verified=False, extra=extra)
         if isinstance(outcome, Reply):
             log.info("handshake answered endpoint=%s status=%d secret_index=%s", path,
                      outcome.status, outcome.secret_index)
             return _response(outcome)
         if len(outcome) == 1:
-            return await self._admit(endpoint, outcome[0])
-        return await self._admit_batch(endpoint, outcome)
+            return await self._admit(scope, endpoint, outcome[0], started)
+        return await self._admit_batch(scope, endpoint, outcome, started)
 
-    async def _admit(self, endpoint: Endpoint, delivery: Delivery) -> Response:
-        status = await self._store(endpoint, delivery)
+    async def _admit(self, scope: Scope, endpoint: Endpoint, delivery: Delivery,
+                     started: float) -> Response:
+        status = await self._store(scope, endpoint, delivery, started)
         if not isinstance(status, str):
             return status
         reply = await self._respond(endpoint, delivery) if endpoint.responder is not None else None
         reply = endpoint.provider.ack(delivery, reply)  # the provider's own ack shape, if any
-        if reply is not None:
-            return _response(reply)
-        return _json({"status": status, "delivery_id": delivery.delivery_id, "topic": delivery.topic})
+        response = (_response(reply) if reply is not None else
+                    _json({"status": status, "delivery_id": delivery.delivery_id, "topic": delivery.topic}))
+        self._admitted(scope, endpoint, delivery, status, response.status_code, started)
+        return response
 
-    async def _admit_batch(self, endpoint: Endpoint, deliveries: tuple[Delivery, ...]) -> Response:
+    async def _admit_batch(self, scope: Scope, endpoint: Endpoint, deliveries: tuple[Delivery, ...],
+                           started: float) -> Response:
         """Store each delivery of a batch in order; answer once, after the last is stored.
 
         A store failure answers 503 at once: the sender retries the whole batch, and the items
@@ -189,7 +236,7 @@ class ReceiverApp:
         statuses: list[dict[str, str]] = []
         reply: Reply | None = None
         for delivery in deliveries:
-            status = await self._store(endpoint, delivery)
+            status = await self._store(scope, endpoint, delivery, started)
             if not isinstance(status, str):
                 return status
             statuses.append({"status": status, "delivery_id": delivery.delivery_id,
@@ -197,11 +244,33 @@ class ReceiverApp:
         for delivery in deliveries if endpoint.responder is not None else ():
             reply = await self._respond(endpoint, delivery)
         reply = endpoint.provider.ack(deliveries[-1], reply)
-        if reply is not None:
-            return _response(reply)
-        return _json({"status": "batch", "deliveries": statuses})
+        response = _response(reply) if reply is not None else _json({"status": "batch",
+                                                                      "deliveries": statuses})
+        for delivery, entry in zip(deliveries, statuses, strict=True):
+            self._admitted(scope, endpoint, delivery, entry["status"], response.status_code, started)
+        return response
 
-    async def _store(self, endpoint: Endpoint, delivery: Delivery) -> str | Response:
+    def _admitted(self, scope: Scope, endpoint: Endpoint, delivery: Delivery, status: str,
+                  http_status: int, started: float) -> None:
+        """An answered delivery: observers and its one log line (no work when neither is on)."""
+        observers = self.receiver.observers
+        if not observers and not log.isEnabledFor(logging.INFO):
+            return
+        duration = time.perf_counter() - started
+        for observer in observers:
+            _safely(observer.admitted, delivery, status, duration)
+        full = loggable(scope.get("root_path", "") + endpoint.path)
+        log.info("%s endpoint=%s provider=%s topic=%s delivery_id=%s id_source=%s status=%d "
+                 "secret_index=%s duration_ms=%.1f", status, full, delivery.provider,
+                 loggable(delivery.topic), loggable(delivery.delivery_id), delivery.id_source,
+                 http_status, delivery.secret_index, duration * 1000,
+                 extra=request_fields(endpoint=full, outcome=status, status=http_status,
+                                      duration=duration, provider=delivery.provider,
+                                      topic=delivery.topic, delivery_id=delivery.delivery_id,
+                                      secret_index=delivery.secret_index))
+
+    async def _store(self, scope: Scope, endpoint: Endpoint, delivery: Delivery,
+                     started: float) -> str | Response:
         """Admit (or record) one delivery: its status word, or the 503 response to send."""
         routed = bool(endpoint.router.fetch(delivery.topics))
         store = self.receiver.store
@@ -214,13 +283,11 @@ class ReceiverApp:
                 # No handler wants it now; keep it (as done) so nothing acknowledged is lost.
                 admission = await store.record(delivery)
         except StoreError as exc:  # StoreUnavailable, or a store that cannot read its records
-            return _reject(endpoint.path, delivery.delivery_id, 503, "store_unavailable",
-                           "the delivery could not be stored; retry later", log_detail=str(exc))
+            return self._rejected(scope, endpoint, started, delivery.delivery_id, 503,
+                                  "store_unavailable", "the delivery could not be stored; retry later",
+                                  log_detail=str(exc))
         if routed and admission is Admission.ACCEPTED:
             await self.receiver.ensure_started()
-        log.info("%s endpoint=%s topic=%s delivery_id=%s id_source=%s secret_index=%s",
-                 status, endpoint.path, loggable(delivery.topic), loggable(delivery.delivery_id),
-                 delivery.id_source, delivery.secret_index)
         return status
 
     async def _respond(self, endpoint: Endpoint, delivery: Delivery) -> Reply | None:
@@ -261,13 +328,9 @@ def _peek(endpoint: Endpoint, request: HttpRequest) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _reject(path: str, delivery_id: str | None, status: int, reason: str, detail: str,
-            *, log_detail: str | None = None, verified: bool = True,
-            extra: dict[str, Any] | None = None) -> Response:
-    shown = "-"
-    if delivery_id:
-        # An id read from a rejected request was not verified: say so, so nobody trusts it.
-        shown = loggable(delivery_id) + ("" if verified else " (unverified)")
-    log.warning("rejected endpoint=%s delivery_id=%s status=%d reason=%s detail=%s",
-                loggable(path), shown, status, reason, loggable_text(log_detail or detail))
-    return _json({"error": reason, "detail": detail, **(extra or {})}, status=status)
+def _safely(call: Any, *args: Any) -> None:
+    """Run an observer; its failure is logged, never the sender's problem."""
+    try:
+        call(*args)
+    except Exception:
+        log.exception("observer failed: %r", call)

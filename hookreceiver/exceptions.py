@@ -4,6 +4,7 @@
 
     HookReceiverError
     ├── ConfigurationError          our fault: raised while the app is built, never per request
+    ├── ModelValidationError        a typed handler's payload does not fit its model (a handler failure)
     ├── DeliveryError               the sender's fault: answered with a 4xx and a reason code
     │   ├── SignatureError          401  missing_signature, bad_signature, bad_token, ...
     │   │   └── StaleTimestamp      401  stale_timestamp (carries the skew in seconds)
@@ -27,6 +28,7 @@ __all__ = [
     "DeliveryError",
     "HookReceiverError",
     "MethodNotAllowed",
+    "ModelValidationError",
     "PayloadError",
     "PayloadTooLarge",
     "SignatureError",
@@ -113,6 +115,14 @@ class UnknownEndpoint(DeliveryError):
 
     status_hint = 404
     default_reason = "unknown_endpoint"
+
+
+class ModelValidationError(HookReceiverError):
+    """A typed handler's payload failed its model: where and why, never the offending values.
+
+    Raised in the worker, it fails the job like any handler error (retried, then dead-lettered);
+    its text goes into logs and dead letters, so it names field locations and error types only.
+    """
 
 
 class StoreError(HookReceiverError):

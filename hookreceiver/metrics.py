@@ -132,5 +132,5 @@ def metrics_app(registry: Any = None) -> Any:
         from prometheus_client import multiprocess
 
         registry = prom.CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     return prom.make_asgi_app(registry=prom.REGISTRY if registry is None else registry)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 from hookreceiver.core.delivery import Delivery, Reply
 from hookreceiver.core.routing import Router, check_handler
 from hookreceiver.exceptions import ConfigurationError
+from hookreceiver.observe import Observer
 from hookreceiver.providers.base import Provider
 from hookreceiver.settings import Settings
 from hookreceiver.stores.base import Store
@@ -105,6 +106,8 @@ class HookReceiver:
         self.run_worker = self.settings.run_worker if run_worker is None else run_worker
         self.clock = clock
         self._endpoints: dict[str, Endpoint] = {}
+        # Metrics, tracing or your own: each called once per answered request (hookreceiver.observe).
+        self.observers: list[Observer] = []
         self._app: ReceiverApp | None = None
         self._worker: Worker | None = None
         self._worker_lock: asyncio.Lock | None = None
@@ -150,6 +153,9 @@ class HookReceiver:
                 f"endpoint path {path!r} must not contain '?', '#' or whitespace"
             )
         path = path.rstrip("/") or "/"
+        if path in (self.settings.health_path, self.settings.ready_path):
+            raise ConfigurationError(f"endpoint path {path!r} is the health route; set "
+                                     "HOOKRECEIVER_HEALTH_PATH / HOOKRECEIVER_READY_PATH elsewhere")
         if path in self._endpoints:
             raise ConfigurationError(f"endpoint path {path!r} is already taken")
         if not isinstance(provider, Provider):

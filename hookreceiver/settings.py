@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings"]
@@ -33,3 +35,16 @@ class Settings(BaseSettings):
         default=False, description="build the public URL from X-Forwarded-Proto/Host")
     public_base_url: str | None = Field(
         default=None, description="the public scheme://host[:port] senders call, behind a proxy")
+    health_path: str = Field(
+        default="/healthz", description="liveness route below the mount point; empty = none")
+    ready_path: str = Field(
+        default="/readyz", description="readiness route (pings the store); empty = none")
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="`hookreceiver serve`/`worker` log lines: text or one JSON object")
+
+    @field_validator("health_path", "ready_path")
+    @classmethod
+    def _route(cls, value: str) -> str:
+        if value and (not value.startswith("/") or any(c in "?#" or c.isspace() for c in value)):
+            raise ValueError("a route path starts with '/' and has no '?', '#' or whitespace")
+        return value.rstrip("/") or ("/" if value else "")

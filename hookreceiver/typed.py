@@ -25,7 +25,7 @@ from typing import Any, TypeVar, cast
 from pydantic import PydanticSchemaGenerationError, TypeAdapter, ValidationError
 
 from hookreceiver.core.delivery import Delivery
-from hookreceiver.exceptions import ConfigurationError
+from hookreceiver.exceptions import ConfigurationError, ModelValidationError
 
 __all__ = ["adapter_for", "bind_model", "check_model"]
 
@@ -94,16 +94,27 @@ def _name(value: Any) -> str:
     return str(getattr(value, "__name__", value))
 
 
+_USER_ERRORS = frozenset({"value_error", "assertion_error"})  # messages a user's validator wrote
+
+
 def bind_model(delivery: Delivery[Any], model: type[M]) -> Delivery[M]:
     """The delivery with ``payload`` validated into ``model``.
 
-    A ``ValidationError`` propagates (with a note naming the delivery and model); raised inside
-    the worker it counts as a handler failure: retried, then dead-lettered with its text.
+    A failure raises :class:`ModelValidationError` naming the delivery, the model and each bad
+    field's location and error type, but no payload value (pydantic's own message quotes the
+    input, and this text lands in logs and dead letters). In the worker it is a handler failure:
+    retried, then dead-lettered with its text.
     """
     try:
         payload = adapter_for(model).validate_python(delivery.payload)
     except ValidationError as exc:
-        exc.add_note(f"while validating the payload of {delivery.provider} delivery "
-                     f"{delivery.delivery_id} (topic {delivery.topic}) into {_name(model)}")
-        raise
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc']) or '(payload)'}: "
+            # pydantic's own messages name the rule, not the value; a custom validator's may not
+            + (error["type"] if error["type"] in _USER_ERRORS else f"{error['msg']} [{error['type']}]")
+            for error in exc.errors(include_url=False, include_input=False, include_context=False)[:20])
+        raise ModelValidationError(
+            f"the payload of {delivery.provider} delivery {delivery.delivery_id} (topic "
+            f"{delivery.topic}) does not fit {_name(model)}: {exc.error_count()} error(s): {problems}"
+        ) from None
     return cast("Delivery[M]", replace(delivery, payload=payload))

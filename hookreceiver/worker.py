@@ -19,6 +19,7 @@ import logging
 import os
 import random
 import socket
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ import anyio.to_thread
 from hookreceiver.core.delivery import Delivery
 from hookreceiver.core.routing import Route
 from hookreceiver.exceptions import StoreError
+from hookreceiver.logs import job_fields
 from hookreceiver.logtext import loggable
 from hookreceiver.stores.base import Job, Store
 from hookreceiver.typed import bind_model
@@ -65,6 +67,7 @@ class Outcome:
     status: Literal["done", "retry", "dead", "released"]
     error: BaseException | None = None
     delay: float | None = None
+    duration: float | None = None  # seconds the handlers ran (None when none ran)
 
 
 async def run_handler(route: Route, delivery: Delivery) -> None:
@@ -124,6 +127,7 @@ class Worker:
         """Run every matching handler for one job and record the result in the store."""
         delivery = job.delivery
         endpoint = self.receiver.endpoints.get(delivery.endpoint)
+        started = time.perf_counter()
         try:
             if endpoint is None:
                 raise LookupError(f"no endpoint {delivery.endpoint!r} in this receiver")
@@ -133,29 +137,33 @@ class Worker:
             await self.store.release(job)
             raise
         except Exception as exc:  # a handler's failure is the delivery's, never the worker's
-            return await self._failed(job, exc, endpoint)
+            return await self._failed(job, exc, endpoint, time.perf_counter() - started)
+        duration = time.perf_counter() - started
         await self.store.complete(job)
-        log.info("handled endpoint=%s topic=%s delivery_id=%s attempt=%d",
+        log.info("handled endpoint=%s topic=%s delivery_id=%s attempt=%d duration_ms=%.1f",
                  delivery.endpoint, loggable(delivery.topic), loggable(delivery.delivery_id),
-                 delivery.attempt)
-        return self._report(Outcome(delivery, "done"))
+                 delivery.attempt, duration * 1000, extra=job_fields(delivery, "done", duration))
+        return self._report(Outcome(delivery, "done", duration=duration))
 
-    async def _failed(self, job: Job, exc: Exception, endpoint: Endpoint | None) -> Outcome:
+    async def _failed(self, job: Job, exc: Exception, endpoint: Endpoint | None,
+                      duration: float) -> Outcome:
         delivery = job.delivery
         policy = endpoint.retry if endpoint is not None else RetryPolicy(max_attempts=1)
         error = _format_error(exc)
         if delivery.attempt >= policy.max_attempts:
             log.error("dead-lettered endpoint=%s topic=%s delivery_id=%s attempt=%d error=%r",
                       delivery.endpoint, loggable(delivery.topic), loggable(delivery.delivery_id),
-                      delivery.attempt, exc, exc_info=exc)
+                      delivery.attempt, exc, exc_info=exc,
+                      extra=job_fields(delivery, "dead", duration, error=type(exc).__name__))
             await self.store.bury(job, error=error)
-            return self._report(Outcome(delivery, "dead", exc))
+            return self._report(Outcome(delivery, "dead", exc, duration=duration))
         delay = policy.delay(delivery.attempt, self._rand())
         log.warning("handler failed endpoint=%s topic=%s delivery_id=%s attempt=%d "
                     "retry_in=%.1fs error=%r", delivery.endpoint, loggable(delivery.topic),
-                    loggable(delivery.delivery_id), delivery.attempt, delay, exc, exc_info=exc)
+                    loggable(delivery.delivery_id), delivery.attempt, delay, exc, exc_info=exc,
+                    extra=job_fields(delivery, "retry", duration, error=type(exc).__name__))
         await self.store.retry(job, delay=delay, error=error)
-        return self._report(Outcome(delivery, "retry", exc, delay))
+        return self._report(Outcome(delivery, "retry", exc, delay, duration))
 
     def _report(self, outcome: Outcome) -> Outcome:
         for listener in list(self.listeners):

@@ -60,7 +60,17 @@ def load_receiver(spec: str) -> HookReceiver:
 
 
 def setup_logging(level: str) -> None:
-    """Log to stderr at ``level`` (one of ``LOG_LEVELS``), with time, level and logger name."""
+    """Log to stderr at ``level`` (one of ``LOG_LEVELS``), with time, level and logger name;
+    one JSON object per line when ``HOOKRECEIVER_LOG_FORMAT=json``."""
+    from hookreceiver.settings import Settings
+
+    if Settings().log_format == "json":
+        from hookreceiver.logs import JsonFormatter
+
+        handler = logging.StreamHandler()
+        handler.setFormatter(JsonFormatter())
+        logging.basicConfig(level=level.upper(), handlers=[handler])
+        return
     logging.basicConfig(level=level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
