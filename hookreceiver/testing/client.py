@@ -78,7 +78,7 @@ class SendResult:
 
     @property
     def error(self) -> BaseException | None:
-        """The exception of this delivery's last run (a handler's, or a payload ``ValidationError``)."""
+        """The exception of this delivery's last run (a handler's, or a payload ``ModelValidationError``)."""
         return self.outcome.error if self.outcome else None
 
     def raise_for_error(self) -> None:
