@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from hookreceiver.core.delivery import Delivery, Reply
 from hookreceiver.core.routing import Router, check_handler
-from hookreceiver.exceptions import ConfigurationError
+from hookreceiver.exceptions import ConfigurationError, StoreUnavailable
 from hookreceiver.observe import Observer
 from hookreceiver.providers.base import Provider
 from hookreceiver.settings import Settings
@@ -108,6 +108,8 @@ class HookReceiver:
         self._endpoints: dict[str, Endpoint] = {}
         # Metrics, tracing or your own: each called once per answered request (hookreceiver.observe).
         self.observers: list[Observer] = []
+        # `hookreceiver serve` sets this: the first start() refuses to run when the store is down.
+        self.check_store_on_start = False
         self._app: ReceiverApp | None = None
         self._worker: Worker | None = None
         self._worker_lock: asyncio.Lock | None = None
@@ -187,6 +189,14 @@ class HookReceiver:
 
     async def start(self) -> None:
         """Start the in-process worker, if this receiver runs one."""
+        if self.check_store_on_start:
+            self.check_store_on_start = False
+            from hookreceiver.health import check_store
+
+            problem = await check_store(self.store)
+            if problem is not None:
+                raise StoreUnavailable(f"the store does not answer: {problem}; start Redis or fix "
+                                       "HOOKRECEIVER_REDIS_URL (--no-check-store starts anyway)")
         if self.run_worker and not self.worker.running:
             self.worker.start()
             log.info("worker started consumer=%s", self.worker.consumer)

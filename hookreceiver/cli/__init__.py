@@ -77,7 +77,10 @@ def setup_logging(level: str) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``hookreceiver`` argument parser, with every group's subcommands."""
+    from hookreceiver import __version__
+
     parser = argparse.ArgumentParser(prog="hookreceiver", description=DESCRIPTION)
+    parser.add_argument("--version", action="version", version=f"hookreceiver {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     for group in GROUPS:
         importlib.import_module(f"{__name__}.{group}").add_parsers(sub)

@@ -8,6 +8,7 @@ import signal
 from typing import Any
 
 from hookreceiver.cli import LOG_LEVELS, command, load_receiver, setup_logging
+from hookreceiver.exceptions import ConfigurationError
 
 __all__ = ["add_parsers"]
 
@@ -22,6 +23,46 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--port", type=int, default=8000, help="TCP port (default: %(default)s)")
     p.add_argument("--log-level", default="info", choices=LOG_LEVELS,
                    help="log level of hookreceiver and uvicorn (default: %(default)s)")
+    p.add_argument("--workers", type=_positive, default=1,
+                   help="web processes sharing the port; more than 1 needs a shared (Redis) store "
+                        "(default: %(default)s)")
+    p.add_argument("--proxy-headers", action=argparse.BooleanOptionalAction, default=True,
+                   help="take client address and scheme from X-Forwarded-For/-Proto, when sent by "
+                        "one of --forwarded-allow-ips (default: on, as in uvicorn)")
+    p.add_argument("--forwarded-allow-ips", default=None, metavar="IPS",
+                   help="comma-separated proxy addresses trusted with --proxy-headers "
+                        "(default: uvicorn's, 127.0.0.1)")
+    p.add_argument("--root-path", default="", metavar="PATH",
+                   help="the path prefix a proxy strips before forwarding (ASGI root_path)")
+    p.add_argument("--no-check-store", dest="check_store", action="store_false",
+                   help="start even when the store does not answer (by default serve exits with an "
+                        "error when it cannot reach Redis)")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _store_problem(receiver: Any) -> str | None:
+    """Why the receiver's store does not answer (one round trip), or ``None``. Only for a receiver
+    that is not served afterwards: its store client is closed on this event loop."""
+    import asyncio
+
+    from hookreceiver.health import check_store
+
+    async def probe() -> str | None:
+        try:
+            return await check_store(receiver.store)
+        finally:
+            await receiver.store.close()
+
+    return asyncio.run(probe())
 
 
 @command("serve")
@@ -31,15 +72,33 @@ def serve(args: argparse.Namespace) -> int:
     setup_logging(args.log_level)
     receiver = load_receiver(args.app)
     store = type(receiver.store).__name__
+    if args.workers > 1 and not receiver.store.shared:
+        raise ConfigurationError("--workers > 1 needs a shared store: each process would have its own "
+                                 "in-memory store; set HOOKRECEIVER_REDIS_URL")
+    if args.check_store:
+        if args.workers > 1:  # the processes import their own receivers: probe with this one now
+            if (problem := _store_problem(receiver)) is not None:
+                raise ConfigurationError(f"{_NO_STORE}: {problem}; {_FIX}")
+        else:  # probed at startup, on the server's own event loop (see HookReceiver.start)
+            receiver.check_store_on_start = True
     logging.getLogger("hookreceiver").info(
         "serving %d endpoint(s) on http://%s:%d with %s", len(receiver.endpoints),
         args.host, args.port, store)
     # uvicorn shuts down gracefully on SIGTERM, then re-raises the signal; exit 0 instead of dying
     # by it, so process managers see a clean stop.
     signal.signal(signal.SIGTERM, _exit_cleanly)
-    uvicorn.run(receiver, host=args.host, port=args.port, log_level=args.log_level,
-                lifespan="on")
+    options: dict[str, Any] = {"proxy_headers": args.proxy_headers, "root_path": args.root_path}
+    if args.forwarded_allow_ips is not None:
+        options["forwarded_allow_ips"] = args.forwarded_allow_ips
+    # Several processes need an import string (each imports the app itself); one takes the object.
+    app: Any = args.app if args.workers > 1 else receiver
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, lifespan="on",
+                workers=args.workers, **options)
     return 0
+
+
+_NO_STORE = "the store does not answer"
+_FIX = "start Redis or fix HOOKRECEIVER_REDIS_URL (--no-check-store starts anyway)"
 
 
 def _exit_cleanly(signum: int, frame: object) -> None:
