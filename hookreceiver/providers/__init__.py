@@ -20,6 +20,7 @@ from hookreceiver.providers.gitlab import GitLab
 from hookreceiver.providers.mailgun import Mailgun
 from hookreceiver.providers.meta import Meta
 from hookreceiver.providers.paddle import Paddle
+from hookreceiver.providers.paypal import PayPal
 from hookreceiver.providers.paystack import Paystack
 from hookreceiver.providers.postmark import Postmark
 from hookreceiver.providers.razorpay import Razorpay
@@ -82,6 +83,7 @@ __all__ = [
     "Mailgun",
     "Meta",
     "Paddle",
+    "PayPal",
     "Paystack",
     "Postmark",
     "Provider",
