@@ -11,24 +11,24 @@ import inspect
 import json
 import logging
 import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
 from hookreceiver.core.delivery import Delivery, HttpRequest, Reply
+from hookreceiver.endpoint import Endpoint
 from hookreceiver.exceptions import DeliveryError, PayloadTooLarge, StaleTimestamp, StoreError
 from hookreceiver.health import liveness, readiness
 from hookreceiver.logs import request_fields
 from hookreceiver.logtext import loggable, loggable_text
+from hookreceiver.observe import Observer
 from hookreceiver.providers.base import receive_all as receive_deliveries
-from hookreceiver.receiver import to_reply
-from hookreceiver.stores.base import Admission
-
-if TYPE_CHECKING:
-    from hookreceiver.receiver import Endpoint, HookReceiver
+from hookreceiver.settings import Settings
+from hookreceiver.stores.base import Admission, Store
 
 __all__ = ["OFFLOAD_BODY_SIZE", "ReceiverApp", "read_body", "route_path"]
 
@@ -76,12 +76,42 @@ async def read_body(receive: Receive, headers: dict[str, str], limit: int) -> by
             return b"".join(chunks)
 
 
-class ReceiverApp:
-    """The ASGI application behind a :class:`HookReceiver`."""
+Hook = Callable[[], Awaitable[None]]
 
-    def __init__(self, receiver: HookReceiver) -> None:
-        self.receiver = receiver
-        settings = receiver.settings
+
+async def _nothing() -> None:
+    return None
+
+
+class ReceiverApp:
+    """The ASGI application behind a :class:`~hookreceiver.HookReceiver`.
+
+    It serves ``endpoints`` (path -> Endpoint, read per request) and admits deliveries to
+    ``store``, awaiting ``on_accepted()`` after each new routed one (the receiver starts its
+    worker there). ``on_startup`` and ``on_shutdown`` run on ASGI lifespan events;
+    ``observers`` (read per request) hear about every answer.
+    """
+
+    def __init__(
+        self,
+        endpoints: Mapping[str, Endpoint],
+        store: Store,
+        on_accepted: Hook = _nothing,
+        *,
+        settings: Settings,
+        clock: Callable[[], float],
+        observers: Sequence[Observer] = (),
+        on_startup: Hook = _nothing,
+        on_shutdown: Hook = _nothing,
+    ) -> None:
+        self.endpoints = endpoints
+        self.store = store
+        self.on_accepted = on_accepted
+        self.settings = settings
+        self.clock = clock
+        self.observers = observers
+        self.on_startup = on_startup
+        self.on_shutdown = on_shutdown
         self._health = {path: kind for path, kind in ((settings.health_path, "live"),
                                                         (settings.ready_path, "ready")) if path}
 
@@ -104,13 +134,13 @@ class ReceiverApp:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 try:
-                    await self.receiver.start()
+                    await self.on_startup()
                 except Exception as exc:
                     await send({"type": "lifespan.startup.failed", "message": str(exc)})
                     return
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                await self.receiver.stop()
+                await self.on_shutdown()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
@@ -121,7 +151,7 @@ class ReceiverApp:
         # ASGI puts root_path inside path; older servers leave it out, so add it back then.
         root: str = scope.get("root_path", "")
         path: str = scope["path"] if scope["path"].startswith(root) else root + scope["path"]
-        settings = self.receiver.settings
+        settings = self.settings
         if settings.public_base_url:
             return settings.public_base_url.rstrip("/") + path + suffix
         scheme: str = scope.get("scheme") or "http"
@@ -139,14 +169,14 @@ class ReceiverApp:
             response = _json({"error": "method_not_allowed", "detail": "use GET"}, status=405)
             response.headers["allow"] = "GET, HEAD"
             return response
-        status, body = liveness() if kind == "live" else await readiness(self.receiver.store)
+        status, body = liveness() if kind == "live" else await readiness(self.store)
         return _json(body, status=status)
 
     def _rejected(self, scope: Scope, endpoint: Endpoint | None, started: float, delivery_id: str | None,
                   status: int, reason: str, detail: str, *, log_detail: str | None = None,
                   verified: bool = True, extra: dict[str, Any] | None = None) -> Response:
         """A rejection: its log line (with the mount prefix and duration), observers, the 4xx/503."""
-        for observer in self.receiver.observers:
+        for observer in self.observers:
             _safely(observer.rejected, endpoint.path if endpoint is not None else "-", reason)
         shown = "-"
         if delivery_id:
@@ -169,7 +199,7 @@ class ReceiverApp:
     async def _handle(self, scope: Scope, receive: Receive) -> Response:
         started = time.perf_counter()
         path = route_path(scope)
-        endpoint = self.receiver.endpoints.get(path)
+        endpoint = self.endpoints.get(path)
         method: str = scope["method"]
         if endpoint is None:
             kind = self._health.get(path)
@@ -195,7 +225,7 @@ class ReceiverApp:
             return response
         try:
             request = replace(request, body=await read_body(receive, headers, endpoint.max_body_size))
-            now = self.receiver.clock()
+            now = self.clock()
             if len(request.body) > OFFLOAD_BODY_SIZE:
                 outcome = await run_in_threadpool(receive_deliveries, endpoint.provider, request,
                                                   endpoint=endpoint.path, now=now)
@@ -253,7 +283,7 @@ class ReceiverApp:
     def _admitted(self, scope: Scope, endpoint: Endpoint, delivery: Delivery, status: str,
                   http_status: int, started: float) -> None:
         """An answered delivery: observers and its one log line (no work when neither is on)."""
-        observers = self.receiver.observers
+        observers = self.observers
         if not observers and not log.isEnabledFor(logging.INFO):
             return
         duration = time.perf_counter() - started
@@ -273,13 +303,13 @@ class ReceiverApp:
                      started: float) -> str | Response:
         """Admit (or record) one delivery: its status word, or the 503 response to send."""
         routed = bool(endpoint.router.fetch(delivery.topics))
-        store = self.receiver.store
+        store = self.store
         status = "unrouted"
         try:
             if routed:
                 admission = await store.admit(delivery)
                 status = admission.value
-            elif self.receiver.settings.store_unrouted:
+            elif self.settings.store_unrouted:
                 # No handler wants it now; keep it (as done) so nothing acknowledged is lost.
                 admission = await store.record(delivery)
         except StoreError as exc:  # StoreUnavailable, or a store that cannot read its records
@@ -287,7 +317,7 @@ class ReceiverApp:
                                   "store_unavailable", "the delivery could not be stored; retry later",
                                   log_detail=str(exc))
         if routed and admission is Admission.ACCEPTED:
-            await self.receiver.ensure_started()
+            await self.on_accepted()
         return status
 
     async def _respond(self, endpoint: Endpoint, delivery: Delivery) -> Reply | None:
@@ -298,7 +328,7 @@ class ReceiverApp:
                 value: Any = await responder(delivery)
             else:
                 value = await run_in_threadpool(responder, delivery)
-            return to_reply(value)
+            return Reply.from_value(value)
         except Exception:
             # The delivery is stored already; the sender still gets its ack.
             log.exception("inline handler failed endpoint=%s delivery_id=%s",

@@ -17,7 +17,8 @@ from hookreceiver.exceptions import ConfigurationError
 from hookreceiver.receiver import HookReceiver
 from hookreceiver.settings import Settings
 from hookreceiver.stores.base import DeadLetter, Store
-from hookreceiver.worker import Worker, run_handler
+from hookreceiver.worker import Worker
+from hookreceiver.worker import run_handlers as worker_run_handlers
 
 __all__ = ["find_dead_letters", "resolve_key", "run_handlers", "run_worker", "shared_store"]
 
@@ -98,10 +99,7 @@ async def run_handlers(receiver: HookReceiver, delivery: Delivery) -> int:
     endpoint = receiver.endpoints.get(delivery.endpoint)
     if endpoint is None:
         raise ConfigurationError(f"the receiver has no endpoint {delivery.endpoint!r}")
-    routes = endpoint.router.fetch(delivery.topics)
-    for route in routes:
-        await run_handler(route, delivery)
-    return len(routes)
+    return await worker_run_handlers(endpoint, delivery)
 
 
 async def run_worker(receiver: HookReceiver, *, concurrency: int | None = None,
@@ -113,7 +111,7 @@ async def run_worker(receiver: HookReceiver, *, concurrency: int | None = None,
     """
     store = shared_store(receiver)
     settings = receiver.settings
-    worker = Worker(receiver, store, concurrency=concurrency or settings.worker_concurrency)
+    worker = Worker(receiver.endpoints, store, concurrency=concurrency or settings.worker_concurrency)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     signals = (signal.SIGTERM, signal.SIGINT)

@@ -1,7 +1,9 @@
 """HookReceiver and Endpoint: what users configure. ``HookReceiver`` is also the ASGI app.
 
 The receiver is a table of endpoints (path -> provider + router + limits), a store and a worker.
-The HTTP side lives in :mod:`hookreceiver.asgi`; this module imports neither starlette nor redis.
+It is the one module that wires the HTTP side (:mod:`hookreceiver.asgi`) and the worker
+(:mod:`hookreceiver.worker`) together: neither imports it. Endpoints: :mod:`hookreceiver.endpoint`.
+This module imports neither starlette nor redis.
 """
 
 from __future__ import annotations
@@ -10,18 +12,17 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
-from hookreceiver.core.delivery import Delivery, Reply
-from hookreceiver.core.routing import Router, check_handler
+from hookreceiver.endpoint import Endpoint, Responder, RetryPolicy
 from hookreceiver.exceptions import ConfigurationError, StoreUnavailable
 from hookreceiver.observe import Observer
 from hookreceiver.providers.base import Provider
 from hookreceiver.settings import Settings
 from hookreceiver.stores.base import Store
 from hookreceiver.stores.memory import MemoryStore
-from hookreceiver.worker import RetryPolicy, Worker
+from hookreceiver.worker import Worker
 
 if TYPE_CHECKING:
     from hookreceiver.asgi import ReceiverApp
@@ -29,62 +30,6 @@ if TYPE_CHECKING:
 __all__ = ["Endpoint", "HookReceiver", "Responder"]
 
 log = logging.getLogger("hookreceiver")
-H = TypeVar("H", bound=Callable[..., Any])
-M = TypeVar("M")
-R = TypeVar("R")
-TypedHandler = Callable[[Delivery[M]], R]  # a handler of a payload validated into M, returning R
-Responder = Callable[[Delivery], Any]
-
-
-class Endpoint:
-    """One path served by one provider instance, with its handlers and limits."""
-
-    def __init__(
-        self,
-        path: str,
-        provider: Provider,
-        *,
-        max_body_size: int,
-        retry: RetryPolicy,
-        public_url: str | None = None,
-    ) -> None:
-        self.path = path
-        self.provider = provider
-        self.router = Router()
-        self.max_body_size = max_body_size
-        self.retry = retry
-        self.public_url = public_url
-        self.responder: Responder | None = None
-
-    def __repr__(self) -> str:
-        return f"Endpoint({self.path!r}, {self.provider!r}, handlers={len(self.router)})"
-
-    @overload
-    def on(self, *patterns: str, model: type[M]) -> Callable[[TypedHandler[M, R]], TypedHandler[M, R]]: ...
-
-    @overload
-    def on(self, *patterns: str, model: None = None) -> Callable[[H], H]: ...
-
-    def on(self, *patterns: str, model: type[Any] | None = None) -> Callable[[Any], Any]:
-        """Bind a handler to topic patterns (``"invoice.paid"``, ``"invoice.*"``, ``"*"``).
-
-        Handlers run after the sender got its 2xx; ``model`` validates the payload first. For type
-        checkers, ``model=M`` takes a handler of ``Delivery[M]`` (or a bare ``Delivery``), so a
-        handler annotated with another model is an error before it is a ``ConfigurationError``.
-        """
-        return self.router.on(*patterns, model=model)
-
-    def respond(self, responder: H) -> H:
-        """Register the inline handler: its return value is the HTTP response to the sender.
-
-        It runs after the delivery is stored (for new and duplicate deliveries alike) and may
-        return a ``Reply``, ``str``, ``bytes``, a dict (JSON) or ``None`` (the usual ack).
-        """
-        if self.responder is not None:
-            raise ConfigurationError(f"endpoint {self.path} already has an inline handler")
-        check_handler(responder)
-        self.responder = responder
-        return responder
 
 
 class HookReceiver:
@@ -184,7 +129,8 @@ class HookReceiver:
     def worker(self) -> Worker:
         """The in-process worker (created on first use)."""
         if self._worker is None:
-            self._worker = Worker(self, self.store, concurrency=self.settings.worker_concurrency)
+            self._worker = Worker(self._endpoints, self.store,
+                                  concurrency=self.settings.worker_concurrency)
         return self._worker
 
     async def start(self) -> None:
@@ -222,23 +168,42 @@ class HookReceiver:
         finally:
             await self.stop()
 
+    @contextlib.contextmanager
+    def override(
+        self,
+        *,
+        store: Store | None = None,
+        clock: Callable[[], float] | None = None,
+        run_worker: bool | None = None,
+    ) -> Iterator[Worker]:
+        """Use another store, clock or worker setting inside the block, then restore the receiver.
+
+        For tests (the testing kit's ``HookClient`` uses it): yields the worker bound to that
+        store, which keeps the listeners of the worker it stands in for. The receiver must not be
+        started: its running worker would keep using the old store.
+        """
+        if self._worker is not None and self._worker.running:
+            raise RuntimeError("the receiver's worker is running; override a receiver that has "
+                               "not been started")
+        saved = (self._store, self._worker, self.clock, self.run_worker, self._app)
+        listeners = list(self._worker.listeners) if self._worker is not None else []
+        if store is not None:
+            self._store = store
+        self.clock = clock or self.clock
+        self.run_worker = self.run_worker if run_worker is None else run_worker
+        self._worker, self._app = None, None  # rebuilt on the new store and clock
+        try:
+            self.worker.listeners.extend(listeners)
+            yield self.worker
+        finally:
+            self._store, self._worker, self.clock, self.run_worker, self._app = saved
+
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if self._app is None:
             from hookreceiver.asgi import ReceiverApp
 
-            self._app = ReceiverApp(self)
+            self._app = ReceiverApp(self._endpoints, self.store, self.ensure_started,
+                                    settings=self.settings, clock=self.clock,
+                                    observers=self.observers,
+                                    on_startup=self.start, on_shutdown=self.stop)
         await self._app(scope, receive, send)
-
-
-def to_reply(value: Any) -> Reply | None:
-    """Turn an inline handler's return value into a Reply (``None`` keeps the default ack)."""
-    if value is None or isinstance(value, Reply):
-        return value
-    if isinstance(value, str):
-        return Reply.text(value)
-    if isinstance(value, bytes):
-        return Reply(value, content_type="application/octet-stream")
-    if isinstance(value, dict | list):
-        return Reply.json(value)
-    raise TypeError(f"an inline handler returned {type(value).__name__}; expected Reply, str, "
-                    "bytes, dict or None")

@@ -21,42 +21,26 @@ import random
 import socket
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import anyio.to_thread
 
 from hookreceiver.core.delivery import Delivery
 from hookreceiver.core.routing import Route
+from hookreceiver.endpoint import Endpoint, RetryPolicy
 from hookreceiver.exceptions import StoreError
 from hookreceiver.logs import job_fields
 from hookreceiver.logtext import loggable
 from hookreceiver.stores.base import Job, Store
 from hookreceiver.typed import bind_model
 
-if TYPE_CHECKING:
-    from hookreceiver.receiver import Endpoint, HookReceiver
-
-__all__ = ["Outcome", "RetryPolicy", "Worker", "run_handler"]
+__all__ = ["Outcome", "RetryPolicy", "Worker", "run_handler", "run_handlers"]  # RetryPolicy: endpoint.py
 
 log = logging.getLogger("hookreceiver.worker")
 MAX_ERROR_CHARS = 8000
 STOP_MARGIN = 5.0  # seconds past poll_interval a stopping worker waits for its take to return
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How often and how soon a failed delivery runs again."""
-
-    max_attempts: int = 5
-    base_delay: float = 2.0
-    max_delay: float = 3600.0
-
-    def delay(self, attempt: int, rand: float) -> float:
-        """Seconds before the run after ``attempt``: half to all of base * 2**(attempt-1)."""
-        step = min(self.max_delay, self.base_delay * 2.0 ** (attempt - 1))
-        return float(step * (0.5 + rand / 2))
 
 
 @dataclass(frozen=True)
@@ -86,17 +70,27 @@ async def run_handler(route: Route, delivery: Delivery) -> None:
         await result
 
 
+async def run_handlers(endpoint: Endpoint, delivery: Delivery) -> int:
+    """Run every handler of ``endpoint`` matching ``delivery``'s topics, in order; returns how
+    many ran. The first failing handler's exception propagates (the rest do not run)."""
+    routes = endpoint.router.fetch(delivery.topics)
+    for route in routes:
+        await run_handler(route, delivery)
+    return len(routes)
+
+
 def _format_error(exc: BaseException) -> str:
     text = "".join(traceback.format_exception(exc))
     return text[-MAX_ERROR_CHARS:]
 
 
 class Worker:
-    """Runs handlers for one receiver from one store, ``concurrency`` deliveries at a time."""
+    """Runs the handlers of ``endpoints`` (path -> Endpoint) for jobs from one store,
+    ``concurrency`` deliveries at a time."""
 
     def __init__(
         self,
-        receiver: HookReceiver,
+        endpoints: Mapping[str, Endpoint],
         store: Store,
         *,
         concurrency: int = 8,
@@ -104,7 +98,7 @@ class Worker:
         poll_interval: float = 1.0,
         rand: Callable[[], float] = random.random,
     ) -> None:
-        self.receiver = receiver
+        self.endpoints = endpoints  # read at each job: endpoints added later are seen
         self.store = store
         self.concurrency = max(1, concurrency)
         self.consumer = consumer or f"{socket.gethostname()}-{os.getpid()}-{id(self):x}"
@@ -126,13 +120,12 @@ class Worker:
     async def run_job(self, job: Job) -> Outcome:
         """Run every matching handler for one job and record the result in the store."""
         delivery = job.delivery
-        endpoint = self.receiver.endpoints.get(delivery.endpoint)
+        endpoint = self.endpoints.get(delivery.endpoint)
         started = time.perf_counter()
         try:
             if endpoint is None:
                 raise LookupError(f"no endpoint {delivery.endpoint!r} in this receiver")
-            for route in endpoint.router.fetch(delivery.topics):
-                await run_handler(route, delivery)
+            await run_handlers(endpoint, delivery)
         except asyncio.CancelledError:
             await self.store.release(job)
             raise

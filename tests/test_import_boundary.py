@@ -130,3 +130,31 @@ def test_private_imports_sees_them(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
     sample.write_text("from hookreceiver.cli import _hidden, shown\n", encoding="utf-8")
     assert private_imports(sample, "hookreceiver.cli") == ["hookreceiver.cli._hidden"]
+
+
+def importers_of(module: str) -> set[str]:
+    """The package's modules (paths relative to it) that import ``module`` or a name from it."""
+    return {
+        path.relative_to(PACKAGE).as_posix()
+        for path in PACKAGE.rglob("*.py")
+        if any(m == module or m.startswith(module + ".") for m in imported_modules(path))
+    }
+
+
+def test_only_the_receiver_wires_the_asgi_app() -> None:
+    assert importers_of("hookreceiver.asgi") == {"receiver.py"}
+
+
+def test_the_worker_is_used_by_the_receiver_and_the_layers_above_it_only() -> None:
+    # The public API, ops.py (hookreceiver worker) and the testing kit sit above the receiver;
+    # the observers (metrics, tracing) read the worker's Outcome values only (type checking).
+    allowed = {"__init__.py", "receiver.py", "ops.py", "testing/client.py", "metrics.py", "tracing.py"}
+    assert importers_of("hookreceiver.worker") <= allowed
+
+
+@pytest.mark.parametrize("module", ["asgi.py", "worker.py", "endpoint.py"])
+def test_the_receivers_parts_do_not_import_it(module: str) -> None:
+    imported = set(imported_modules(PACKAGE / module))
+    assert not imported & {"hookreceiver.receiver", "hookreceiver"}, module
+    if module == "endpoint.py":
+        assert not imported & {"hookreceiver.asgi", "hookreceiver.worker"}

@@ -12,7 +12,6 @@ import pytest
 
 from hookreceiver import ConfigurationError, Delivery, HookReceiver, Outcome, Reply, Settings
 from hookreceiver.providers import Generic
-from hookreceiver.receiver import to_reply
 from tests.helpers import SECRET, asgi_client, generic, make_receiver, post, sign
 
 
@@ -152,13 +151,13 @@ async def test_a_handler_that_returns_a_generator_fails_instead_of_counting_as_d
         (Reply.xml("<x/>", status=201), Reply(b"<x/>", 201, "text/xml; charset=utf-8")),
     ],
 )
-def test_to_reply(value: Any, expected: Reply | None) -> None:
-    assert to_reply(value) == expected
+def test_reply_from_value(value: Any, expected: Reply | None) -> None:
+    assert Reply.from_value(value) == expected
 
 
-def test_to_reply_refuses_other_types() -> None:
+def test_reply_from_value_refuses_other_types() -> None:
     with pytest.raises(TypeError, match="returned int"):
-        to_reply(42)
+        Reply.from_value(42)
 
 
 # -- the 2xx goes out before a slow handler finishes ------------------------------------------

@@ -35,7 +35,7 @@ def app(clock: FakeClock) -> tuple[HookReceiver, Endpoint]:
 
 
 def worker_for(receiver: HookReceiver, rand: float = 0.5) -> Worker:
-    return Worker(receiver, receiver.store, concurrency=4, rand=lambda: rand)
+    return Worker(receiver.endpoints, receiver.store, concurrency=4, rand=lambda: rand)
 
 
 async def deliver(receiver: HookReceiver, delivery_id: str = "d-1", topic: str = "order.created") -> str:
@@ -275,7 +275,7 @@ async def test_worker_pauses_while_the_store_is_unavailable(caplog: pytest.LogCa
     store = MemoryStore()
     receiver, _ = make_receiver(store=store)
     await store.close()
-    worker = Worker(receiver, store, poll_interval=0.01)
+    worker = Worker(receiver.endpoints, store, poll_interval=0.01)
     worker.start()
     await wait_for_record(caplog, "store unavailable, worker pauses")
     assert worker.running  # it pauses; it does not die

@@ -99,6 +99,21 @@ class Reply:
     secret_index: int | None = field(default=None, compare=False)
 
     @classmethod
+    def from_value(cls, value: Any) -> Reply | None:
+        """An inline handler's return value as a Reply: ``str`` (text), ``bytes``, a dict or list
+        (JSON) or a Reply; ``None`` keeps the default ack. Anything else is a ``TypeError``."""
+        if value is None or isinstance(value, Reply):
+            return value
+        if isinstance(value, str):
+            return cls.text(value)
+        if isinstance(value, bytes):
+            return cls(value, content_type="application/octet-stream")
+        if isinstance(value, dict | list):
+            return cls.json(value)
+        raise TypeError(f"an inline handler returned {type(value).__name__}; expected Reply, str, "
+                        "bytes, dict or None")
+
+    @classmethod
     def text(cls, text: str, *, status: int = 200) -> Reply:
         return cls(text.encode(), status=status)
 

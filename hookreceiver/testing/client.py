@@ -13,6 +13,7 @@ turns off the background worker; ``close`` puts everything back.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, replace
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
@@ -108,7 +109,7 @@ class HookClient:
         self.clock = clock or FrozenClock()
         self.store: Store = store if store is not None else MemoryStore(clock=self.clock)
         self.base_url = base_url.rstrip("/")
-        self._saved: dict[str, Any] | None = None
+        self._override: contextlib.ExitStack | None = None
         # Retries this client saw scheduled: key -> (due time on self.clock, endpoint path).
         self._scheduled: dict[str, tuple[float, str]] = {}
 
@@ -119,30 +120,24 @@ class HookClient:
 
     def open(self) -> None:
         """Give the receiver this client's store and clock, and a worker this client drives."""
-        if self._saved is not None:
+        if self._override is not None:
             return
-        receiver = self.receiver
-        old_worker: Worker | None = receiver._worker
-        if old_worker is not None and old_worker.running:
-            raise RuntimeError("the receiver's worker is running; HookClient runs the handlers "
-                               "itself, so use it on a receiver that has not been started")
-        self._saved = {"_store": receiver._store, "_worker": old_worker,
-                       "clock": receiver.clock, "run_worker": receiver.run_worker}
-        worker = Worker(receiver, self.store, concurrency=receiver.settings.worker_concurrency)
-        if old_worker is not None:
-            worker.listeners.extend(old_worker.listeners)
+        stack = contextlib.ExitStack()
+        try:
+            worker = stack.enter_context(
+                self.receiver.override(store=self.store, clock=self.clock, run_worker=False))
+        except RuntimeError as exc:
+            raise RuntimeError(f"{exc} (HookClient runs the handlers itself)") from None
         worker.listeners.append(self._track)
         self._scheduled.clear()
-        receiver._store, receiver._worker = self.store, worker
-        receiver.clock, receiver.run_worker = self.clock, False
+        self._override = stack
 
     def close(self) -> None:
         """Put the receiver's own store, worker and clock back."""
-        if self._saved is None:
+        if self._override is None:
             return
-        for name, value in self._saved.items():
-            setattr(self.receiver, name, value)
-        self._saved = None
+        self._override.close()
+        self._override = None
 
     async def __aenter__(self) -> HookClient:
         self.open()
@@ -158,7 +153,7 @@ class HookClient:
         return self.receiver.worker
 
     def _check_open(self) -> None:
-        if self._saved is None:
+        if self._override is None:
             raise RuntimeError("use `async with HookClient(receiver) as client:` (or call open())")
 
     # -- sending ------------------------------------------------------------------------------

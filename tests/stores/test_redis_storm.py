@@ -109,7 +109,7 @@ async def test_concurrent_duplicates_across_instances_run_the_handler_once(
         assert statuses.count("accepted") == 1
         assert statuses.count("duplicate") == REQUESTS - 1
 
-        workers = [Worker(r, r.store, concurrency=4) for r in receivers]
+        workers = [Worker(r.endpoints, r.store, concurrency=4) for r in receivers]
         outcomes = await asyncio.gather(*(w.run_once(wait=0.2) for w in workers))
         assert sum(len(o) for o in outcomes) == 1
         assert runs == ["storm-1"]
@@ -144,7 +144,7 @@ async def test_many_distinct_deliveries_each_run_once_across_instances(
         responses = await asyncio.gather(*(
             post(clients[(i + k) % INSTANCES], requests[i]) for i in range(30) for k in (0, 1)))
         assert [r.json()["status"] for r in responses].count("accepted") == 30
-        workers = [Worker(r, r.store, concurrency=8) for r in receivers]
+        workers = [Worker(r.endpoints, r.store, concurrency=8) for r in receivers]
         while len(runs) < 30:
             done = await asyncio.gather(*(w.run_once(wait=0.2) for w in workers))
             assert any(done), f"stalled with {len(runs)} runs"

@@ -59,7 +59,7 @@ async def send(receiver: HookReceiver, delivery_id: str = "d-1") -> str:
 
 
 def worker(receiver: HookReceiver) -> Worker:
-    return Worker(receiver, receiver.store, concurrency=4, rand=lambda: 0.5)
+    return Worker(receiver.endpoints, receiver.store, concurrency=4, rand=lambda: 0.5)
 
 
 async def test_failures_back_off_then_succeed(app: tuple[HookReceiver, Endpoint],
@@ -190,7 +190,7 @@ async def test_a_worker_survives_unexpected_store_errors_and_resumes(
     receiver, endpoint = make_receiver(store=store)
     handled: list[str] = []
     endpoint.on("*")(lambda d: handled.append(d.delivery_id))
-    w = Worker(receiver, store, poll_interval=0.05)
+    w = Worker(receiver.endpoints, store, poll_interval=0.05)
     w.start()
     try:
         for _ in range(100):
@@ -229,7 +229,7 @@ async def test_stop_during_a_blocking_take_strands_nothing(
         runs.append(d.attempt)
         await release.wait()
 
-    first = Worker(receiver, store, poll_interval=1.0)
+    first = Worker(receiver.endpoints, store, poll_interval=1.0)
     first.start()
     deadline = time.monotonic() + 20
     while not any(c.get("name") == name and c.get("cmd") == "xreadgroup" and "b" in c.get("flags", "")
@@ -241,7 +241,7 @@ async def test_stop_during_a_blocking_take_strands_nothing(
     release.set()
     later = RedisStore.from_url(redis_url, namespace=redis_namespace, visibility_timeout=600)
     try:
-        outcomes = await Worker(receiver, later).run_once(wait=1.0)
+        outcomes = await Worker(receiver.endpoints, later).run_once(wait=1.0)
         assert await later.state("/orders:a") is ClaimState.DONE, (outcomes, runs)
         assert [o.status for o in outcomes] == ["done"]  # at once, not after 600 s
         claim = await later.client.hget(later.claim_key("/orders:a"), "reclaims")
