@@ -34,8 +34,12 @@ from hookreceiver import Delivery, HookReceiver, MemoryStore  # noqa: E402
 from hookreceiver.core.delivery import HttpRequest  # noqa: E402
 from hookreceiver.providers import Generic  # noqa: E402
 
-PROVIDER = Generic(secret="bench-secret", signature_header="x-signature", topic="body:type",
-                   delivery_id="header:x-request-id")
+PROVIDER = Generic(
+    secret="bench-secret",
+    signature_header="x-signature",
+    topic="body:type",
+    delivery_id="header:x-request-id",
+)
 
 
 def build_receiver(capacity: int) -> HookReceiver:
@@ -57,9 +61,16 @@ async def bare_route(request: Request) -> Response:
 def signed_requests(count: int, size: int, tag: str) -> list[HttpRequest]:
     """``count`` distinct deliveries of about ``size`` body bytes, signed before timing starts."""
     note = "x" * max(0, size - 60)
-    return [PROVIDER.sign({"order": i, "note": note}, topic="order.created",
-                          delivery_id=f"{tag}-{i}", timestamp=time.time(),
-                          url="http://bench/orders") for i in range(count)]
+    return [
+        PROVIDER.sign(
+            {"order": i, "note": note},
+            topic="order.created",
+            delivery_id=f"{tag}-{i}",
+            timestamp=time.time(),
+            url="http://bench/orders",
+        )
+        for i in range(count)
+    ]
 
 
 async def drive(app: Any, requests: list[HttpRequest], expect: str) -> float:
@@ -68,8 +79,7 @@ async def drive(app: Any, requests: list[HttpRequest], expect: str) -> float:
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
         start = time.perf_counter()
         for request in requests:
-            response = await client.post("/orders", content=request.body,
-                                         headers=dict(request.headers))
+            response = await client.post("/orders", content=request.body, headers=dict(request.headers))
             if response.status_code != 200 or expect not in response.text:
                 raise SystemExit(f"unexpected answer {response.status_code}: {response.text}")
         elapsed = time.perf_counter() - start
@@ -100,8 +110,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     print(header("bench_receive: HookReceiver (Generic + MemoryStore) vs a bare Starlette route"))
-    print(f"{args.requests} sequential requests per round, best of {args.rounds} rounds, "
-          "in process over httpx.ASGITransport\n")
+    print(
+        f"{args.requests} sequential requests per round, best of {args.rounds} rounds, "
+        "in process over httpx.ASGITransport\n"
+    )
     ours, bare, body_size = asyncio.run(run(args.requests, args.rounds, args.size))
     print(f"body bytes: {body_size}")
     print(f"{'bare Starlette route':<28} {bare:>10.0f} requests/s")

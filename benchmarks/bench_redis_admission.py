@@ -51,9 +51,16 @@ MAX_COUNT = 50_000
 def make_delivery(run: str, i: int) -> Delivery:
     payload = {"type": "order.created", "id": i, "note": "x" * 200}
     body = json.dumps(payload).encode()
-    return Delivery(endpoint="/bench", provider="generic", topic="order.created",
-                    delivery_id=f"{run}-{i}", payload=payload, body=body,
-                    headers={"content-type": "application/json"}, received_at=time.time())
+    return Delivery(
+        endpoint="/bench",
+        provider="generic",
+        topic="order.created",
+        delivery_id=f"{run}-{i}",
+        payload=payload,
+        body=body,
+        headers={"content-type": "application/json"},
+        received_at=time.time(),
+    )
 
 
 async def sequential(store: RedisStore, run: str, count: int, deadline: float) -> int:
@@ -91,8 +98,13 @@ async def timed(name: str, work: Callable[[float], object], seconds: float) -> t
 
 def one_connection_store(url: str, namespace: str) -> RedisStore:
     """A RedisStore like ``RedisStore.from_url(url)``, but whose commands share ONE connection."""
-    how = plan(url, namespace=layout.DEFAULT_NAMESPACE, visibility_timeout=layout.VISIBILITY_TIMEOUT,
-               max_retained=layout.MAX_RETAINED, options={"namespace": namespace})
+    how = plan(
+        url,
+        namespace=layout.DEFAULT_NAMESPACE,
+        visibility_timeout=layout.VISIBILITY_TIMEOUT,
+        max_retained=layout.MAX_RETAINED,
+        options={"namespace": namespace},
+    )
     if how.cluster:
         raise ConfigurationError("this benchmark needs a single Redis, not a cluster URL")
     pool = BlockingConnectionPool.from_url(how.url, max_connections=1, **how.client_options(blocking=False))
@@ -154,22 +166,30 @@ async def main() -> None:
         await one.admit(make_delivery("warm", 1))
         results = [
             await timed("sequential", lambda d: sequential(pooled, "seq", count, d), args.seconds),
-            await timed("concurrent/1conn",
-                        lambda d: concurrent(one, "one", count, d, args.in_flight), args.seconds),
-            await timed("concurrent/pool",
-                        lambda d: concurrent(pooled, "pool", count, d, args.in_flight), args.seconds),
+            await timed(
+                "concurrent/1conn", lambda d: concurrent(one, "one", count, d, args.in_flight), args.seconds
+            ),
+            await timed(
+                "concurrent/pool",
+                lambda d: concurrent(pooled, "pool", count, d, args.in_flight),
+                args.seconds,
+            ),
         ]
     finally:
         keys = [key async for key in pooled.client.scan_iter(match=pooled.prefix + "*")]
         for start in range(0, len(keys), 500):
-            await pooled.client.delete(*keys[start:start + 500])
+            await pooled.client.delete(*keys[start : start + 500])
         await one.close()
         await pooled.close()
         if proxy is not None:
             proxy.close()
     baseline = results[0][1]
-    print(header(f"RedisStore.admit: {count} admissions per run, {args.in_flight} in flight, "
-                 f"+{args.latency_ms:g} ms each way"))
+    print(
+        header(
+            f"RedisStore.admit: {count} admissions per run, {args.in_flight} in flight, "
+            f"+{args.latency_ms:g} ms each way"
+        )
+    )
     for name, rate, done in results:
         ratio = rate / baseline if baseline else 0.0
         print(f"  {name:<17} {rate:9.0f} admissions/s  ({done} done)  x{ratio:.2f} vs sequential")

@@ -35,8 +35,13 @@ def make_request(provider: Generic, size: int) -> HttpRequest:
     """A signed JSON delivery whose body is ``size`` bytes (or the smallest possible)."""
 
     def sign(note: str) -> HttpRequest:
-        return provider.sign({"order": 1, "note": note}, topic="order.created",
-                             delivery_id="order-1", timestamp=time.time(), url="http://bench/orders")
+        return provider.sign(
+            {"order": 1, "note": note},
+            topic="order.created",
+            delivery_id="order-1",
+            timestamp=time.time(),
+            url="http://bench/orders",
+        )
 
     overhead = len(sign("").body)
     return sign("x" * max(0, size - overhead))
@@ -72,8 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=5, help="rounds per case; the best counts")
     args = parser.parse_args(argv)
 
-    provider = Generic(secret=SECRET, signature_header="x-signature", topic="body:type",
-                       delivery_id="header:x-request-id")
+    provider = Generic(
+        secret=SECRET, signature_header="x-signature", topic="body:type", delivery_id="header:x-request-id"
+    )
     print(header("bench_verify: Generic verify+decode+identify vs hmac.compare_digest + json.loads"))
     print(f"best of {args.rounds} rounds of ~{args.budget:.2f} s each, per body size\n")
     print(f"{'body bytes':>10}  {'baseline us/op':>14}  {'ours us/op':>10}  {'ours/baseline':>13}")
@@ -88,8 +94,10 @@ def main(argv: list[str] | None = None) -> int:
         for _ in range(args.rounds):  # alternate, so drift hits both sides alike
             base_best = min(base_best, per_call(base_fn, base_calls))
             ours_best = min(ours_best, per_call(ours_fn, ours_calls))
-        print(f"{len(request.body):>10}  {base_best * 1e6:>14.2f}  {ours_best * 1e6:>10.2f}  "
-              f"{ours_best / base_best:>12.2f}x")
+        print(
+            f"{len(request.body):>10}  {base_best * 1e6:>14.2f}  {ours_best * 1e6:>10.2f}  "
+            f"{ours_best / base_best:>12.2f}x"
+        )
     return 0
 
 

@@ -32,10 +32,17 @@ if not secret:
     log.warning("SHOP_WEBHOOK_SECRET is not set: using the development secret; never in production")
 
 hooks = HookReceiver()
-shop = hooks.endpoint("/shop", Generic(
-    secret=secret, signature_header="x-signature", timestamp_header="x-timestamp",
-    topic="body:type", delivery_id="header:x-request-id",
-    signed_content="{id}.{timestamp}.{body}"))
+shop = hooks.endpoint(
+    "/shop",
+    Generic(
+        secret=secret,
+        signature_header="x-signature",
+        timestamp_header="x-timestamp",
+        topic="body:type",
+        delivery_id="header:x-request-id",
+        signed_content="{id}.{timestamp}.{body}",
+    ),
+)
 CARTS: dict[str, Any] = {}  # stands in for your database
 
 

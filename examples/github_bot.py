@@ -24,8 +24,7 @@ DEV_SECRET = "github-bot-dev-secret"
 secret = os.environ.get("GITHUB_WEBHOOK_SECRET", "")
 if not secret:
     secret = DEV_SECRET
-    log.warning("GITHUB_WEBHOOK_SECRET is not set: using the development secret; "
-                "never do this in production")
+    log.warning("GITHUB_WEBHOOK_SECRET is not set: using the development secret; never do this in production")
 # While rotating, keep the old secret valid too: the log says which one matched.
 secrets = [secret, *filter(None, [os.environ.get("GITHUB_WEBHOOK_SECRET_OLD")])]
 
@@ -53,8 +52,13 @@ def review(delivery: Delivery) -> None:
     pull = delivery.payload.get("pull_request", {})
     size = int(pull.get("additions", 0)) + int(pull.get("deletions", 0))
     verdict = "needs a second reviewer" if size > 400 else "small enough for one review"
-    log.info("pull request #%s (%s): %d changed lines, %s",
-             delivery.payload.get("number"), delivery.topic, size, verdict)
+    log.info(
+        "pull request #%s (%s): %d changed lines, %s",
+        delivery.payload.get("number"),
+        delivery.topic,
+        size,
+        verdict,
+    )
 
 
 @github.on("pull_request")

@@ -34,10 +34,17 @@ RESULTS_KEY = f"{namespace}:handled-orders"
 database = redis.Redis.from_url(redis_url.split("?", 1)[0])  # your own client, for your own data
 
 hooks = HookReceiver()
-orders = hooks.endpoint("/orders", Generic(
-    secret=secret, signature_header="x-signature", timestamp_header="x-timestamp",
-    topic="body:type", delivery_id="header:x-request-id",
-    signed_content="{id}.{timestamp}.{body}"))
+orders = hooks.endpoint(
+    "/orders",
+    Generic(
+        secret=secret,
+        signature_header="x-signature",
+        timestamp_header="x-timestamp",
+        topic="body:type",
+        delivery_id="header:x-request-id",
+        signed_content="{id}.{timestamp}.{body}",
+    ),
+)
 
 
 @orders.on("order.*")

@@ -19,23 +19,31 @@ DEV_SECRET = "quickstart-dev-secret"
 secret = os.environ.get("QUICKSTART_SECRET", "")
 if not secret:
     secret = DEV_SECRET
-    log.warning("QUICKSTART_SECRET is not set: using the development secret %r; "
-                "never do this in production", "quickstart-dev-...")
+    log.warning(
+        "QUICKSTART_SECRET is not set: using the development secret %r; never do this in production",
+        "quickstart-dev-...",
+    )
 
 hooks = HookReceiver()
 orders = hooks.endpoint(
     "/orders",
     # The id header is signed with the body ("{id}.{body}"), so a captured request cannot be
     # replayed under a new id to slip past dedupe.
-    Generic(secret=secret, signature_header="x-signature", topic="body:type",
-            delivery_id="header:x-request-id", signed_content="{id}.{body}"),
+    Generic(
+        secret=secret,
+        signature_header="x-signature",
+        topic="body:type",
+        delivery_id="header:x-request-id",
+        signed_content="{id}.{body}",
+    ),
 )
 
 
 @orders.on("order.*")
 async def order_event(delivery: Delivery) -> None:
-    log.info("handled topic=%s delivery_id=%s attempt=%d",
-             delivery.topic, delivery.delivery_id, delivery.attempt)
+    log.info(
+        "handled topic=%s delivery_id=%s attempt=%d", delivery.topic, delivery.delivery_id, delivery.attempt
+    )
 
 
 @orders.on("*")

@@ -48,8 +48,9 @@ def upsert_order(delivery: Delivery[ShopifyOrder]) -> None:
     order = delivery.payload
     previous = ORDERS.get(order.id)
     status = previous.status if previous is not None else "open"
-    ORDERS[order.id] = OrderRow(total=order.total_price,
-                                items=sum(item.quantity for item in order.line_items), status=status)
+    ORDERS[order.id] = OrderRow(
+        total=order.total_price, items=sum(item.quantity for item in order.line_items), status=status
+    )
 
 
 @shopify.on("orders/cancelled", model=ShopifyOrder)

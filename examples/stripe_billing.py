@@ -26,8 +26,7 @@ DEV_SECRET = "whsec_stripe_billing_dev_secret"
 secret = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
 if not secret:
     secret = DEV_SECRET
-    log.warning("STRIPE_WEBHOOK_SECRET is not set: using the development secret; "
-                "never do this in production")
+    log.warning("STRIPE_WEBHOOK_SECRET is not set: using the development secret; never do this in production")
 
 ACCOUNTS: dict[str, dict[str, Any]] = {}
 
@@ -67,8 +66,9 @@ def extend(delivery: Delivery) -> None:
 def dunning(delivery: Delivery) -> None:
     invoice = event_object(delivery)
     account(str(invoice.get("customer")))["status"] = "past_due"
-    log.warning("payment failed customer=%s attempt=%s", invoice.get("customer"),
-                invoice.get("attempt_count"))
+    log.warning(
+        "payment failed customer=%s attempt=%s", invoice.get("customer"), invoice.get("attempt_count")
+    )
 
 
 @stripe.on("customer.subscription.deleted")
@@ -81,5 +81,10 @@ def cancel(delivery: Delivery) -> None:
 @stripe.on("*")
 def audit(delivery: Delivery) -> None:
     """Every event, handled or not: the audit trail names the account on Connect events."""
-    log.debug("event %s id=%s account=%s livemode=%s", delivery.topic, delivery.delivery_id,
-              delivery.meta.get("account", "-"), delivery.meta.get("livemode", "-"))
+    log.debug(
+        "event %s id=%s account=%s livemode=%s",
+        delivery.topic,
+        delivery.delivery_id,
+        delivery.meta.get("account", "-"),
+        delivery.meta.get("livemode", "-"),
+    )

@@ -37,12 +37,17 @@ def auto_reply(delivery: Delivery) -> Reply | None:
         return None  # status callbacks get the empty <Response/>
     text = str(delivery.payload.get("Body", "")).strip()
     answer = f"You said: {text}" if text else "Send me some words."
-    return Reply.xml('<?xml version="1.0" encoding="UTF-8"?>'
-                     f"<Response><Message>{escape(answer)}</Message></Response>")
+    return Reply.xml(
+        f'<?xml version="1.0" encoding="UTF-8"?><Response><Message>{escape(answer)}</Message></Response>'
+    )
 
 
 @sms.on("message.*")
 async def log_message(delivery: Delivery) -> None:
     """Runs later, in the worker, with retries: slow work (a database, an API) goes here."""
-    log.info("message topic=%s sid=%s from=%s", delivery.topic,
-             delivery.payload.get("MessageSid"), delivery.payload.get("From"))
+    log.info(
+        "message topic=%s sid=%s from=%s",
+        delivery.topic,
+        delivery.payload.get("MessageSid"),
+        delivery.payload.get("From"),
+    )

@@ -27,11 +27,14 @@ if not token:
     log.warning("WECHAT_TOKEN is not set: using a development token; never do this in production")
 
 hooks = HookReceiver()
-wechat = hooks.endpoint("/wechat", WeChat(
-    secret=token,
-    aes_key=os.environ.get("WECHAT_AES_KEY") or None,
-    app_id=os.environ.get("WECHAT_APP_ID") or None,
-))
+wechat = hooks.endpoint(
+    "/wechat",
+    WeChat(
+        secret=token,
+        aes_key=os.environ.get("WECHAT_AES_KEY") or None,
+        app_id=os.environ.get("WECHAT_APP_ID") or None,
+    ),
+)
 
 
 @wechat.respond

@@ -43,8 +43,8 @@ def route_path(scope: Scope) -> str:
     """The request path below where the receiver is mounted (``root_path`` removed)."""
     path: str = scope["path"]
     root: str = scope.get("root_path", "")
-    if root and path.startswith(root) and path[len(root):len(root) + 1] in ("", "/"):
-        path = path[len(root):]
+    if root and path.startswith(root) and path[len(root) : len(root) + 1] in ("", "/"):
+        path = path[len(root) :]
     return path.rstrip("/") or "/"
 
 
@@ -65,8 +65,7 @@ async def read_body(receive: Receive, headers: dict[str, str], limit: int) -> by
     while True:
         message: Message = await receive()
         if message["type"] == "http.disconnect":
-            raise DeliveryError("client disconnected before sending the body",
-                                reason="client_disconnected")
+            raise DeliveryError("client disconnected before sending the body", reason="client_disconnected")
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
@@ -112,8 +111,11 @@ class ReceiverApp:
         self.observers = observers
         self.on_startup = on_startup
         self.on_shutdown = on_shutdown
-        self._health = {path: kind for path, kind in ((settings.health_path, "live"),
-                                                        (settings.ready_path, "ready")) if path}
+        self._health = {
+            path: kind
+            for path, kind in ((settings.health_path, "live"), (settings.ready_path, "ready"))
+            if path
+        }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -124,8 +126,9 @@ class ReceiverApp:
             except Exception:
                 # Our bug, not the sender's: a 500 makes the provider retry, so nothing is lost.
                 log.exception("internal error endpoint=%s", loggable(route_path(scope)))
-                response = _json({"error": "internal_error",
-                                  "detail": "the receiver failed; retry later"}, status=500)
+                response = _json(
+                    {"error": "internal_error", "detail": "the receiver failed; retry later"}, status=500
+                )
             await response(scope, receive, send)
         # websockets are not ours: returning without accepting closes them
 
@@ -172,9 +175,20 @@ class ReceiverApp:
         status, body = liveness() if kind == "live" else await readiness(self.store)
         return _json(body, status=status)
 
-    def _rejected(self, scope: Scope, endpoint: Endpoint | None, started: float, delivery_id: str | None,
-                  status: int, reason: str, detail: str, *, log_detail: str | None = None,
-                  verified: bool = True, extra: dict[str, Any] | None = None) -> Response:
+    def _rejected(
+        self,
+        scope: Scope,
+        endpoint: Endpoint | None,
+        started: float,
+        delivery_id: str | None,
+        status: int,
+        reason: str,
+        detail: str,
+        *,
+        log_detail: str | None = None,
+        verified: bool = True,
+        extra: dict[str, Any] | None = None,
+    ) -> Response:
         """A rejection: its log line (with the mount prefix and duration), observers, the 4xx/503."""
         for observer in self.observers:
             _safely(observer.rejected, endpoint.path if endpoint is not None else "-", reason)
@@ -188,12 +202,26 @@ class ReceiverApp:
             full = loggable(scope.get("root_path", "") + route_path(scope))
             duration = time.perf_counter() - started
             fields = request_fields(
-                endpoint=full, outcome="rejected", status=status, duration=duration,
+                endpoint=full,
+                outcome="rejected",
+                status=status,
+                duration=duration,
                 provider=endpoint.provider.name if endpoint is not None else None,
-                delivery_id=delivery_id, reason=reason, verified=verified)
-            log.log(level, "rejected endpoint=%s delivery_id=%s status=%d reason=%s duration_ms=%.1f "
-                    "detail=%s", full, shown, status, reason, duration * 1000,
-                    loggable_text(log_detail or detail), extra=fields)
+                delivery_id=delivery_id,
+                reason=reason,
+                verified=verified,
+            )
+            log.log(
+                level,
+                "rejected endpoint=%s delivery_id=%s status=%d reason=%s duration_ms=%.1f detail=%s",
+                full,
+                shown,
+                status,
+                reason,
+                duration * 1000,
+                loggable_text(log_detail or detail),
+                extra=fields,
+            )
         return _json({"error": reason, "detail": detail, **(extra or {})}, status=status)
 
     async def _handle(self, scope: Scope, receive: Receive) -> Response:
@@ -205,8 +233,9 @@ class ReceiverApp:
             kind = self._health.get(path)
             if kind is not None:
                 return await self._health_check(kind, method)
-            return self._rejected(scope, None, started, None, 404, "unknown_endpoint",
-                                  f"no endpoint at {path}")
+            return self._rejected(
+                scope, None, started, None, 404, "unknown_endpoint", f"no endpoint at {path}"
+            )
         headers = _headers(scope)
         query = scope.get("query_string", b"").decode("latin-1")
         request = HttpRequest(  # the body is read below, once the method is known to be wanted
@@ -218,45 +247,69 @@ class ReceiverApp:
         )
         if method not in endpoint.provider.methods:
             allow = ", ".join(sorted(endpoint.provider.methods))
-            response = self._rejected(scope, endpoint, started, _peek(endpoint, request), 405,
-                                      "method_not_allowed", f"{method} is not accepted here; use {allow}",
-                                      verified=False)
+            response = self._rejected(
+                scope,
+                endpoint,
+                started,
+                _peek(endpoint, request),
+                405,
+                "method_not_allowed",
+                f"{method} is not accepted here; use {allow}",
+                verified=False,
+            )
             response.headers["allow"] = allow
             return response
         try:
             request = replace(request, body=await read_body(receive, headers, endpoint.max_body_size))
             now = self.clock()
             if len(request.body) > OFFLOAD_BODY_SIZE:
-                outcome = await run_in_threadpool(receive_deliveries, endpoint.provider, request,
-                                                  endpoint=endpoint.path, now=now)
+                outcome = await run_in_threadpool(
+                    receive_deliveries, endpoint.provider, request, endpoint=endpoint.path, now=now
+                )
             else:
                 outcome = receive_deliveries(endpoint.provider, request, endpoint=endpoint.path, now=now)
         except DeliveryError as exc:
             extra = {"skew": round(exc.skew)} if isinstance(exc, StaleTimestamp) else {}
-            return self._rejected(scope, endpoint, started, _peek(endpoint, request), exc.status_hint,
-                                  exc.reason, exc.detail, verified=False, extra=extra)
+            return self._rejected(
+                scope,
+                endpoint,
+                started,
+                _peek(endpoint, request),
+                exc.status_hint,
+                exc.reason,
+                exc.detail,
+                verified=False,
+                extra=extra,
+            )
         if isinstance(outcome, Reply):
-            log.info("handshake answered endpoint=%s status=%d secret_index=%s", path,
-                     outcome.status, outcome.secret_index)
+            log.info(
+                "handshake answered endpoint=%s status=%d secret_index=%s",
+                path,
+                outcome.status,
+                outcome.secret_index,
+            )
             return _response(outcome)
         if len(outcome) == 1:
             return await self._admit(scope, endpoint, outcome[0], started)
         return await self._admit_batch(scope, endpoint, outcome, started)
 
-    async def _admit(self, scope: Scope, endpoint: Endpoint, delivery: Delivery,
-                     started: float) -> Response:
+    async def _admit(self, scope: Scope, endpoint: Endpoint, delivery: Delivery, started: float) -> Response:
         status = await self._store(scope, endpoint, delivery, started)
         if not isinstance(status, str):
             return status
         reply = await self._respond(endpoint, delivery) if endpoint.responder is not None else None
         reply = endpoint.provider.ack(delivery, reply)  # the provider's own ack shape, if any
-        response = (_response(reply) if reply is not None else
-                    _json({"status": status, "delivery_id": delivery.delivery_id, "topic": delivery.topic}))
+        response = (
+            _response(reply)
+            if reply is not None
+            else _json({"status": status, "delivery_id": delivery.delivery_id, "topic": delivery.topic})
+        )
         self._admitted(scope, endpoint, delivery, status, response.status_code, started)
         return response
 
-    async def _admit_batch(self, scope: Scope, endpoint: Endpoint, deliveries: tuple[Delivery, ...],
-                           started: float) -> Response:
+    async def _admit_batch(
+        self, scope: Scope, endpoint: Endpoint, deliveries: tuple[Delivery, ...], started: float
+    ) -> Response:
         """Store each delivery of a batch in order; answer once, after the last is stored.
 
         A store failure answers 503 at once: the sender retries the whole batch, and the items
@@ -269,19 +322,26 @@ class ReceiverApp:
             status = await self._store(scope, endpoint, delivery, started)
             if not isinstance(status, str):
                 return status
-            statuses.append({"status": status, "delivery_id": delivery.delivery_id,
-                             "topic": delivery.topic})
+            statuses.append({"status": status, "delivery_id": delivery.delivery_id, "topic": delivery.topic})
         for delivery in deliveries if endpoint.responder is not None else ():
             reply = await self._respond(endpoint, delivery)
         reply = endpoint.provider.ack(deliveries[-1], reply)
-        response = _response(reply) if reply is not None else _json({"status": "batch",
-                                                                      "deliveries": statuses})
+        response = (
+            _response(reply) if reply is not None else _json({"status": "batch", "deliveries": statuses})
+        )
         for delivery, entry in zip(deliveries, statuses, strict=True):
             self._admitted(scope, endpoint, delivery, entry["status"], response.status_code, started)
         return response
 
-    def _admitted(self, scope: Scope, endpoint: Endpoint, delivery: Delivery, status: str,
-                  http_status: int, started: float) -> None:
+    def _admitted(
+        self,
+        scope: Scope,
+        endpoint: Endpoint,
+        delivery: Delivery,
+        status: str,
+        http_status: int,
+        started: float,
+    ) -> None:
         """An answered delivery: observers and its one log line (no work when neither is on)."""
         observers = self.observers
         if not observers and not log.isEnabledFor(logging.INFO):
@@ -290,17 +350,33 @@ class ReceiverApp:
         for observer in observers:
             _safely(observer.admitted, delivery, status, duration)
         full = loggable(scope.get("root_path", "") + endpoint.path)
-        log.info("%s endpoint=%s provider=%s topic=%s delivery_id=%s id_source=%s status=%d "
-                 "secret_index=%s duration_ms=%.1f", status, full, delivery.provider,
-                 loggable(delivery.topic), loggable(delivery.delivery_id), delivery.id_source,
-                 http_status, delivery.secret_index, duration * 1000,
-                 extra=request_fields(endpoint=full, outcome=status, status=http_status,
-                                      duration=duration, provider=delivery.provider,
-                                      topic=delivery.topic, delivery_id=delivery.delivery_id,
-                                      secret_index=delivery.secret_index))
+        log.info(
+            "%s endpoint=%s provider=%s topic=%s delivery_id=%s id_source=%s status=%d "
+            "secret_index=%s duration_ms=%.1f",
+            status,
+            full,
+            delivery.provider,
+            loggable(delivery.topic),
+            loggable(delivery.delivery_id),
+            delivery.id_source,
+            http_status,
+            delivery.secret_index,
+            duration * 1000,
+            extra=request_fields(
+                endpoint=full,
+                outcome=status,
+                status=http_status,
+                duration=duration,
+                provider=delivery.provider,
+                topic=delivery.topic,
+                delivery_id=delivery.delivery_id,
+                secret_index=delivery.secret_index,
+            ),
+        )
 
-    async def _store(self, scope: Scope, endpoint: Endpoint, delivery: Delivery,
-                     started: float) -> str | Response:
+    async def _store(
+        self, scope: Scope, endpoint: Endpoint, delivery: Delivery, started: float
+    ) -> str | Response:
         """Admit (or record) one delivery: its status word, or the 503 response to send."""
         routed = bool(endpoint.router.fetch(delivery.topics))
         store = self.store
@@ -313,9 +389,16 @@ class ReceiverApp:
                 # No handler wants it now; keep it (as done) so nothing acknowledged is lost.
                 admission = await store.record(delivery)
         except StoreError as exc:  # StoreUnavailable, or a store that cannot read its records
-            return self._rejected(scope, endpoint, started, delivery.delivery_id, 503,
-                                  "store_unavailable", "the delivery could not be stored; retry later",
-                                  log_detail=str(exc))
+            return self._rejected(
+                scope,
+                endpoint,
+                started,
+                delivery.delivery_id,
+                503,
+                "store_unavailable",
+                "the delivery could not be stored; retry later",
+                log_detail=str(exc),
+            )
         if routed and admission is Admission.ACCEPTED:
             await self.on_accepted()
         return status
@@ -331,14 +414,18 @@ class ReceiverApp:
             return Reply.from_value(value)
         except Exception:
             # The delivery is stored already; the sender still gets its ack.
-            log.exception("inline handler failed endpoint=%s delivery_id=%s",
-                          endpoint.path, loggable(delivery.delivery_id))
+            log.exception(
+                "inline handler failed endpoint=%s delivery_id=%s",
+                endpoint.path,
+                loggable(delivery.delivery_id),
+            )
             return None
 
 
 def _response(reply: Reply) -> Response:
-    return Response(reply.body, status_code=reply.status, media_type=reply.content_type,
-                    headers=dict(reply.headers))
+    return Response(
+        reply.body, status_code=reply.status, media_type=reply.content_type, headers=dict(reply.headers)
+    )
 
 
 def _json(data: dict[str, Any], *, status: int = 200) -> Response:

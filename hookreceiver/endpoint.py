@@ -38,7 +38,6 @@ class RetryPolicy:
         return float(step * (0.5 + rand / 2))
 
 
-
 class Endpoint:
     """One path served by one provider instance, with its handlers and limits."""
 

@@ -21,24 +21,50 @@ __all__ = ["FIELDS", "JsonFormatter", "job_fields", "request_fields"]
 FIELDS = "hookreceiver"  # the LogRecord attribute holding an outcome line's fields
 
 
-def request_fields(*, endpoint: str, outcome: str, status: int, duration: float,
-                   provider: str | None = None, topic: str | None = None,
-                   delivery_id: str | None = None, reason: str | None = None,
-                   secret_index: int | None = None, verified: bool = True) -> dict[str, Any]:
+def request_fields(
+    *,
+    endpoint: str,
+    outcome: str,
+    status: int,
+    duration: float,
+    provider: str | None = None,
+    topic: str | None = None,
+    delivery_id: str | None = None,
+    reason: str | None = None,
+    secret_index: int | None = None,
+    verified: bool = True,
+) -> dict[str, Any]:
     """The ``extra=`` of one receive-path line (``endpoint`` includes the mount prefix)."""
-    return {FIELDS: {"event": outcome, "endpoint": endpoint, "provider": provider, "topic": topic,
-                     "delivery_id": delivery_id, "id_verified": verified, "status": status,
-                     "reason": reason, "duration_ms": round(duration * 1000, 3),
-                     "secret_index": secret_index}}
+    return {
+        FIELDS: {
+            "event": outcome,
+            "endpoint": endpoint,
+            "provider": provider,
+            "topic": topic,
+            "delivery_id": delivery_id,
+            "id_verified": verified,
+            "status": status,
+            "reason": reason,
+            "duration_ms": round(duration * 1000, 3),
+            "secret_index": secret_index,
+        }
+    }
 
 
-def job_fields(delivery: Delivery, outcome: str, duration: float,
-               error: str | None = None) -> dict[str, Any]:
+def job_fields(delivery: Delivery, outcome: str, duration: float, error: str | None = None) -> dict[str, Any]:
     """The ``extra=`` of one worker line (``error`` is the exception's type name only)."""
-    return {FIELDS: {"event": outcome, "endpoint": delivery.endpoint, "provider": delivery.provider,
-                     "topic": delivery.topic, "delivery_id": delivery.delivery_id,
-                     "attempt": delivery.attempt, "duration_ms": round(duration * 1000, 3),
-                     "error": error}}
+    return {
+        FIELDS: {
+            "event": outcome,
+            "endpoint": delivery.endpoint,
+            "provider": delivery.provider,
+            "topic": delivery.topic,
+            "delivery_id": delivery.delivery_id,
+            "attempt": delivery.attempt,
+            "duration_ms": round(duration * 1000, 3),
+            "error": error,
+        }
+    }
 
 
 class JsonFormatter(logging.Formatter):

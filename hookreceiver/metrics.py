@@ -49,8 +49,7 @@ _HANDLER_BUCKETS = (0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0, 30.0, 60.0, 300
 
 def _require() -> Any:
     if prometheus_client is None:
-        raise ConfigurationError(
-            "metrics need prometheus_client: pip install 'hookreceiver[metrics]'")
+        raise ConfigurationError("metrics need prometheus_client: pip install 'hookreceiver[metrics]'")
     return prometheus_client
 
 
@@ -62,29 +61,58 @@ class Metrics:
         reg = prom.REGISTRY if registry is None else registry
         ns = namespace
         self.registry = reg
-        self.deliveries = prom.Counter("deliveries", "Admitted deliveries",
-                                       ["endpoint", "provider", "outcome"], namespace=ns, registry=reg)
-        self.duplicates = prom.Counter("duplicates", "Duplicate deliveries", ["endpoint"],
-                                       namespace=ns, registry=reg)
-        self.rejections = prom.Counter("rejections", "Rejected requests", ["endpoint", "reason"],
-                                       namespace=ns, registry=reg)
-        self.ack_seconds = prom.Histogram("ack_seconds", "Request to answer, admitted deliveries",
-                                          ["endpoint"], namespace=ns, registry=reg,
-                                          buckets=_LATENCY_BUCKETS)
-        self.handler_seconds = prom.Histogram("handler_seconds", "Handler run time per job",
-                                              ["endpoint", "outcome"], namespace=ns, registry=reg,
-                                              buckets=_HANDLER_BUCKETS)
-        self.handler_failures = prom.Counter("handler_failures", "Jobs whose handler raised",
-                                             ["endpoint"], namespace=ns, registry=reg)
-        self.retries = prom.Counter("retries", "Jobs scheduled to run again", ["endpoint"],
-                                    namespace=ns, registry=reg)
-        self.dead_letters = prom.Counter("dead_letters", "Jobs moved to the dead letters",
-                                         ["endpoint"], namespace=ns, registry=reg)
-        self.inbox_depth = prom.Gauge("inbox_depth", "Deliveries waiting in the inbox",
-                                      namespace=ns, registry=reg, multiprocess_mode="mostrecent")
-        self.inbox_oldest_age = prom.Gauge("inbox_oldest_age_seconds",
-                                           "Age of the oldest waiting delivery", namespace=ns,
-                                           registry=reg, multiprocess_mode="mostrecent")
+        self.deliveries = prom.Counter(
+            "deliveries",
+            "Admitted deliveries",
+            ["endpoint", "provider", "outcome"],
+            namespace=ns,
+            registry=reg,
+        )
+        self.duplicates = prom.Counter(
+            "duplicates", "Duplicate deliveries", ["endpoint"], namespace=ns, registry=reg
+        )
+        self.rejections = prom.Counter(
+            "rejections", "Rejected requests", ["endpoint", "reason"], namespace=ns, registry=reg
+        )
+        self.ack_seconds = prom.Histogram(
+            "ack_seconds",
+            "Request to answer, admitted deliveries",
+            ["endpoint"],
+            namespace=ns,
+            registry=reg,
+            buckets=_LATENCY_BUCKETS,
+        )
+        self.handler_seconds = prom.Histogram(
+            "handler_seconds",
+            "Handler run time per job",
+            ["endpoint", "outcome"],
+            namespace=ns,
+            registry=reg,
+            buckets=_HANDLER_BUCKETS,
+        )
+        self.handler_failures = prom.Counter(
+            "handler_failures", "Jobs whose handler raised", ["endpoint"], namespace=ns, registry=reg
+        )
+        self.retries = prom.Counter(
+            "retries", "Jobs scheduled to run again", ["endpoint"], namespace=ns, registry=reg
+        )
+        self.dead_letters = prom.Counter(
+            "dead_letters", "Jobs moved to the dead letters", ["endpoint"], namespace=ns, registry=reg
+        )
+        self.inbox_depth = prom.Gauge(
+            "inbox_depth",
+            "Deliveries waiting in the inbox",
+            namespace=ns,
+            registry=reg,
+            multiprocess_mode="mostrecent",
+        )
+        self.inbox_oldest_age = prom.Gauge(
+            "inbox_oldest_age_seconds",
+            "Age of the oldest waiting delivery",
+            namespace=ns,
+            registry=reg,
+            multiprocess_mode="mostrecent",
+        )
 
     def attach(self, receiver: HookReceiver) -> Metrics:
         """Make ``receiver`` (its HTTP side and its worker) report here; returns ``self``."""

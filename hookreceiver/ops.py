@@ -35,19 +35,24 @@ def shared_store(receiver: HookReceiver | None = None, settings: Settings | None
             raise ConfigurationError(
                 "no shared store: set HOOKRECEIVER_REDIS_URL to the Redis URL your receiver uses "
                 "(--app MODULE:ATTR works only for a receiver whose store is Redis; the in-memory "
-                "store cannot be reached from another process)")
+                "store cannot be reached from another process)"
+            )
         from hookreceiver.stores.redis import RedisStore
 
-        store = RedisStore.from_url(settings.redis_url.get_secret_value(),
-                                    retention=settings.retention_seconds)
+        store = RedisStore.from_url(
+            settings.redis_url.get_secret_value(), retention=settings.retention_seconds
+        )
     if not store.shared:
-        raise ConfigurationError("the in-memory store lives inside one process; set "
-                                 "HOOKRECEIVER_REDIS_URL so workers and tools share a Redis store")
+        raise ConfigurationError(
+            "the in-memory store lives inside one process; set "
+            "HOOKRECEIVER_REDIS_URL so workers and tools share a Redis store"
+        )
     return store
 
 
-async def resolve_key(store: Store, text: str, *, endpoint: str | None = None,
-                      endpoints: Mapping[str, object] = {}) -> str | None:
+async def resolve_key(
+    store: Store, text: str, *, endpoint: str | None = None, endpoints: Mapping[str, object] = {}
+) -> str | None:
     """Turn ``/path:delivery_id`` or a bare delivery id into a retained key (``None`` if unknown).
 
     A bare id is looked up under ``endpoint``, else under every endpoint of the receiver.
@@ -71,8 +76,9 @@ async def _all_dead_letters(store: Store) -> list[DeadLetter]:
     return found
 
 
-async def find_dead_letters(store: Store, text: str, *, endpoint: str | None = None,
-                            endpoints: Mapping[str, object] = {}) -> list[DeadLetter]:
+async def find_dead_letters(
+    store: Store, text: str, *, endpoint: str | None = None, endpoints: Mapping[str, object] = {}
+) -> list[DeadLetter]:
     """The dead letter(s) ``text`` names: a key ``/path:delivery_id``, or a bare delivery id
     (under ``endpoint``, else under the receiver's ``endpoints``, else under any endpoint).
 
@@ -102,8 +108,9 @@ async def run_handlers(receiver: HookReceiver, delivery: Delivery) -> int:
     return await worker_run_handlers(endpoint, delivery)
 
 
-async def run_worker(receiver: HookReceiver, *, concurrency: int | None = None,
-                     stop: asyncio.Event | None = None) -> None:
+async def run_worker(
+    receiver: HookReceiver, *, concurrency: int | None = None, stop: asyncio.Event | None = None
+) -> None:
     """Run a worker on the receiver's shared store until SIGTERM/SIGINT (or ``stop`` is set).
 
     On the way out in-flight deliveries get ``settings.shutdown_grace`` seconds to finish; the
@@ -119,8 +126,7 @@ async def run_worker(receiver: HookReceiver, *, concurrency: int | None = None,
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(signum, stop.set)
     worker.start()
-    log.info("worker started consumer=%s concurrency=%d store=%r", worker.consumer,
-             worker.concurrency, store)
+    log.info("worker started consumer=%s concurrency=%d store=%r", worker.consumer, worker.concurrency, store)
     try:
         await stop.wait()
     finally:

@@ -76,12 +76,16 @@ class HookReceiver:
         if self.settings.redis_url is not None:
             from hookreceiver.stores.redis import RedisStore
 
-            store: Store = RedisStore.from_url(self.settings.redis_url.get_secret_value(),
-                                               retention=self.settings.retention_seconds)
+            store: Store = RedisStore.from_url(
+                self.settings.redis_url.get_secret_value(), retention=self.settings.retention_seconds
+            )
             return store
-        return MemoryStore(retention=self.settings.retention_seconds,
-                           max_entries=self.settings.memory_max_entries,
-                           max_bytes=self.settings.memory_max_bytes, clock=self.clock)
+        return MemoryStore(
+            retention=self.settings.retention_seconds,
+            max_entries=self.settings.memory_max_entries,
+            max_bytes=self.settings.memory_max_bytes,
+            clock=self.clock,
+        )
 
     def endpoint(
         self,
@@ -96,13 +100,13 @@ class HookReceiver:
         if not isinstance(path, str) or not path.startswith("/"):
             raise ConfigurationError(f"endpoint path {path!r} must start with '/'")
         if any(c in "?#" or c.isspace() for c in path):
-            raise ConfigurationError(
-                f"endpoint path {path!r} must not contain '?', '#' or whitespace"
-            )
+            raise ConfigurationError(f"endpoint path {path!r} must not contain '?', '#' or whitespace")
         path = path.rstrip("/") or "/"
         if path in (self.settings.health_path, self.settings.ready_path):
-            raise ConfigurationError(f"endpoint path {path!r} is the health route; set "
-                                     "HOOKRECEIVER_HEALTH_PATH / HOOKRECEIVER_READY_PATH elsewhere")
+            raise ConfigurationError(
+                f"endpoint path {path!r} is the health route; set "
+                "HOOKRECEIVER_HEALTH_PATH / HOOKRECEIVER_READY_PATH elsewhere"
+            )
         if path in self._endpoints:
             raise ConfigurationError(f"endpoint path {path!r} is already taken")
         if not isinstance(provider, Provider):
@@ -129,8 +133,7 @@ class HookReceiver:
     def worker(self) -> Worker:
         """The in-process worker (created on first use)."""
         if self._worker is None:
-            self._worker = Worker(self._endpoints, self.store,
-                                  concurrency=self.settings.worker_concurrency)
+            self._worker = Worker(self._endpoints, self.store, concurrency=self.settings.worker_concurrency)
         return self._worker
 
     async def start(self) -> None:
@@ -141,8 +144,10 @@ class HookReceiver:
 
             problem = await check_store(self.store)
             if problem is not None:
-                raise StoreUnavailable(f"the store does not answer: {problem}; start Redis or fix "
-                                       "HOOKRECEIVER_REDIS_URL (--no-check-store starts anyway)")
+                raise StoreUnavailable(
+                    f"the store does not answer: {problem}; start Redis or fix "
+                    "HOOKRECEIVER_REDIS_URL (--no-check-store starts anyway)"
+                )
         if self.run_worker and not self.worker.running:
             self.worker.start()
             log.info("worker started consumer=%s", self.worker.consumer)
@@ -183,8 +188,9 @@ class HookReceiver:
         started: its running worker would keep using the old store.
         """
         if self._worker is not None and self._worker.running:
-            raise RuntimeError("the receiver's worker is running; override a receiver that has "
-                               "not been started")
+            raise RuntimeError(
+                "the receiver's worker is running; override a receiver that has not been started"
+            )
         saved = (self._store, self._worker, self.clock, self.run_worker, self._app)
         listeners = list(self._worker.listeners) if self._worker is not None else []
         if store is not None:
@@ -202,8 +208,14 @@ class HookReceiver:
         if self._app is None:
             from hookreceiver.asgi import ReceiverApp
 
-            self._app = ReceiverApp(self._endpoints, self.store, self.ensure_started,
-                                    settings=self.settings, clock=self.clock,
-                                    observers=self.observers,
-                                    on_startup=self.start, on_shutdown=self.stop)
+            self._app = ReceiverApp(
+                self._endpoints,
+                self.store,
+                self.ensure_started,
+                settings=self.settings,
+                clock=self.clock,
+                observers=self.observers,
+                on_startup=self.start,
+                on_shutdown=self.stop,
+            )
         await self._app(scope, receive, send)

@@ -13,11 +13,11 @@ __all__ = ["Settings"]
 class Settings(BaseSettings):
     """Receiver-wide configuration; per-endpoint options override the defaults given here."""
 
-    model_config = SettingsConfigDict(env_prefix="HOOKRECEIVER_", env_file=".env",
-                                      extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="HOOKRECEIVER_", env_file=".env", extra="ignore")
 
     redis_url: SecretStr | None = Field(
-        default=None, description="redis://, rediss:// or a cluster URL; unset = in-memory store")
+        default=None, description="redis://, rediss:// or a cluster URL; unset = in-memory store"
+    )
     max_body_size: int = Field(default=5 * 1024 * 1024, gt=0)
     run_worker: bool = Field(default=True, description="run a worker inside the web process")
     worker_concurrency: int = Field(default=8, gt=0)
@@ -27,20 +27,25 @@ class Settings(BaseSettings):
     retention_seconds: float = Field(default=3 * 24 * 3600.0, gt=0)
     memory_max_entries: int = Field(default=10_000, gt=0)
     memory_max_bytes: int = Field(
-        default=256 * 1024 * 1024, gt=0, description="in-memory store: byte budget (bodies counted twice)")
+        default=256 * 1024 * 1024, gt=0, description="in-memory store: byte budget (bodies counted twice)"
+    )
     store_unrouted: bool = Field(
-        default=True, description="keep deliveries no handler wants (as done), for replay")
+        default=True, description="keep deliveries no handler wants (as done), for replay"
+    )
     shutdown_grace: float = Field(default=10.0, ge=0)
     trust_forwarded: bool = Field(
-        default=False, description="build the public URL from X-Forwarded-Proto/Host")
+        default=False, description="build the public URL from X-Forwarded-Proto/Host"
+    )
     public_base_url: str | None = Field(
-        default=None, description="the public scheme://host[:port] senders call, behind a proxy")
+        default=None, description="the public scheme://host[:port] senders call, behind a proxy"
+    )
     health_path: str = Field(
-        default="/healthz", description="liveness route below the mount point; empty = none")
-    ready_path: str = Field(
-        default="/readyz", description="readiness route (pings the store); empty = none")
+        default="/healthz", description="liveness route below the mount point; empty = none"
+    )
+    ready_path: str = Field(default="/readyz", description="readiness route (pings the store); empty = none")
     log_format: Literal["text", "json"] = Field(
-        default="text", description="`hookreceiver serve`/`worker` log lines: text or one JSON object")
+        default="text", description="`hookreceiver serve`/`worker` log lines: text or one JSON object"
+    )
 
     @field_validator("health_path", "ready_path")
     @classmethod

@@ -49,8 +49,7 @@ class Tracing:
 
     def __init__(self, tracer_provider: Any = None) -> None:
         if trace is None:
-            raise ConfigurationError(
-                "tracing needs opentelemetry-api: pip install 'hookreceiver[tracing]'")
+            raise ConfigurationError("tracing needs opentelemetry-api: pip install 'hookreceiver[tracing]'")
         self.tracer = trace.get_tracer("hookreceiver", tracer_provider=tracer_provider)
 
     def attach(self, receiver: HookReceiver) -> Tracing:
@@ -61,25 +60,40 @@ class Tracing:
 
     def _parent(self, key: str) -> Any:
         trace_id, span_id = delivery_trace_id(key)
-        context = trace.SpanContext(trace_id=trace_id, span_id=span_id, is_remote=True,
-                                    trace_flags=trace.TraceFlags(trace.TraceFlags.SAMPLED))
+        context = trace.SpanContext(
+            trace_id=trace_id,
+            span_id=span_id,
+            is_remote=True,
+            trace_flags=trace.TraceFlags(trace.TraceFlags.SAMPLED),
+        )
         return trace.set_span_in_context(trace.NonRecordingSpan(context))
 
-    def _record(self, name: str, delivery: Delivery, seconds: float, attributes: dict[str, Any],
-                error: BaseException | None = None) -> None:
+    def _record(
+        self,
+        name: str,
+        delivery: Delivery,
+        seconds: float,
+        attributes: dict[str, Any],
+        error: BaseException | None = None,
+    ) -> None:
         end = time.time_ns()
         start = end - int(seconds * 1e9)
-        span = self.tracer.start_span(name, context=self._parent(delivery.key), start_time=start,
-                                      kind=trace.SpanKind.SERVER if name.endswith("receive")
-                                      else trace.SpanKind.CONSUMER)
-        span.set_attributes({
-            "hookreceiver.endpoint": delivery.endpoint,
-            "hookreceiver.provider": delivery.provider,
-            "hookreceiver.topic": delivery.topic,
-            "hookreceiver.delivery_id": delivery.delivery_id,
-            "hookreceiver.attempt": delivery.attempt,
-            **attributes,
-        })
+        span = self.tracer.start_span(
+            name,
+            context=self._parent(delivery.key),
+            start_time=start,
+            kind=trace.SpanKind.SERVER if name.endswith("receive") else trace.SpanKind.CONSUMER,
+        )
+        span.set_attributes(
+            {
+                "hookreceiver.endpoint": delivery.endpoint,
+                "hookreceiver.provider": delivery.provider,
+                "hookreceiver.topic": delivery.topic,
+                "hookreceiver.delivery_id": delivery.delivery_id,
+                "hookreceiver.attempt": delivery.attempt,
+                **attributes,
+            }
+        )
         if error is not None:
             span.set_status(trace.Status(trace.StatusCode.ERROR, type(error).__name__))
         span.end(end_time=end)
@@ -96,5 +110,10 @@ class Tracing:
         """A worker listener: one ``hookreceiver.handle`` span per finished job."""
         if outcome.status == "released":
             return
-        self._record("hookreceiver.handle", outcome.delivery, outcome.duration or 0.0,
-                     {"hookreceiver.outcome": outcome.status}, outcome.error)
+        self._record(
+            "hookreceiver.handle",
+            outcome.delivery,
+            outcome.duration or 0.0,
+            {"hookreceiver.outcome": outcome.status},
+            outcome.error,
+        )

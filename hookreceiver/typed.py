@@ -42,8 +42,7 @@ def adapter_for(model: Any) -> TypeAdapter[Any]:
         try:
             adapter = TypeAdapter(model)
         except (PydanticSchemaGenerationError, TypeError) as exc:
-            raise ConfigurationError(
-                f"model={model!r} cannot be validated by pydantic: {exc}") from None
+            raise ConfigurationError(f"model={model!r} cannot be validated by pydantic: {exc}") from None
         _ADAPTERS[model] = adapter
     return adapter
 
@@ -83,11 +82,13 @@ def check_model(handler: Any, model: Any | None) -> None:
     if model is None:
         raise ConfigurationError(
             f"handler {name} is annotated Delivery[{_name(declared)}] but registered without "
-            f"model=: add model={_name(declared)} to on(...) so the payload is validated")
+            f"model=: add model={_name(declared)} to on(...) so the payload is validated"
+        )
     if declared != model:
         raise ConfigurationError(
             f"handler {name} is annotated Delivery[{_name(declared)}] but registered with "
-            f"model={_name(model)}")
+            f"model={_name(model)}"
+        )
 
 
 def _name(value: Any) -> str:
@@ -112,7 +113,8 @@ def bind_model(delivery: Delivery[Any], model: type[M]) -> Delivery[M]:
             f"{'.'.join(str(part) for part in error['loc']) or '(payload)'}: "
             # pydantic's own messages name the rule, not the value; a custom validator's may not
             + (error["type"] if error["type"] in _USER_ERRORS else f"{error['msg']} [{error['type']}]")
-            for error in exc.errors(include_url=False, include_input=False, include_context=False)[:20])
+            for error in exc.errors(include_url=False, include_input=False, include_context=False)[:20]
+        )
         raise ModelValidationError(
             f"the payload of {delivery.provider} delivery {delivery.delivery_id} (topic "
             f"{delivery.topic}) does not fit {_name(model)}: {exc.error_count()} error(s): {problems}"

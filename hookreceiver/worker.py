@@ -133,28 +133,46 @@ class Worker:
             return await self._failed(job, exc, endpoint, time.perf_counter() - started)
         duration = time.perf_counter() - started
         await self.store.complete(job)
-        log.info("handled endpoint=%s topic=%s delivery_id=%s attempt=%d duration_ms=%.1f",
-                 delivery.endpoint, loggable(delivery.topic), loggable(delivery.delivery_id),
-                 delivery.attempt, duration * 1000, extra=job_fields(delivery, "done", duration))
+        log.info(
+            "handled endpoint=%s topic=%s delivery_id=%s attempt=%d duration_ms=%.1f",
+            delivery.endpoint,
+            loggable(delivery.topic),
+            loggable(delivery.delivery_id),
+            delivery.attempt,
+            duration * 1000,
+            extra=job_fields(delivery, "done", duration),
+        )
         return self._report(Outcome(delivery, "done", duration=duration))
 
-    async def _failed(self, job: Job, exc: Exception, endpoint: Endpoint | None,
-                      duration: float) -> Outcome:
+    async def _failed(self, job: Job, exc: Exception, endpoint: Endpoint | None, duration: float) -> Outcome:
         delivery = job.delivery
         policy = endpoint.retry if endpoint is not None else RetryPolicy(max_attempts=1)
         error = _format_error(exc)
         if delivery.attempt >= policy.max_attempts:
-            log.error("dead-lettered endpoint=%s topic=%s delivery_id=%s attempt=%d error=%r",
-                      delivery.endpoint, loggable(delivery.topic), loggable(delivery.delivery_id),
-                      delivery.attempt, exc, exc_info=exc,
-                      extra=job_fields(delivery, "dead", duration, error=type(exc).__name__))
+            log.error(
+                "dead-lettered endpoint=%s topic=%s delivery_id=%s attempt=%d error=%r",
+                delivery.endpoint,
+                loggable(delivery.topic),
+                loggable(delivery.delivery_id),
+                delivery.attempt,
+                exc,
+                exc_info=exc,
+                extra=job_fields(delivery, "dead", duration, error=type(exc).__name__),
+            )
             await self.store.bury(job, error=error)
             return self._report(Outcome(delivery, "dead", exc, duration=duration))
         delay = policy.delay(delivery.attempt, self._rand())
-        log.warning("handler failed endpoint=%s topic=%s delivery_id=%s attempt=%d "
-                    "retry_in=%.1fs error=%r", delivery.endpoint, loggable(delivery.topic),
-                    loggable(delivery.delivery_id), delivery.attempt, delay, exc, exc_info=exc,
-                    extra=job_fields(delivery, "retry", duration, error=type(exc).__name__))
+        log.warning(
+            "handler failed endpoint=%s topic=%s delivery_id=%s attempt=%d retry_in=%.1fs error=%r",
+            delivery.endpoint,
+            loggable(delivery.topic),
+            loggable(delivery.delivery_id),
+            delivery.attempt,
+            delay,
+            exc,
+            exc_info=exc,
+            extra=job_fields(delivery, "retry", duration, error=type(exc).__name__),
+        )
         await self.store.retry(job, delay=delay, error=error)
         return self._report(Outcome(delivery, "retry", exc, delay, duration))
 
@@ -177,8 +195,9 @@ class Worker:
         while not self._stopping:
             free = self.concurrency - len(self._tasks)
             if free <= 0:
-                await asyncio.wait(list(self._tasks), timeout=self.poll_interval,
-                                   return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait(
+                    list(self._tasks), timeout=self.poll_interval, return_when=asyncio.FIRST_COMPLETED
+                )
                 continue
             try:
                 jobs = await self.store.take(self.consumer, limit=free, wait=self.poll_interval)
@@ -200,8 +219,12 @@ class Worker:
             return await self.run_job(job)
         except Exception as exc:
             # The outcome could not be recorded; the store hands the job out again later.
-            log.error("could not record outcome delivery_id=%s: %s", loggable(job.delivery.delivery_id), exc,
-                      exc_info=not isinstance(exc, StoreError))
+            log.error(
+                "could not record outcome delivery_id=%s: %s",
+                loggable(job.delivery.delivery_id),
+                exc,
+                exc_info=not isinstance(exc, StoreError),
+            )
             return Outcome(job.delivery, "released", exc)
 
     def start(self) -> None:

@@ -35,8 +35,10 @@ hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "hookreceiver
 DEFAULT_TEST_REDIS_URL = "redis://127.0.0.1:6379/0"
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 REDIS_TEST_PASSWORD = "r3dis-pa55-must-not-leak"  # private servers require it; no log may show it
-HOW_TO_GET_REDIS = ("install and start one: `apt-get install redis-server` then "
-                    "`redis-server --daemonize yes`, or point HOOKRECEIVER_TEST_REDIS_URL at one")
+HOW_TO_GET_REDIS = (
+    "install and start one: `apt-get install redis-server` then "
+    "`redis-server --daemonize yes`, or point HOOKRECEIVER_TEST_REDIS_URL at one"
+)
 
 
 @pytest.fixture
@@ -100,8 +102,9 @@ def free_cluster_port() -> int:
 class RedisServer:
     """A ``redis-server`` of the test's own on a free port, to kill and restart at will."""
 
-    def __init__(self, directory: Path, *, port: int | None = None, cluster: bool = False,
-                 password: str | None = None) -> None:
+    def __init__(
+        self, directory: Path, *, port: int | None = None, cluster: bool = False, password: str | None = None
+    ) -> None:
         self.directory = directory
         self.port = port or (free_cluster_port() if cluster else free_port())
         self.cluster = cluster
@@ -115,15 +118,31 @@ class RedisServer:
         return f"redis://{auth}127.0.0.1:{self.port}/0"
 
     def start(self, timeout: float = 10.0) -> None:
-        command = [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                   "--appendonly", "no", "--dir", str(self.directory)]
+        command = [
+            REDIS_SERVER,
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(self.directory),
+        ]
         if self.cluster:
-            command += ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-                        "--cluster-node-timeout", "2000"]
+            command += [
+                "--cluster-enabled",
+                "yes",
+                "--cluster-config-file",
+                "nodes.conf",
+                "--cluster-node-timeout",
+                "2000",
+            ]
         if self.password:
             command += ["--requirepass", self.password]
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout
         while not _redis_answers(self.url):
             if self.process.poll() is not None or time.monotonic() > deadline:

@@ -87,15 +87,17 @@ def sign(
     return signer.sign(payload, topic=topic, delivery_id=delivery_id, timestamp=timestamp, url=url)
 
 
-def signed_headers(body: bytes, content_type: str = "application/json",
-                   delivery_id: str = "d-1", secret: str = SECRET) -> dict[str, str]:
+def signed_headers(
+    body: bytes, content_type: str = "application/json", delivery_id: str = "d-1", secret: str = SECRET
+) -> dict[str, str]:
     """Headers that sign ``body`` exactly as :func:`generic` expects, whatever the body is."""
     digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
     return {"content-type": content_type, "x-signature": digest, "x-request-id": delivery_id}
 
 
-async def post(client: httpx.AsyncClient, request: HttpRequest,
-               headers: Mapping[str, str] | None = None) -> httpx.Response:
+async def post(
+    client: httpx.AsyncClient, request: HttpRequest, headers: Mapping[str, str] | None = None
+) -> httpx.Response:
     """Send a signed HttpRequest through an httpx client (ASGITransport or real HTTP)."""
     merged = {**request.headers, **(headers or {})}
     return await client.request(request.method, request.url, content=request.body, headers=merged)
@@ -106,19 +108,32 @@ def asgi_client(app: Any, base_url: str = BASE_URL) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url)
 
 
-def delivery(delivery_id: str = "d-1", *, topic: str = "order.created", endpoint: str = "/orders",
-             payload: Any = None, received_at: float = NOW) -> Delivery:
+def delivery(
+    delivery_id: str = "d-1",
+    *,
+    topic: str = "order.created",
+    endpoint: str = "/orders",
+    payload: Any = None,
+    received_at: float = NOW,
+) -> Delivery:
     """A Delivery value as the pipeline would build it (for store and worker tests)."""
     payload = {"type": topic, "n": 1} if payload is None else payload
     body = json.dumps(payload, separators=(",", ":")).encode()
-    return Delivery(endpoint=endpoint, provider="generic", topic=topic, delivery_id=delivery_id,
-                    payload=payload, body=body, url=f"{BASE_URL}{endpoint}",
-                    headers={"content-type": "application/json"},
-                    content_type="application/json", received_at=received_at)
+    return Delivery(
+        endpoint=endpoint,
+        provider="generic",
+        topic=topic,
+        delivery_id=delivery_id,
+        payload=payload,
+        body=body,
+        url=f"{BASE_URL}{endpoint}",
+        headers={"content-type": "application/json"},
+        content_type="application/json",
+        received_at=received_at,
+    )
 
 
-async def wait_for_record(caplog: pytest.LogCaptureFixture, text: str, *, timeout: float = 20.0
-                          ) -> None:
+async def wait_for_record(caplog: pytest.LogCaptureFixture, text: str, *, timeout: float = 20.0) -> None:
     """Wait until a captured log record's message contains ``text`` (a background task logged it)."""
     deadline = time.monotonic() + timeout
     while not any(text in record.getMessage() for record in caplog.records):
@@ -141,21 +156,38 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 class ServerProcess:
     """``python -m hookreceiver serve SPEC`` in a subprocess on a free port, logging to a file."""
 
-    def __init__(self, spec: str, log_path: Path, *, env: Mapping[str, str] | None = None,
-                 extra_args: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        spec: str,
+        log_path: Path,
+        *,
+        env: Mapping[str, str] | None = None,
+        extra_args: Sequence[str] = (),
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
-        self.command = [sys.executable, "-m", "hookreceiver", "serve", spec,
-                        "--host", "127.0.0.1", "--port", str(self.port), *extra_args]
+        self.command = [
+            sys.executable,
+            "-m",
+            "hookreceiver",
+            "serve",
+            spec,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            *extra_args,
+        ]
         self.env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 30.0) -> None:
         """Start the server and wait until it answers HTTP (any status)."""
         with open(self.log_path, "wb") as log_file:
-            self.process = subprocess.Popen(self.command, cwd=REPO_ROOT, env=self.env,
-                                            stdout=log_file, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(
+                self.command, cwd=REPO_ROOT, env=self.env, stdout=log_file, stderr=subprocess.STDOUT
+            )
         deadline = time.monotonic() + timeout
         while True:
             if self.process.poll() is not None:

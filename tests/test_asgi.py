@@ -58,19 +58,27 @@ class Case:
 
 
 REJECTIONS = [
-    Case("missing signature", 401, "missing_signature", unsigned_headers=True,
-         headers={"content-type": "application/json", "x-request-id": "d-1"}),
+    Case(
+        "missing signature",
+        401,
+        "missing_signature",
+        unsigned_headers=True,
+        headers={"content-type": "application/json", "x-request-id": "d-1"},
+    ),
     Case("bad signature", 401, "bad_signature", headers={"x-signature": "00" * 32}),
     Case("signature not hex", 401, "bad_signature", headers={"x-signature": "zz-not-hex"}),
     Case("undecodable json", 400, "undecodable_payload", body=b'{"type": "order.created"'),
     Case("json nesting bomb", 400, "undecodable_payload", body=b"[" * 100 + b"]" * 100),
     Case("missing topic", 400, "missing_topic", body=b'{"kind":"order.created"}'),
     Case("topic is an object", 400, "missing_topic", body=b'{"type":{"a":1}}'),
-    Case("unsupported content type", 415, "unsupported_content_type",
-         headers={"content-type": "text/plain"}),
+    Case("unsupported content type", 415, "unsupported_content_type", headers={"content-type": "text/plain"}),
     Case("no content type", 415, "unsupported_content_type", headers={"content-type": ""}),
-    Case("too large by content-length", 413, "payload_too_large",
-         body=b'{"type":"order.created","pad":"' + b"x" * 300 + b'"}'),
+    Case(
+        "too large by content-length",
+        413,
+        "payload_too_large",
+        body=b'{"type":"order.created","pad":"' + b"x" * 300 + b'"}',
+    ),
     Case("GET not allowed", 405, "method_not_allowed", method="GET"),
     Case("PUT not allowed", 405, "method_not_allowed", method="PUT"),
     Case("unknown endpoint", 404, "unknown_endpoint", path="/nope"),
@@ -93,8 +101,7 @@ async def test_rejections_have_status_json_body_and_log_line(
     endpoint.on("*")(noop)
     caplog.set_level(logging.INFO, logger="hookreceiver")
     async with asgi_client(receiver) as client:
-        response = await client.request(case.method, case.path, content=case.body,
-                                        headers=build(case))
+        response = await client.request(case.method, case.path, content=case.body, headers=build(case))
     assert response.status_code == case.status
     assert response.json() == {"error": case.reason, "detail": response.json()["detail"]}
     assert isinstance(response.json()["detail"], str) and response.json()["detail"]
@@ -113,9 +120,14 @@ async def test_rejections_have_status_json_body_and_log_line(
 
 async def test_stale_timestamp_is_401(caplog: pytest.LogCaptureFixture) -> None:
     clock = FakeClock()
-    receiver, endpoint = make_receiver(clock=clock, provider={"timestamp_header": "x-timestamp",
-                                                              "signed_content": "{timestamp}.{body}",
-                                                              "tolerance": 300})
+    receiver, endpoint = make_receiver(
+        clock=clock,
+        provider={
+            "timestamp_header": "x-timestamp",
+            "signed_content": "{timestamp}.{body}",
+            "tolerance": 300,
+        },
+    )
     endpoint.on("*")(noop)
     signer = endpoint.provider
     assert isinstance(signer, type(generic()))
@@ -149,8 +161,7 @@ async def test_new_duplicate_and_unrouted_are_200_and_say_which() -> None:
     # unrouted: kept as done (nothing runs it), with its exact bytes, for a later replay
     assert await receiver.store.state("/orders:b") == "done"
     kept = await receiver.store.get("/orders:b")
-    assert kept is not None and kept.body == sign({"n": 1}, topic="refund.created",
-                                                  delivery_id="b").body
+    assert kept is not None and kept.body == sign({"n": 1}, topic="refund.created", delivery_id="b").body
     assert await receiver.store.take("t", limit=10, wait=0) != []  # only the routed one
     stored = await receiver.store.get("/orders:a")
     assert stored is not None and stored.body == sign({"n": 1}, delivery_id="a").body
@@ -270,11 +281,22 @@ async def test_app_stops_reading_a_streamed_body_past_the_cap() -> None:
         sent.append(message)
 
     scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
-        "scheme": "http", "path": "/orders", "raw_path": b"/orders", "root_path": "",
-        "query_string": b"", "server": ("hooks.test", 80), "client": ("127.0.0.1", 5000),
-        "headers": [(b"content-type", b"application/json"), (b"x-signature", b"00"),
-                    (b"transfer-encoding", b"chunked")],
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/orders",
+        "raw_path": b"/orders",
+        "root_path": "",
+        "query_string": b"",
+        "server": ("hooks.test", 80),
+        "client": ("127.0.0.1", 5000),
+        "headers": [
+            (b"content-type", b"application/json"),
+            (b"x-signature", b"00"),
+            (b"transfer-encoding", b"chunked"),
+        ],
     }
     await receiver(scope, receive, send)
     assert sent[0]["type"] == "http.response.start" and sent[0]["status"] == 413
@@ -288,8 +310,7 @@ async def test_mounted_under_a_root_path_routes_below_it() -> None:
     request = sign({}, url=f"{BASE_URL}/hooks/orders")
     transport = httpx.ASGITransport(app=receiver, root_path="/hooks")
     async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:
-        response = await client.post("/hooks/orders", content=request.body,
-                                     headers=dict(request.headers))
+        response = await client.post("/hooks/orders", content=request.body, headers=dict(request.headers))
     assert response.status_code == 200 and response.json()["status"] == "accepted"
 
 
@@ -328,8 +349,9 @@ async def test_inline_reply_object_sets_status_and_headers() -> None:
 
     @endpoint.respond
     async def reply(delivery: Delivery) -> Reply:
-        return Reply(b"<ok/>", status=202, content_type="text/xml",
-                     headers=(("x-seen", delivery.delivery_id),))
+        return Reply(
+            b"<ok/>", status=202, content_type="text/xml", headers=(("x-seen", delivery.delivery_id),)
+        )
 
     async with asgi_client(receiver) as client:
         response = await post(client, sign({}, delivery_id="r-9"))

@@ -52,7 +52,7 @@ class Exchange:
         self.pulled += 1
         if start >= len(self.body) and self.pulled > 1:
             return {"type": "http.disconnect"}
-        piece = self.body[start:start + CHUNK]
+        piece = self.body[start : start + CHUNK]
         return {"type": "http.request", "body": piece, "more_body": start + CHUNK < len(self.body)}
 
     async def send(self, message: dict[str, Any]) -> None:
@@ -78,9 +78,17 @@ async def call(body: bytes, *, declared: int | None) -> Exchange:
     else:
         headers.append((b"content-length", str(declared).encode()))
     scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
-        "scheme": "http", "path": "/orders", "raw_path": b"/orders", "root_path": "",
-        "query_string": b"", "server": ("hooks.test", 80), "client": ("127.0.0.1", 5000),
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/orders",
+        "raw_path": b"/orders",
+        "root_path": "",
+        "query_string": b"",
+        "server": ("hooks.test", 80),
+        "client": ("127.0.0.1", 5000),
         "headers": headers,
     }
     exchange = Exchange(body)

@@ -29,16 +29,41 @@ def anyio_backend() -> str:
 
 # -- nothing posted yields a 5xx ---------------------------------------------------------------
 
-header_names = st.sampled_from(["content-type", "x-signature", "x-request-id", "content-encoding",
-                                "x-timestamp", "host", "x-forwarded-host", "x-other"])
+header_names = st.sampled_from(
+    [
+        "content-type",
+        "x-signature",
+        "x-request-id",
+        "content-encoding",
+        "x-timestamp",
+        "host",
+        "x-forwarded-host",
+        "x-other",
+    ]
+)
 header_values = st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=40) | st.binary(
-    max_size=40).filter(lambda raw: not any(c in raw for c in b"\r\n\x00"))
+    max_size=40
+).filter(lambda raw: not any(c in raw for c in b"\r\n\x00"))
 
 
 # JSON-ish bodies full of escapes, lone surrogates among them, which usually decode.
-escaped_json = st.lists(st.sampled_from([b'{"type":"', b'"}', b"order", b".", b"\\ud800", b"\\uDBFF",
-                                         b"\\udc00", b"\\ud83d\\ude00", b"\\u00e9", b'","id":"']),
-                        max_size=12).map(lambda parts: b'{"type":"order.' + b"".join(parts) + b'"}')
+escaped_json = st.lists(
+    st.sampled_from(
+        [
+            b'{"type":"',
+            b'"}',
+            b"order",
+            b".",
+            b"\\ud800",
+            b"\\uDBFF",
+            b"\\udc00",
+            b"\\ud83d\\ude00",
+            b"\\u00e9",
+            b'","id":"',
+        ]
+    ),
+    max_size=12,
+).map(lambda parts: b'{"type":"order.' + b"".join(parts) + b'"}')
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -46,26 +71,45 @@ escaped_json = st.lists(st.sampled_from([b'{"type":"', b'"}', b"order", b".", b"
     body=st.binary(max_size=600) | escaped_json,
     headers=st.dictionaries(header_names, header_values, max_size=6),
     sign_it=st.booleans(),
-    content_type=st.sampled_from(["application/json", "application/x-www-form-urlencoded",
-                                  "text/xml", "application/xml; charset=gbk", "text/plain",
-                                  "text/xml; charset=iso-8859-1", "application/json; charset=utf-7",
-                                  "application/json; charset=nope", ""]),
+    content_type=st.sampled_from(
+        [
+            "application/json",
+            "application/x-www-form-urlencoded",
+            "text/xml",
+            "application/xml; charset=gbk",
+            "text/plain",
+            "text/xml; charset=iso-8859-1",
+            "application/json; charset=utf-7",
+            "application/json; charset=nope",
+            "",
+        ]
+    ),
     method=st.sampled_from(["POST", "GET", "PUT", "DELETE", "PATCH"]),
     path=st.sampled_from(["/orders", "/orders/", "/", "/other", "/orders/x"]),
 )
 async def test_arbitrary_requests_never_give_5xx(
-    body: bytes, headers: dict[str, str | bytes], sign_it: bool, content_type: str, method: str,
+    body: bytes,
+    headers: dict[str, str | bytes],
+    sign_it: bool,
+    content_type: str,
+    method: str,
     path: str,
 ) -> None:
-    receiver, endpoint = make_receiver(max_body_size=512,
-                                       provider={"timestamp_header": "x-timestamp",
-                                                 "signed_content": "{timestamp}.{body}"})
+    receiver, endpoint = make_receiver(
+        max_body_size=512,
+        provider={"timestamp_header": "x-timestamp", "signed_content": "{timestamp}.{body}"},
+    )
     endpoint.on("*")(noop)
     sent: dict[str, str | bytes] = {"content-type": content_type, **headers}
     if sign_it:
         stamp = str(int(NOW))
-        sent.update({k: v for k, v in signed_headers(f"{stamp}.".encode() + body, content_type).items()
-                     if k not in ("content-type",)})
+        sent.update(
+            {
+                k: v
+                for k, v in signed_headers(f"{stamp}.".encode() + body, content_type).items()
+                if k not in ("content-type",)
+            }
+        )
         sent["x-timestamp"] = stamp
     async with asgi_client(receiver) as client:
         raw = [(k.encode(), v if isinstance(v, bytes) else v.encode()) for k, v in sent.items()]
@@ -76,8 +120,12 @@ async def test_arbitrary_requests_never_give_5xx(
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(body=escaped_json, content_type=st.sampled_from(["application/json", "application/json; charset=utf-8",
-                                                        "application/vnd.api+json"]))
+@given(
+    body=escaped_json,
+    content_type=st.sampled_from(
+        ["application/json", "application/json; charset=utf-8", "application/vnd.api+json"]
+    ),
+)
 async def test_signed_json_with_any_escapes_never_gives_5xx(body: bytes, content_type: str) -> None:
     receiver, endpoint = make_receiver()
     endpoint.on("*")(noop)
@@ -107,8 +155,7 @@ async def test_a_bug_in_our_code_is_a_500_with_a_json_body_so_the_sender_retries
     receiver = HookReceiver(store=MemoryStore(), settings=Settings(), run_worker=False)
     receiver.endpoint("/broken", _BrokenProvider())
     async with asgi_client(receiver) as client:
-        response = await client.post("/broken", content=b"{}",
-                                     headers={"content-type": "application/json"})
+        response = await client.post("/broken", content=b"{}", headers={"content-type": "application/json"})
     assert response.status_code == 500
     assert response.json()["error"] == "internal_error"
     assert "bug in a provider" in caplog.text and "endpoint=/broken" in caplog.text
@@ -155,8 +202,11 @@ async def test_the_ack_survives_text_that_cannot_be_utf8_encoded() -> None:
     ("body", "content_type", "topic"),
     [
         ("<r><type>order.café</type></r>".encode("latin-1"), "text/xml; charset=iso-8859-1", "order.café"),
-        ('<?xml version="1.0" encoding="GBK"?><r><type>order.中文</type></r>'.encode("gbk"), "text/xml",
-         "order.中文"),
+        (
+            '<?xml version="1.0" encoding="GBK"?><r><type>order.中文</type></r>'.encode("gbk"),
+            "text/xml",
+            "order.中文",
+        ),
         ("<r><type>order.中文</type></r>".encode("gbk"), "application/xml; charset=GBK", "order.中文"),
     ],
 )
@@ -181,8 +231,9 @@ async def test_a_forged_get_query_is_401_and_its_id_is_logged_unverified_and_esc
     signed = provider.sign({}, topic="ping", delivery_id="7", timestamp=NOW, url=f"{BASE_URL}/ping")
     async with asgi_client(receiver) as client:
         ok = await client.get(signed.url, headers=dict(signed.headers))
-        forged = await client.get(f"{BASE_URL}/ping?event=order.deleted&id=8%0Aforged%20reason=x",
-                                  headers=dict(signed.headers))
+        forged = await client.get(
+            f"{BASE_URL}/ping?event=order.deleted&id=8%0Aforged%20reason=x", headers=dict(signed.headers)
+        )
     assert ok.status_code == 200 and ok.json() == {"status": "accepted", "delivery_id": "7", "topic": "ping"}
     assert forged.status_code == 401 and forged.json()["error"] == "bad_signature"
     line = next(r.getMessage() for r in caplog.records if r.getMessage().startswith("rejected"))

@@ -26,8 +26,7 @@ CLI_SECRET = "cli-secret-41aa-not-for-logs"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     log_path = tmp_path_factory.mktemp("cli") / "server.log"
-    process = ServerProcess("examples.quickstart:hooks", log_path,
-                            env={"QUICKSTART_SECRET": CLI_SECRET})
+    process = ServerProcess("examples.quickstart:hooks", log_path, env={"QUICKSTART_SECRET": CLI_SECRET})
     process.start()
     yield process
     process.kill()
@@ -46,13 +45,29 @@ def generic_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerP
 def hookreceiver(*args: str, secret: str = CLI_SECRET) -> subprocess.CompletedProcess[str]:
     """Run the real command (``python -m hookreceiver``) from the repository root."""
     env = {**os.environ, "QUICKSTART_SECRET": secret}
-    return subprocess.run([sys.executable, "-m", "hookreceiver", *args], cwd=REPO_ROOT, env=env,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "hookreceiver", *args],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_send_with_app_signs_like_the_endpoint(server: ServerProcess) -> None:
-    args = ("send", f"{server.url}/orders", "--app", "examples.quickstart:hooks",
-            "--topic", "order.created", "--id", "cli-1", "--data", '{"order": 1}')
+    args = (
+        "send",
+        f"{server.url}/orders",
+        "--app",
+        "examples.quickstart:hooks",
+        "--topic",
+        "order.created",
+        "--id",
+        "cli-1",
+        "--data",
+        '{"order": 1}',
+    )
     first = hookreceiver(*args)
     assert first.returncode == 0, first.stderr
     status, _, body = first.stdout.strip().partition(" ")
@@ -64,19 +79,39 @@ def test_send_with_app_signs_like_the_endpoint(server: ServerProcess) -> None:
 
 
 def test_send_with_app_but_another_secret_is_refused(server: ServerProcess) -> None:
-    result = hookreceiver("send", f"{server.url}/orders", "--app", "examples.quickstart:hooks",
-                          "--topic", "order.created", "--id", "cli-2", secret="some-other-secret")
+    result = hookreceiver(
+        "send",
+        f"{server.url}/orders",
+        "--app",
+        "examples.quickstart:hooks",
+        "--topic",
+        "order.created",
+        "--id",
+        "cli-2",
+        secret="some-other-secret",
+    )
     assert result.returncode == 1
     assert result.stdout.startswith("401 ") and "bad_signature" in result.stdout
 
 
-def test_send_with_provider_and_secret(generic_server: ServerProcess,
-                                       capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_send_with_provider_and_secret(
+    generic_server: ServerProcess, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     server = generic_server
     data = tmp_path / "payload.json"
     data.write_text('{"order": 2}')
-    argv = ["send", f"{server.url}/orders", "--provider", "generic", "--secret", CLI_SECRET,
-            "--topic", "order.paid", "--data", str(data)]
+    argv = [
+        "send",
+        f"{server.url}/orders",
+        "--provider",
+        "generic",
+        "--secret",
+        CLI_SECRET,
+        "--topic",
+        "order.paid",
+        "--data",
+        str(data),
+    ]
     assert main(argv) == 0
     status, _, body = capsys.readouterr().out.strip().partition(" ")
     answer = json.loads(body)
@@ -96,12 +131,13 @@ def test_send_with_provider_and_secret(generic_server: ServerProcess,
         (["--provider", "nosuch", "--secret", "x"], "unknown provider 'nosuch'; known: "),
         (["--provider", "generic"], "--secret is required with --provider"),
         (["--provider", "generic", "--secret", "x", "--data", "{not json"], "--data is not valid JSON"),
-        (["--app", "examples.quickstart:hooks"],
-         "no endpoint of examples.quickstart:hooks matches '/refunds'"),
+        (
+            ["--app", "examples.quickstart:hooks"],
+            "no endpoint of examples.quickstart:hooks matches '/refunds'",
+        ),
     ],
 )
-def test_send_usage_errors_exit_2(extra: list[str], message: str,
-                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_send_usage_errors_exit_2(extra: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
     url = f"http://127.0.0.1:{free_port()}/refunds"
     assert main(["send", url, "--topic", "t", *extra]) == 2
     err = capsys.readouterr().err
@@ -110,8 +146,7 @@ def test_send_usage_errors_exit_2(extra: list[str], message: str,
 
 def test_send_to_nothing_says_it_cannot_reach(capsys: pytest.CaptureFixture[str]) -> None:
     url = f"http://127.0.0.1:{free_port()}/orders"
-    assert main(["send", url, "--provider", "generic", "--secret", "x", "--topic", "t",
-                 "--data", "{}"]) == 1
+    assert main(["send", url, "--provider", "generic", "--secret", "x", "--topic", "t", "--data", "{}"]) == 1
     assert f"cannot reach {url}" in capsys.readouterr().err
 
 
@@ -135,9 +170,22 @@ def test_serve_with_a_bad_module_attr_exits_2_with_a_message(spec: str, message:
 
 def test_serve_with_a_typo_in_the_redis_url_query_fails_at_startup() -> None:
     env = {**os.environ, "HOOKRECEIVER_REDIS_URL": "redis://:hunter2@127.0.0.1:6379/0?namepsace=x"}
-    result = subprocess.run([sys.executable, "-m", "hookreceiver", "serve", "examples.quickstart:hooks",
-                             "--port", str(free_port())], cwd=REPO_ROOT, env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "hookreceiver",
+            "serve",
+            "examples.quickstart:hooks",
+            "--port",
+            str(free_port()),
+        ],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2
     assert "unknown option in the redis URL query: 'namepsace'; allowed: namespace" in result.stderr
     assert "Traceback" not in result.stderr and "hunter2" not in result.stderr
@@ -164,7 +212,8 @@ def help_of(*command: str, capsys: pytest.CaptureFixture[str]) -> str:
 
 
 def test_help_texts_name_the_providers_defaults_and_only_each_commands_options(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from hookreceiver.providers import PROVIDERS
 
@@ -181,4 +230,3 @@ def test_help_texts_name_the_providers_defaults_and_only_each_commands_options(
     show_help = help_of("dead-letters", "show", capsys=capsys)
     assert "--limit" not in show_help and "[KEY]" not in show_help and " KEY" in show_help
     assert "--limit" in help_of("dead-letters", "list", capsys=capsys)
-

@@ -22,7 +22,7 @@ from tests.helpers import delivery, free_port
 
 pytestmark = [pytest.mark.redis]
 
-APP = '''
+APP = """
 import os, pathlib
 from hookreceiver import Delivery, HookReceiver
 from hookreceiver.providers import Generic
@@ -35,13 +35,14 @@ orders = hooks.endpoint("/orders", Generic(secret="s", topic="body:type",
 def handle(delivery: Delivery) -> None:
     with open(pathlib.Path(os.environ["OPS_DIR"]) / "ran.log", "a") as log:
         log.write(f"{delivery.delivery_id} {delivery.attempt} {delivery.body.decode()}\\n")
-'''
+"""
 SIGNATURE = "sig-value-that-must-not-be-printed"
 
 
 @pytest.fixture
-def url(redis_url: str, redis_namespace: str, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def url(
+    redis_url: str, redis_namespace: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
     full = f"{redis_url}?namespace={redis_namespace}"
     monkeypatch.setenv("HOOKRECEIVER_REDIS_URL", full)
     monkeypatch.setenv("OPS_DIR", str(tmp_path))
@@ -118,8 +119,9 @@ def test_dead_letters_list_show_replay_purge(url: str, capsys: pytest.CaptureFix
         assert exit_info.value.code == 2
 
 
-def test_replay_queues_or_runs_inline(url: str, app: str, tmp_path: Path,
-                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_replay_queues_or_runs_inline(
+    url: str, app: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     seed(url, dead=[], done=("d-7",))
     assert main(["replay", "d-7", "--app", app, "--inline"]) == 0
     assert "handled /orders:d-7 inline (1 handler(s)" in capsys.readouterr().out
@@ -136,7 +138,9 @@ def test_replay_queues_or_runs_inline(url: str, app: str, tmp_path: Path,
 
 
 def test_commands_refuse_a_store_they_cannot_share(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.delenv("HOOKRECEIVER_REDIS_URL", raising=False)
     monkeypatch.chdir(tmp_path)
@@ -146,24 +150,27 @@ def test_commands_refuse_a_store_they_cannot_share(
     assert "in-memory store" in capsys.readouterr().err
     assert main(["dead-letters", "list"]) == 2
     hint = capsys.readouterr().err
-    assert "set HOOKRECEIVER_REDIS_URL" in hint and "--app MODULE:ATTR works only for a receiver whose " \
-        "store is Redis" in hint
+    assert (
+        "set HOOKRECEIVER_REDIS_URL" in hint
+        and "--app MODULE:ATTR works only for a receiver whose store is Redis" in hint
+    )
     assert main(["dead-letters", "list", "--app", f"{name}:hooks"]) == 2  # the hint's caveat holds
     assert "in-memory store" in capsys.readouterr().err
 
 
 def test_store_down_exits_3_without_the_password(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setenv("HOOKRECEIVER_REDIS_URL",
-                       f"redis://:{REDIS_TEST_PASSWORD}@127.0.0.1:{free_port()}/0")
+    monkeypatch.setenv("HOOKRECEIVER_REDIS_URL", f"redis://:{REDIS_TEST_PASSWORD}@127.0.0.1:{free_port()}/0")
     assert main(["dead-letters", "list"]) == 3
     err = capsys.readouterr().err
     assert "redis unavailable" in err and REDIS_TEST_PASSWORD not in err
 
 
 def test_dead_letters_by_key_are_found_past_the_list_limit(
-    url: str, capsys: pytest.CaptureFixture[str],
+    url: str,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     seed(url, dead=["a", "b", "c"])
     assert main(["dead-letters", "show", "/orders:c"]) == 0
@@ -179,7 +186,8 @@ def test_dead_letters_by_key_are_found_past_the_list_limit(
 
 
 def test_replay_of_a_bare_id_without_endpoint_or_app_says_what_it_needs(
-    url: str, capsys: pytest.CaptureFixture[str],
+    url: str,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     seed(url, dead=[], done=("d-8",))
     assert main(["replay", "d-8"]) == 2
@@ -194,8 +202,13 @@ def test_output_into_a_closed_pipe_ends_quietly(url: str) -> None:
     read_end, write_end = os.pipe()
     os.close(read_end)  # the reader is gone before the first write: every write fails with EPIPE
     try:
-        result = subprocess.run([sys.executable, "-m", "hookreceiver", "dead-letters", "show", "p-1"],
-                                stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=60)
+        result = subprocess.run(
+            [sys.executable, "-m", "hookreceiver", "dead-letters", "show", "p-1"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
     finally:
         os.close(write_end)
     assert result.returncode == 141  # 128 + SIGPIPE, as a shell reports for `... | head`

@@ -11,8 +11,9 @@ from hookreceiver.stores.base import DeadLetter
 from tests.helpers import NOW, delivery
 
 ESCAPE = "\x1b]0;owned\x07\x1b[2J\x1b[31m"  # set the title, clear the screen, turn red
-BODY = ('{"type":"order.created","note":"' + ESCAPE + 'x\rOVERWRITE\x9b1m\u202egnp.exe"}\n'
-        '\t{"second":"line"}').encode()
+BODY = (
+    '{"type":"order.created","note":"' + ESCAPE + 'x\rOVERWRITE\x9b1m\u202egnp.exe"}\n\t{"second":"line"}'
+).encode()
 
 
 def dead_letter() -> DeadLetter:
@@ -39,8 +40,9 @@ def test_printable_keeps_what_it_is_told_to() -> None:
 
 
 def _controls(text: str) -> set[str]:
-    return {c for c in text if (ord(c) < 0x20 and c not in "\n\t") or 0x7f <= ord(c) < 0xa0
-            or c in "\u202e\u2066"}
+    return {
+        c for c in text if (ord(c) < 0x20 and c not in "\n\t") or 0x7F <= ord(c) < 0xA0 or c in "\u202e\u2066"
+    }
 
 
 def test_show_escapes_the_body_topic_and_error_but_keeps_line_breaks() -> None:

@@ -18,8 +18,14 @@ pytestmark = pytest.mark.e2e
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if k != "HOOKRECEIVER_REDIS_URL"}
-    return subprocess.run([sys.executable, "-m", "hookreceiver", *args], cwd=REPO_ROOT,
-                          env={**base, **(env or {})}, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "hookreceiver", *args],
+        cwd=REPO_ROOT,
+        env={**base, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_version() -> None:
@@ -29,8 +35,9 @@ def test_version() -> None:
 
 def test_serve_exits_with_a_clear_error_when_redis_is_unreachable() -> None:
     url = f"redis://:hunter2@127.0.0.1:{free_port()}/0"
-    result = run("serve", "examples.quickstart:hooks", "--port", str(free_port()),
-                 env={"HOOKRECEIVER_REDIS_URL": url})
+    result = run(
+        "serve", "examples.quickstart:hooks", "--port", str(free_port()), env={"HOOKRECEIVER_REDIS_URL": url}
+    )
     assert result.returncode != 0
     assert "the store does not answer" in result.stderr and "--no-check-store" in result.stderr
     assert "hunter2" not in result.stderr
@@ -38,8 +45,12 @@ def test_serve_exits_with_a_clear_error_when_redis_is_unreachable() -> None:
 
 def test_no_check_store_starts_anyway_and_readiness_says_unavailable(tmp_path: Path) -> None:
     url = f"redis://127.0.0.1:{free_port()}/0"
-    server = ServerProcess("examples.quickstart:hooks", tmp_path / "serve.log",
-                           env={"HOOKRECEIVER_REDIS_URL": url}, extra_args=["--no-check-store"])
+    server = ServerProcess(
+        "examples.quickstart:hooks",
+        tmp_path / "serve.log",
+        env={"HOOKRECEIVER_REDIS_URL": url},
+        extra_args=["--no-check-store"],
+    )
     try:
         server.start()
         ready = httpx.get(f"{server.url}/readyz", timeout=10)
@@ -50,10 +61,13 @@ def test_no_check_store_starts_anyway_and_readiness_says_unavailable(tmp_path: P
     assert ready.status_code == 503 and ready.json()["store"] == "unreachable"
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--workers", "0"], "must be at least 1"),
-    (["--workers", "2"], "--workers > 1 needs a shared store"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--workers", "0"], "must be at least 1"),
+        (["--workers", "2"], "--workers > 1 needs a shared store"),
+    ],
+)
 def test_serve_refuses_bad_workers(args: list[str], message: str) -> None:
     result = run("serve", "examples.quickstart:hooks", "--port", str(free_port()), *args)
     assert result.returncode == 2 and message in result.stderr
@@ -61,10 +75,12 @@ def test_serve_refuses_bad_workers(args: list[str], message: str) -> None:
 
 @pytest.mark.redis
 def test_serve_with_two_workers_and_a_root_path(tmp_path: Path, redis_url: str) -> None:
-    server = ServerProcess("examples.quickstart:hooks", tmp_path / "serve.log",
-                           env={"HOOKRECEIVER_REDIS_URL": redis_url},
-                           extra_args=["--workers", "2", "--root-path", "/hooks",
-                                       "--forwarded-allow-ips", "127.0.0.1"])
+    server = ServerProcess(
+        "examples.quickstart:hooks",
+        tmp_path / "serve.log",
+        env={"HOOKRECEIVER_REDIS_URL": redis_url},
+        extra_args=["--workers", "2", "--root-path", "/hooks", "--forwarded-allow-ips", "127.0.0.1"],
+    )
     try:
         server.start()
         # the proxy stripped /hooks: the server is called without it, and routes below it

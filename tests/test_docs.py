@@ -57,8 +57,12 @@ def split_page(text: str) -> tuple[list[Block], str]:
         i += 1
         while i < len(lines):
             closing = _FENCE.match(lines[i])
-            if (closing is not None and closing["fence"][0] == fence[0]
-                    and len(closing["fence"]) >= len(fence) and not closing["info"].strip()):
+            if (
+                closing is not None
+                and closing["fence"][0] == fence[0]
+                and len(closing["fence"]) >= len(fence)
+                and not closing["info"].strip()
+            ):
                 break
             body.append(lines[i])
             i += 1
@@ -149,8 +153,15 @@ def test_relative_links_exist(page: Path) -> None:
 
 
 def test_core_pages_exist() -> None:
-    for name in ("README.md", "docs/index.md", "docs/quickstart.md", "docs/handlers.md",
-                 "docs/security.md", "docs/configuration.md", "docs/benchmarks.md"):
+    for name in (
+        "README.md",
+        "docs/index.md",
+        "docs/quickstart.md",
+        "docs/handlers.md",
+        "docs/security.md",
+        "docs/configuration.md",
+        "docs/benchmarks.md",
+    ):
         assert (ROOT / name).is_file(), name
 
 
@@ -190,7 +201,12 @@ See [the guide](docs/guide.md#part) and [the web](https://example.com), `[no](co
 def test_split_page_finds_blocks_and_lines() -> None:
     blocks, prose = split_page(SAMPLE)
     assert [(b.info, b.line) for b in blocks] == [
-        ("python", 4), ("markdown", 8), ("python no-run", 14), ("python", 18), ("pycon", 22)]
+        ("python", 4),
+        ("markdown", 8),
+        ("python no-run", 14),
+        ("python", 18),
+        ("pycon", 22),
+    ]
     assert [b.source for b in runnable(blocks)] == ["x = 1\n", "x += 1\n"]
     assert "not run" not in prose
 
@@ -205,10 +221,14 @@ def test_run_page_shares_one_namespace() -> None:
     assert run_page("sample.md", SAMPLE) == 2
 
 
-@pytest.mark.parametrize(("page", "number", "line"), [
-    ("```python\nok = True\n```\n\n```python\nassert not ok\n```\n", 2, 6),
-    ("text\n\n```python\nundefined_name\n```\n", 1, 4),
-], ids=["second-block", "first-block"])
+@pytest.mark.parametrize(
+    ("page", "number", "line"),
+    [
+        ("```python\nok = True\n```\n\n```python\nassert not ok\n```\n", 2, 6),
+        ("text\n\n```python\nundefined_name\n```\n", 1, 4),
+    ],
+    ids=["second-block", "first-block"],
+)
 def test_run_page_names_the_failing_block(page: str, number: int, line: int) -> None:
     with pytest.raises(DocsError, match=rf"bad\.md: python block {number} \(line {line}\)"):
         run_page("bad.md", page)

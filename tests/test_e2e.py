@@ -23,8 +23,9 @@ E2E_SECRET = "e2e-secret-9c1d-never-logged"
 def signed(url: str, delivery_id: str, *, secret: str = E2E_SECRET) -> HttpRequest:
     # configured like examples/quickstart.py's endpoint: the id header is signed with the body
     provider = generic(secret=secret, signed_content="{id}.{body}")
-    return provider.sign({"order": 7}, topic="order.created", delivery_id=delivery_id,
-                         timestamp=0, url=f"{url}/orders")
+    return provider.sign(
+        {"order": 7}, topic="order.created", delivery_id=delivery_id, timestamp=0, url=f"{url}/orders"
+    )
 
 
 def send(request: HttpRequest) -> httpx.Response:
@@ -33,8 +34,9 @@ def send(request: HttpRequest) -> httpx.Response:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[ServerProcess]:
-    process = ServerProcess("examples.quickstart:hooks", tmp_path / "server.log",
-                            env={"QUICKSTART_SECRET": E2E_SECRET})
+    process = ServerProcess(
+        "examples.quickstart:hooks", tmp_path / "server.log", env={"QUICKSTART_SECRET": E2E_SECRET}
+    )
     process.start()
     yield process
     process.kill()
@@ -65,8 +67,9 @@ def test_quickstart_serves_dedupes_rejects_and_stops_cleanly(server: ServerProce
 
 
 def test_quickstart_without_a_secret_uses_a_logged_dev_default(tmp_path: Path) -> None:
-    server = ServerProcess("examples.quickstart:hooks", tmp_path / "server.log",
-                           env={"QUICKSTART_SECRET": ""})
+    server = ServerProcess(
+        "examples.quickstart:hooks", tmp_path / "server.log", env={"QUICKSTART_SECRET": ""}
+    )
     server.start()
     try:
         response = send(signed(server.url, "dev-1", secret="quickstart-dev-secret"))

@@ -28,9 +28,13 @@ async def test_routes_webhooks_health_and_metrics_side_by_side(monkeypatch: pyte
     example = runpy.run_path(str(EXAMPLE))
     hooks, api, carts = example["hooks"], example["api"], example["CARTS"]
     assert isinstance(hooks, HookReceiver)
-    request = example["shop"].provider.sign({"type": "cart.created", "cart": 7}, topic="cart.created",
-                                            delivery_id="cart-7", timestamp=time.time(),
-                                            url="http://test/webhooks/shop")
+    request = example["shop"].provider.sign(
+        {"type": "cart.created", "cart": 7},
+        topic="cart.created",
+        delivery_id="cart-7",
+        timestamp=time.time(),
+        url="http://test/webhooks/shop",
+    )
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=api), base_url="http://test") as client:
         item = await client.get("/items/3")
         hook = await client.post("/webhooks/shop", content=request.body, headers=dict(request.headers))

@@ -34,18 +34,21 @@ async def test_a_signed_pull_request_reaches_both_handlers(
     # The old secret still works while rotating; the log line names index 1.
     request = GitHub(secret="bot-secret-old").sign(
         {"number": 12, "pull_request": {"additions": 500, "deletions": 3}},
-        topic="pull_request.opened", delivery_id="d-12", timestamp=time.time(),
-        url="http://test/github")
+        topic="pull_request.opened",
+        delivery_id="d-12",
+        timestamp=time.time(),
+        url="http://test/github",
+    )
     caplog.set_level(logging.DEBUG)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=hooks),
-                                 base_url="http://test") as client:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=hooks), base_url="http://test") as client:
         response = await client.post("/github", content=request.body, headers=dict(request.headers))
-        unsigned = await client.post("/github", content=request.body,
-                                     headers={"content-type": "application/json",
-                                              "x-github-event": "pull_request"})
+        unsigned = await client.post(
+            "/github",
+            content=request.body,
+            headers={"content-type": "application/json", "x-github-event": "pull_request"},
+        )
     assert response.status_code == 200
-    assert response.json() == {"status": "accepted", "delivery_id": "d-12",
-                               "topic": "pull_request.opened"}
+    assert response.json() == {"status": "accepted", "delivery_id": "d-12", "topic": "pull_request.opened"}
     assert unsigned.status_code == 401
     outcomes = await hooks.worker.run_once()
     assert [o.status for o in outcomes] == ["done"]

@@ -24,8 +24,11 @@ def anyio_backend() -> str:
 
 
 def order(quantity: int) -> dict[str, Any]:
-    return {"id": 1001, "total_price": "25.00",
-            "line_items": [{"id": 1, "title": "Mug", "quantity": quantity, "price": "12.50"}]}
+    return {
+        "id": 1001,
+        "total_price": "25.00",
+        "line_items": [{"id": 1, "title": "Mug", "quantity": quantity, "price": "12.50"}],
+    }
 
 
 @pytest.mark.anyio

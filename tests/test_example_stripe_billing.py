@@ -23,8 +23,7 @@ def anyio_backend() -> str:
 
 
 def invoice(period_end: int) -> dict[str, Any]:
-    return {"data": {"object": {"customer": "cus_1",
-                                "lines": {"data": [{"period": {"end": period_end}}]}}}}
+    return {"data": {"object": {"customer": "cus_1", "lines": {"data": [{"period": {"end": period_end}}]}}}}
 
 
 @pytest.mark.anyio
@@ -36,19 +35,28 @@ async def test_invoice_paid_is_applied_once_and_never_shortens(monkeypatch: pyte
     assert isinstance(hooks, HookReceiver)
     signer = Stripe(secret=SECRET)
     now = time.time()
-    later = signer.sign(invoice(2_000_000_000), topic="invoice.paid", delivery_id="evt_2",
-                        timestamp=now, url="http://test/stripe")
-    earlier = signer.sign(invoice(1_900_000_000), topic="invoice.paid", delivery_id="evt_1",
-                          timestamp=now, url="http://test/stripe")
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=hooks),
-                                 base_url="http://test") as client:
+    later = signer.sign(
+        invoice(2_000_000_000),
+        topic="invoice.paid",
+        delivery_id="evt_2",
+        timestamp=now,
+        url="http://test/stripe",
+    )
+    earlier = signer.sign(
+        invoice(1_900_000_000),
+        topic="invoice.paid",
+        delivery_id="evt_1",
+        timestamp=now,
+        url="http://test/stripe",
+    )
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=hooks), base_url="http://test") as client:
         statuses = []
         for request in (later, later, earlier):  # a redelivery, then an out-of-order event
-            response = await client.post("/stripe", content=request.body,
-                                         headers=dict(request.headers))
+            response = await client.post("/stripe", content=request.body, headers=dict(request.headers))
             statuses.append(response.json()["status"])
-        forged = Stripe(secret="whsec_someone_else").sign(invoice(1), topic="invoice.paid",
-                                                          timestamp=now, url="http://test/stripe")
+        forged = Stripe(secret="whsec_someone_else").sign(
+            invoice(1), topic="invoice.paid", timestamp=now, url="http://test/stripe"
+        )
         rejected = await client.post("/stripe", content=forged.body, headers=dict(forged.headers))
     assert statuses == ["accepted", "duplicate", "accepted"]
     assert rejected.status_code == 401

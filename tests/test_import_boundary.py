@@ -32,7 +32,10 @@ print(json.dumps(sorted({{m.split(".")[0] for m in sys.modules}})))
 def test_fresh_interpreter_keeps_starlette_and_redis_out(modules: str) -> None:
     result = subprocess.run(
         [sys.executable, "-c", PROBE.format(modules=modules)],
-        capture_output=True, text=True, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     loaded = set(json.loads(result.stdout))
@@ -45,7 +48,10 @@ def test_the_probe_can_see_starlette_when_it_is_imported() -> None:
     """A control: the same probe does report starlette once the ASGI module is imported."""
     result = subprocess.run(
         [sys.executable, "-c", PROBE.format(modules="hookreceiver.asgi")],
-        capture_output=True, text=True, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert "starlette" in json.loads(result.stdout)

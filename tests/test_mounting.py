@@ -76,8 +76,11 @@ async def lifespan_of(app: Callable[..., Any]) -> AsyncIterator[list[str]]:
     seen: list[str] = []
 
     async def run() -> None:
-        await app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}},
-                  app_receives.receive, app_sends.send)
+        await app(
+            {"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}},
+            app_receives.receive,
+            app_sends.send,
+        )
 
     async with anyio.create_task_group() as tg, to_app, app_receives, app_sends, from_app:
         tg.start_soon(run)
@@ -127,8 +130,9 @@ async def test_chained_lifespan_starts_and_stops_the_worker(framework: str) -> N
     recorder = Recorder(receiver)
     parent: Any
     if framework == "starlette":
-        parent = Starlette(routes=[Route("/", home), Mount("/webhooks", receiver)],
-                           lifespan=receiver.lifespan)
+        parent = Starlette(
+            routes=[Route("/", home), Mount("/webhooks", receiver)], lifespan=receiver.lifespan
+        )
     else:
         parent = FastAPI(lifespan=receiver.lifespan)
         parent.get("/")(fastapi_home)
@@ -149,8 +153,9 @@ async def test_receivers_own_lifespan_when_served_directly() -> None:
     recorder = Recorder(receiver)
     async with lifespan_of(receiver) as seen:
         assert receiver.worker.running
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=receiver),
-                                     base_url=BASE_URL) as client:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=receiver), base_url=BASE_URL
+        ) as client:
             response = await post(client, sign({}, delivery_id="direct"))
         assert response.json()["status"] == "accepted"
         await recorder.wait()

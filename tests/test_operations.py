@@ -33,6 +33,7 @@ def sample(registry: CollectorRegistry, name: str, **labels: str) -> float:
 
 # -- health ------------------------------------------------------------------------------------
 
+
 async def test_liveness_and_readiness_answer_on_the_default_paths() -> None:
     receiver, _ = make_receiver()
     async with asgi_client(receiver) as client:
@@ -58,8 +59,7 @@ async def test_readiness_is_503_when_redis_is_unreachable() -> None:
     assert ready.status_code == 503 and ready.json()["store"] == "unreachable"
 
 
-async def test_health_paths_are_configurable_mounted_and_not_logged(caplog: pytest.LogCaptureFixture
-                                                                    ) -> None:
+async def test_health_paths_are_configurable_mounted_and_not_logged(caplog: pytest.LogCaptureFixture) -> None:
     settings = Settings(health_path="/live", ready_path="")
     receiver = HookReceiver(store=MemoryStore(), settings=settings, run_worker=False)
     receiver.endpoint("/orders", generic())
@@ -87,6 +87,7 @@ def test_settings_refuse_a_health_path_without_a_slash() -> None:
 
 # -- metrics -----------------------------------------------------------------------------------
 
+
 async def test_metrics_count_deliveries_duplicates_rejections_and_handler_outcomes() -> None:
     registry = CollectorRegistry()
     receiver, endpoint = make_receiver()
@@ -112,8 +113,7 @@ async def test_metrics_count_deliveries_duplicates_rejections_and_handler_outcom
     assert sample(registry, "hookreceiver_deliveries_total", **labels, outcome="accepted") == 1
     assert sample(registry, "hookreceiver_deliveries_total", **labels, outcome="duplicate") == 1
     assert sample(registry, "hookreceiver_duplicates_total", endpoint="/orders") == 1
-    assert sample(registry, "hookreceiver_rejections_total", endpoint="/orders",
-                  reason="bad_signature") == 1
+    assert sample(registry, "hookreceiver_rejections_total", endpoint="/orders", reason="bad_signature") == 1
     assert sample(registry, "hookreceiver_rejections_total", endpoint="-", reason="unknown_endpoint") == 1
     assert sample(registry, "hookreceiver_ack_seconds_count", endpoint="/orders") == 2
     assert sample(registry, "hookreceiver_handler_failures_total", endpoint="/orders") == 1
@@ -150,8 +150,10 @@ async def test_metrics_app_serves_the_text_format_beside_the_receiver() -> None:
         await post(client, sign({"type": "order.created"}, delivery_id="scrape-1"))
         response = await client.get("/metrics/")
     assert response.status_code == 200
-    assert ('hookreceiver_deliveries_total{endpoint="/orders",outcome="unrouted",provider="generic"} 1.0'
-            in response.text)
+    assert (
+        'hookreceiver_deliveries_total{endpoint="/orders",outcome="unrouted",provider="generic"} 1.0'
+        in response.text
+    )
 
 
 def test_metrics_app_collects_every_process_in_multiprocess_mode(tmp_path: object) -> None:
@@ -175,13 +177,15 @@ def test_metrics_app_collects_every_process_in_multiprocess_mode(tmp_path: objec
                 print((await client.get("/")).text)
         asyncio.run(main())
     """)
-    out = subprocess.run([sys.executable, "-c", collect], check=True, env=env, timeout=60,
-                         capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", collect], check=True, env=env, timeout=60, capture_output=True, text=True
+    ).stdout
     line = 'hookreceiver_deliveries_total{endpoint="/orders",outcome="accepted",provider="generic"} 2.0'
     assert line in out
 
 
 # -- tracing -----------------------------------------------------------------------------------
+
 
 async def test_receive_and_handler_spans_share_the_delivery_trace() -> None:
     exporter = InMemorySpanExporter()
@@ -215,8 +219,10 @@ async def test_receive_and_handler_spans_share_the_delivery_trace() -> None:
 
 # -- logs --------------------------------------------------------------------------------------
 
-async def test_one_structured_line_per_outcome_with_the_mount_prefix(caplog: pytest.LogCaptureFixture
-                                                                     ) -> None:
+
+async def test_one_structured_line_per_outcome_with_the_mount_prefix(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     receiver, _ = make_receiver()
     app = Starlette(routes=[Mount("/webhooks", receiver)])
     caplog.set_level(logging.DEBUG, logger="hookreceiver")
@@ -250,6 +256,7 @@ def test_json_formatter_writes_one_object_with_the_fields() -> None:
 
 # -- optional extras ---------------------------------------------------------------------------
 
+
 def test_the_package_works_without_the_optional_extras() -> None:
     """With prometheus_client and opentelemetry unimportable, hookreceiver imports and receives;
     Metrics() and Tracing() say which extra to install."""
@@ -269,7 +276,12 @@ def test_the_package_works_without_the_optional_extras() -> None:
                 raise AssertionError("no error")
         print("ok")
     """)
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
-                         env={"PYTHONPATH": ":".join(sys.path)})
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PYTHONPATH": ":".join(sys.path)},
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"

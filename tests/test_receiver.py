@@ -184,6 +184,7 @@ async def test_ack_is_sent_before_a_slow_handler_finishes(kind: str) -> None:
     if kind == "async":
         endpoint.on("*")(waiting_handler(release_async, finished))
     else:
+
         @endpoint.on("*")
         def slow_sync(delivery: Delivery) -> None:
             release_sync.wait(timeout=30)

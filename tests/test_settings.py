@@ -42,8 +42,12 @@ def test_defaults() -> None:
         ("HOOKRECEIVER_RETENTION_SECONDS", "120", "retention_seconds", 120.0),
         ("HOOKRECEIVER_MEMORY_MAX_BYTES", "1048576", "memory_max_bytes", 1048576),
         ("HOOKRECEIVER_TRUST_FORWARDED", "1", "trust_forwarded", True),
-        ("hookreceiver_public_base_url", "https://hooks.example.com", "public_base_url",
-         "https://hooks.example.com"),
+        (
+            "hookreceiver_public_base_url",
+            "https://hooks.example.com",
+            "public_base_url",
+            "https://hooks.example.com",
+        ),
     ],
 )
 def test_each_setting_reads_its_environment_variable(
@@ -59,9 +63,14 @@ def test_unprefixed_variables_are_ignored(monkeypatch: pytest.MonkeyPatch) -> No
     assert Settings().max_body_size == 5 * 1024 * 1024 and Settings().redis_url is None
 
 
-@pytest.mark.parametrize(("variable", "value"), [("HOOKRECEIVER_MAX_BODY_SIZE", "0"),
-                                                 ("HOOKRECEIVER_MAX_ATTEMPTS", "-1"),
-                                                 ("HOOKRECEIVER_RUN_WORKER", "maybe")])
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("HOOKRECEIVER_MAX_BODY_SIZE", "0"),
+        ("HOOKRECEIVER_MAX_ATTEMPTS", "-1"),
+        ("HOOKRECEIVER_RUN_WORKER", "maybe"),
+    ],
+)
 def test_invalid_values_are_refused(monkeypatch: pytest.MonkeyPatch, variable: str, value: str) -> None:
     monkeypatch.setenv(variable, value)
     with pytest.raises(pydantic.ValidationError):

@@ -40,17 +40,23 @@ class Invoice(BaseModel):
 
 def stripe_receiver(max_attempts: int = 3) -> tuple[HookReceiver, Endpoint, FakeClock]:
     clock = FakeClock()
-    receiver = HookReceiver(store=MemoryStore(clock=clock), settings=Settings(), run_worker=False,
-                            clock=clock)
+    receiver = HookReceiver(
+        store=MemoryStore(clock=clock), settings=Settings(), run_worker=False, clock=clock
+    )
     endpoint = receiver.endpoint("/stripe", Stripe(secret=STRIPE_SECRET), max_attempts=max_attempts)
     return receiver, endpoint, clock
 
 
-async def post_stripe(receiver: HookReceiver, clock: FakeClock, obj: dict[str, Any],
-                      event_id: str = "evt_typed_1") -> httpx.Response:
+async def post_stripe(
+    receiver: HookReceiver, clock: FakeClock, obj: dict[str, Any], event_id: str = "evt_typed_1"
+) -> httpx.Response:
     request = Stripe(secret=STRIPE_SECRET).sign(
-        {"data": {"object": obj}}, topic="invoice.paid", delivery_id=event_id,
-        timestamp=clock(), url=f"{BASE}/stripe")
+        {"data": {"object": obj}},
+        topic="invoice.paid",
+        delivery_id=event_id,
+        timestamp=clock(),
+        url=f"{BASE}/stripe",
+    )
     transport = httpx.ASGITransport(app=receiver)
     async with httpx.AsyncClient(transport=transport, base_url=BASE) as client:
         return await client.post(request.url, content=request.body, headers=dict(request.headers))
@@ -137,8 +143,11 @@ async def test_unknown_fields_are_kept() -> None:
         seen.append(delivery.payload)
 
     request = Stripe(secret=STRIPE_SECRET).sign(
-        {"data": {"object": {"id": "in_4"}}, "brand_new_field": {"x": 1}}, topic="invoice.paid",
-        timestamp=clock(), url=f"{BASE}/stripe")
+        {"data": {"object": {"id": "in_4"}}, "brand_new_field": {"x": 1}},
+        topic="invoice.paid",
+        timestamp=clock(),
+        url=f"{BASE}/stripe",
+    )
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=receiver), base_url=BASE) as c:
         await c.post(request.url, content=request.body, headers=dict(request.headers))
     assert [o.status for o in await receiver.worker.run_once()] == ["done"]
@@ -147,8 +156,9 @@ async def test_unknown_fields_are_kept() -> None:
 
 def generic_receiver(topic: str) -> tuple[HookReceiver, Endpoint]:
     clock = FakeClock()
-    receiver = HookReceiver(store=MemoryStore(clock=clock), settings=Settings(), run_worker=False,
-                            clock=clock)
+    receiver = HookReceiver(
+        store=MemoryStore(clock=clock), settings=Settings(), run_worker=False, clock=clock
+    )
     provider = Generic(secret=GENERIC_SECRET, topic=topic, delivery_id="header:x-request-id")
     return receiver, receiver.endpoint("/hook", provider)
 
@@ -168,10 +178,12 @@ async def test_xml_payload_validates_into_the_wechat_model() -> None:
     def subscribed(delivery: Delivery[WeChatMessage]) -> None:
         seen.append(delivery.payload)
 
-    body = (b"<xml><ToUserName><![CDATA[gh_0123456789ab]]></ToUserName>"
-            b"<FromUserName><![CDATA[oUser123]]></FromUserName><CreateTime>1700000000</CreateTime>"
-            b"<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[subscribe]]></Event>"
-            b"<EventKey><![CDATA[]]></EventKey><Brand_New>1</Brand_New></xml>")
+    body = (
+        b"<xml><ToUserName><![CDATA[gh_0123456789ab]]></ToUserName>"
+        b"<FromUserName><![CDATA[oUser123]]></FromUserName><CreateTime>1700000000</CreateTime>"
+        b"<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[subscribe]]></Event>"
+        b"<EventKey><![CDATA[]]></EventKey><Brand_New>1</Brand_New></xml>"
+    )
     assert (await post_raw(receiver, body, "text/xml")).status_code == 200
     assert [o.status for o in await receiver.worker.run_once()] == ["done"]
     [message] = seen
@@ -188,8 +200,17 @@ async def test_form_payload_validates_into_the_twilio_model() -> None:
     def incoming(delivery: Delivery[TwilioMessage]) -> None:
         seen.append(delivery.payload)
 
-    body = urlencode({"MessageSid": "SM1", "AccountSid": "AC1", "From": "+15550001111",
-                      "To": "+15550002222", "Body": "hi", "NumMedia": "2", "ErrorCode": ""}).encode()
+    body = urlencode(
+        {
+            "MessageSid": "SM1",
+            "AccountSid": "AC1",
+            "From": "+15550001111",
+            "To": "+15550002222",
+            "Body": "hi",
+            "NumMedia": "2",
+            "ErrorCode": "",
+        }
+    ).encode()
     assert (await post_raw(receiver, body, "application/x-www-form-urlencoded")).status_code == 200
     assert [o.status for o in await receiver.worker.run_once()] == ["done"]
     assert (seen[0].From, seen[0].NumMedia, seen[0].ErrorCode) == ("+15550001111", 2, None)
@@ -203,8 +224,11 @@ def test_annotation_must_agree_with_model() -> None:
 
     def handler(delivery: Delivery[StripeEvent]) -> None: ...
 
-    with pytest.raises(ConfigurationError, match=r"annotated Delivery\[StripeEvent\] but registered "
-                                                  r"with model=WeChatMessage"):
+    with pytest.raises(
+        ConfigurationError,
+        match=r"annotated Delivery\[StripeEvent\] but registered "
+        r"with model=WeChatMessage",
+    ):
         # A type checker refuses it too (the ignore is needed, or mypy's strict run fails on it).
         endpoint.on("invoice.paid", model=WeChatMessage)(handler)  # type: ignore[arg-type]
     with pytest.raises(ConfigurationError, match="registered without model="):
@@ -244,8 +268,15 @@ def test_adapters_are_cached_per_model() -> None:
 
 
 def test_bind_model_keeps_everything_but_the_payload() -> None:
-    delivery: Delivery = Delivery(endpoint="/x", provider="generic", topic="t", delivery_id="d",
-                                  payload={"id": "in_9", "amount_paid": "7"}, body=b"{}", attempt=3)
+    delivery: Delivery = Delivery(
+        endpoint="/x",
+        provider="generic",
+        topic="t",
+        delivery_id="d",
+        payload={"id": "in_9", "amount_paid": "7"},
+        body=b"{}",
+        attempt=3,
+    )
     bound = bind_model(delivery, Invoice)
     assert bound.payload == Invoice(id="in_9", amount_paid=7)
     assert (bound.key, bound.body, bound.attempt) == (delivery.key, delivery.body, 3)
@@ -254,7 +285,7 @@ def test_bind_model_keeps_everything_but_the_payload() -> None:
 
 # -- static typing: model= and the handler's annotation agree for mypy too ----------------------
 
-TYPED_HANDLER = '''
+TYPED_HANDLER = """
 from pydantic import BaseModel
 
 from hookreceiver import Delivery, HookReceiver
@@ -284,16 +315,29 @@ def no_model(delivery: Delivery) -> int:
 
 
 assert no_model.__name__ == "no_model"  # without model=, the handler keeps its own type
-'''
+"""
 
 
 def test_mypy_refuses_a_handler_annotated_with_another_model(tmp_path: Path) -> None:
     (tmp_path / "right.py").write_text(TYPED_HANDLER.format(model="StripeEvent"))
     (tmp_path / "wrong.py").write_text(TYPED_HANDLER.format(model="Other"))
     result = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-error-summary", "--cache-dir",
-         str(tmp_path / "cache"), str(tmp_path / "right.py"), str(tmp_path / "wrong.py")],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=110)
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--no-error-summary",
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            str(tmp_path / "right.py"),
+            str(tmp_path / "wrong.py"),
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=110,
+    )
     errors = [line for line in result.stdout.splitlines() if ": error:" in line]
     assert result.returncode == 1, result.stdout + result.stderr
     decorator = TYPED_HANDLER.splitlines().index('@stripe.on("invoice.paid", model={model})') + 1

@@ -288,8 +288,10 @@ async def test_worker_pauses_while_the_store_is_unavailable(caplog: pytest.LogCa
 FORGED = "order.created\r\nINFO forged line"
 
 
-@pytest.mark.parametrize(("fails", "attempts", "message"), [
-    (False, 3, "handled"), (True, 3, "handler failed"), (True, 1, "dead-lettered")])
+@pytest.mark.parametrize(
+    ("fails", "attempts", "message"),
+    [(False, 3, "handled"), (True, 3, "handler failed"), (True, 1, "dead-lettered")],
+)
 async def test_crlf_in_a_topic_or_id_cannot_forge_a_worker_log_line(
     fails: bool, attempts: int, message: str, clock: FakeClock, caplog: pytest.LogCaptureFixture
 ) -> None:

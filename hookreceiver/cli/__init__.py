@@ -20,8 +20,10 @@ from hookreceiver.receiver import HookReceiver
 
 __all__ = ["LOG_LEVELS", "Command", "build_parser", "command", "load_receiver", "main", "setup_logging"]
 
-DESCRIPTION = ("Receive webhooks: serve a receiver, send signed sample deliveries to it, run workers, "
-               "replay deliveries and manage dead letters.")
+DESCRIPTION = (
+    "Receive webhooks: serve a receiver, send signed sample deliveries to it, run workers, "
+    "replay deliveries and manage dead letters."
+)
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 
 Command = Callable[[argparse.Namespace], int]
@@ -71,8 +73,7 @@ def setup_logging(level: str) -> None:
         handler.setFormatter(JsonFormatter())
         logging.basicConfig(level=level.upper(), handlers=[handler])
         return
-    logging.basicConfig(level=level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
 def build_parser() -> argparse.ArgumentParser:

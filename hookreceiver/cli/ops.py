@@ -58,8 +58,10 @@ def replay(args: argparse.Namespace) -> int:
     if args.inline and not args.app:
         raise ConfigurationError("--inline runs the handlers here: it needs --app MODULE:ATTR")
     if not (args.key.startswith("/") or args.app or args.endpoint):
-        raise ConfigurationError(f"a bare delivery id ({args.key}) needs --endpoint PATH or "
-                                 "--app MODULE:ATTR, or give the key as /path:delivery_id")
+        raise ConfigurationError(
+            f"a bare delivery id ({args.key}) needs --endpoint PATH or "
+            "--app MODULE:ATTR, or give the key as /path:delivery_id"
+        )
     return _run(lambda: _replay(args))
 
 
@@ -94,8 +96,13 @@ def _when(timestamp: float) -> str:
 
 def _summary(dead: DeadLetter) -> dict[str, Any]:
     last_line = dead.error.strip().splitlines()[-1] if dead.error.strip() else ""
-    return {"key": dead.delivery.key, "topic": dead.delivery.topic, "attempts": dead.attempts,
-            "failed_at": _when(dead.failed_at), "error": last_line}
+    return {
+        "key": dead.delivery.key,
+        "topic": dead.delivery.topic,
+        "attempts": dead.attempts,
+        "failed_at": _when(dead.failed_at),
+        "error": last_line,
+    }
 
 
 # Bidirectional overrides and isolates: they reorder how the rest of a line reads.
@@ -105,6 +112,7 @@ _BIDI = frozenset(map(chr, (*range(0x202A, 0x202F), *range(0x2066, 0x206A))))
 def _printable(text: str, keep: str = "") -> str:
     """Sender-controlled text safe for a terminal: control characters (except those in ``keep``)
     and bidi overrides are shown as escapes, so a body cannot send escape sequences."""
+
     def escape(char: str) -> str:
         if char in keep or (unicodedata.category(char) != "Cc" and char not in _BIDI):
             return char
@@ -121,23 +129,28 @@ def _line(dead: DeadLetter) -> str:
 def _show(dead: DeadLetter) -> str:
     d = dead.delivery
     names = ", ".join(_printable(name) for name in sorted(d.headers))  # names only: values may be secrets
-    lines = [f"key:          {_printable(d.key)}", f"provider:     {d.provider}",
-             f"topic:        {_printable(d.topic)}",
-             f"delivery id:  {_printable(d.delivery_id)} ({d.id_source})",
-             f"received at:  {_when(d.received_at)}",
-             f"failed at:    {_when(dead.failed_at)} after {dead.attempts} attempt(s)",
-             f"headers:      {names}",
-             f"body:         {len(d.body)} bytes",
-             _printable(d.body.decode("utf-8", errors="replace"), keep="\n\t"),
-             "last error:", _printable(dead.error, keep="\n\t")]
+    lines = [
+        f"key:          {_printable(d.key)}",
+        f"provider:     {d.provider}",
+        f"topic:        {_printable(d.topic)}",
+        f"delivery id:  {_printable(d.delivery_id)} ({d.id_source})",
+        f"received at:  {_when(d.received_at)}",
+        f"failed at:    {_when(dead.failed_at)} after {dead.attempts} attempt(s)",
+        f"headers:      {names}",
+        f"body:         {len(d.body)} bytes",
+        _printable(d.body.decode("utf-8", errors="replace"), keep="\n\t"),
+        "last error:",
+        _printable(dead.error, keep="\n\t"),
+    ]
     return "\n".join(lines)
 
 
 @command("dead-letters")
 def dead_letters(args: argparse.Namespace) -> int:
     if args.action in ("show", "replay", "purge") and not (args.key or getattr(args, "all", False)):
-        raise ConfigurationError(f"dead-letters {args.action} needs a KEY"
-                                 + (" or --all" if args.action != "show" else ""))
+        raise ConfigurationError(
+            f"dead-letters {args.action} needs a KEY" + (" or --all" if args.action != "show" else "")
+        )
     return _run(lambda: _dead_letters(args))
 
 
@@ -157,8 +170,7 @@ async def _dead_letters(args: argparse.Namespace) -> int:
         if getattr(args, "all", False):
             chosen = await store.dead_letters(limit=args.limit)
         else:
-            chosen = await find_dead_letters(store, args.key, endpoint=args.endpoint,
-                                             endpoints=endpoints)
+            chosen = await find_dead_letters(store, args.key, endpoint=args.endpoint, endpoints=endpoints)
         if not chosen:
             print(f"no dead letter {args.key}", file=sys.stderr)
             return 1
@@ -181,21 +193,27 @@ def add_parsers(sub: Any) -> None:
     p = sub.add_parser("worker", help="run handlers from the shared store until SIGTERM")
     p.add_argument("app", help="MODULE:ATTR of a HookReceiver")
     p.add_argument("--concurrency", type=int, help="deliveries run at once (default: settings)")
-    p.add_argument("--log-level", default="info", choices=LOG_LEVELS,
-                   help="log level (default: %(default)s)")
+    p.add_argument("--log-level", default="info", choices=LOG_LEVELS, help="log level (default: %(default)s)")
 
     p = sub.add_parser("replay", help="run a retained delivery again (exact stored bytes)")
     p.add_argument("key", metavar="KEY_OR_DELIVERY_ID", help="/path:delivery_id, or an id")
     p.add_argument("--app", help="MODULE:ATTR: its store, endpoints (and handlers with --inline)")
     p.add_argument("--endpoint", help="the endpoint path a bare delivery id belongs to")
-    p.add_argument("--inline", action="store_true",
-                   help="run the handlers in this process now instead of queueing for workers")
+    p.add_argument(
+        "--inline",
+        action="store_true",
+        help="run the handlers in this process now instead of queueing for workers",
+    )
 
     p = sub.add_parser("dead-letters", help="list, show, replay or purge dead letters")
     actions = p.add_subparsers(dest="action", required=True)
     key_help = "/path:delivery_id, or a bare delivery id"
-    for action, text in (("list", "list dead letters, oldest first"), ("show", "show one in full"),
-                         ("replay", "queue again as attempt 1"), ("purge", "drop for good")):
+    for action, text in (
+        ("list", "list dead letters, oldest first"),
+        ("show", "show one in full"),
+        ("replay", "queue again as attempt 1"),
+        ("purge", "drop for good"),
+    ):
         a = actions.add_parser(action, help=text, description=text[0].upper() + text[1:] + ".")
         if action == "show":
             a.add_argument("key", metavar="KEY", help=key_help)
@@ -203,13 +221,21 @@ def add_parsers(sub: Any) -> None:
             which = a.add_mutually_exclusive_group(required=True)
             which.add_argument("key", nargs="?", metavar="KEY", help=key_help)
             which.add_argument("--all", action="store_true", help="every dead letter")
-        a.add_argument("--app", help="MODULE:ATTR of a receiver whose (Redis) store to use "
-                       "(default: HOOKRECEIVER_REDIS_URL)")
+        a.add_argument(
+            "--app",
+            help="MODULE:ATTR of a receiver whose (Redis) store to use (default: HOOKRECEIVER_REDIS_URL)",
+        )
         if action != "list":
             a.add_argument("--endpoint", help="the endpoint path a bare delivery id belongs to")
         if action in ("list", "replay"):
-            a.add_argument("--limit", type=int, default=1000,
-                           help=("list at most this many" if action == "list" else
-                                 "with --all, replay at most this many") + " (default: %(default)s)")
+            a.add_argument(
+                "--limit",
+                type=int,
+                default=1000,
+                help=(
+                    "list at most this many" if action == "list" else "with --all, replay at most this many"
+                )
+                + " (default: %(default)s)",
+            )
         if action == "list":
             a.add_argument("--json", action="store_true", help="one JSON object per line")

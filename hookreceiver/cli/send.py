@@ -24,22 +24,37 @@ def add_parsers(sub: Any) -> None:
     """Add ``send`` to the ``hookreceiver`` parser."""
     from hookreceiver.providers import PROVIDERS
 
-    p = sub.add_parser("send", help="post a correctly signed sample delivery",
-                       description="Sign a delivery as a provider would and POST it to URL.")
+    p = sub.add_parser(
+        "send",
+        help="post a correctly signed sample delivery",
+        description="Sign a delivery as a provider would and POST it to URL.",
+    )
     p.add_argument("url", help="the endpoint's URL, e.g. http://127.0.0.1:8000/orders")
-    p.add_argument("--topic", required=True,
-                   help="the event type to send, e.g. order.created; without --data a shipped sample "
-                   "exists only for some topics of each provider (exit 2 names them)")
+    p.add_argument(
+        "--topic",
+        required=True,
+        help="the event type to send, e.g. order.created; without --data a shipped sample "
+        "exists only for some topics of each provider (exit 2 names them)",
+    )
     who = p.add_mutually_exclusive_group(required=True)
     who.add_argument("--app", help="MODULE:ATTR: sign as the endpoint at the URL's path expects")
-    who.add_argument("--provider", metavar="NAME",
-                     help="a provider name, signed with --secret: " + ", ".join(sorted(PROVIDERS)))
+    who.add_argument(
+        "--provider",
+        metavar="NAME",
+        help="a provider name, signed with --secret: " + ", ".join(sorted(PROVIDERS)),
+    )
     p.add_argument("--secret", help="the secret, with --provider")
     p.add_argument("--secret-index", type=int, default=0, help="which configured secret to use")
-    p.add_argument("--id", help="the delivery id (default: a new one in the provider's style, so "
-                   "each send is a new delivery; --id with the same value sends a duplicate)")
-    p.add_argument("--data", help="JSON payload: a file, inline JSON, or - for stdin "
-                   "(default: the sample shipped for this provider and topic)")
+    p.add_argument(
+        "--id",
+        help="the delivery id (default: a new one in the provider's style, so "
+        "each send is a new delivery; --id with the same value sends a duplicate)",
+    )
+    p.add_argument(
+        "--data",
+        help="JSON payload: a file, inline JSON, or - for stdin "
+        "(default: the sample shipped for this provider and topic)",
+    )
 
 
 def _payload(data: str | None) -> Any:
@@ -70,8 +85,7 @@ def _signer_for(args: argparse.Namespace) -> Provider:
     from hookreceiver.providers import PROVIDERS
 
     if args.provider not in PROVIDERS:
-        raise ConfigurationError(
-            f"unknown provider {args.provider!r}; known: {', '.join(sorted(PROVIDERS))}")
+        raise ConfigurationError(f"unknown provider {args.provider!r}; known: {', '.join(sorted(PROVIDERS))}")
     if not args.secret:
         raise ConfigurationError("--secret is required with --provider")
     return PROVIDERS[args.provider](secret=args.secret)
@@ -92,8 +106,11 @@ def _send_payload(signer: Provider, args: argparse.Namespace) -> Any:
 def post(request: HttpRequest, *, timeout: float = 10.0) -> tuple[int, bytes]:
     """Send a signed request over HTTP; returns status and body (errors included)."""
     outgoing = urllib.request.Request(
-        request.url, data=request.body if request.method != "GET" else None,
-        headers=dict(request.headers), method=request.method)
+        request.url,
+        data=request.body if request.method != "GET" else None,
+        headers=dict(request.headers),
+        method=request.method,
+    )
     try:
         with urllib.request.urlopen(outgoing, timeout=timeout) as response:  # noqa: S310
             return response.status, response.read()
@@ -107,9 +124,16 @@ def send(args: argparse.Namespace) -> int:
 
     signer = _signer_for(args)
     try:
-        request = build_request(signer, _send_payload(signer, args), topic=args.topic,
-                                delivery_id=args.id, fresh_id=args.id is None, timestamp=time.time(),
-                                url=args.url, secret_index=args.secret_index)
+        request = build_request(
+            signer,
+            _send_payload(signer, args),
+            topic=args.topic,
+            delivery_id=args.id,
+            fresh_id=args.id is None,
+            timestamp=time.time(),
+            url=args.url,
+            secret_index=args.secret_index,
+        )
     except NotImplementedError as exc:  # a provider without sign()
         raise ConfigurationError(str(exc)) from None
     try:

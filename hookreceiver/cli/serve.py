@@ -15,28 +15,57 @@ __all__ = ["add_parsers"]
 
 def add_parsers(sub: Any) -> None:
     """Add ``serve`` to the ``hookreceiver`` parser."""
-    p = sub.add_parser("serve", help="run a receiver with uvicorn",
-                       description="Run a receiver's ASGI app with uvicorn (its workers run inside).")
+    p = sub.add_parser(
+        "serve",
+        help="run a receiver with uvicorn",
+        description="Run a receiver's ASGI app with uvicorn (its workers run inside).",
+    )
     p.add_argument("app", help="MODULE:ATTR of a HookReceiver")
-    p.add_argument("--host", default="127.0.0.1",
-                   help="interface to listen on; 0.0.0.0 for every interface (default: %(default)s)")
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="interface to listen on; 0.0.0.0 for every interface (default: %(default)s)",
+    )
     p.add_argument("--port", type=int, default=8000, help="TCP port (default: %(default)s)")
-    p.add_argument("--log-level", default="info", choices=LOG_LEVELS,
-                   help="log level of hookreceiver and uvicorn (default: %(default)s)")
-    p.add_argument("--workers", type=_positive, default=1,
-                   help="web processes sharing the port; more than 1 needs a shared (Redis) store "
-                        "(default: %(default)s)")
-    p.add_argument("--proxy-headers", action=argparse.BooleanOptionalAction, default=True,
-                   help="take client address and scheme from X-Forwarded-For/-Proto, when sent by "
-                        "one of --forwarded-allow-ips (default: on, as in uvicorn)")
-    p.add_argument("--forwarded-allow-ips", default=None, metavar="IPS",
-                   help="comma-separated proxy addresses trusted with --proxy-headers "
-                        "(default: uvicorn's, 127.0.0.1)")
-    p.add_argument("--root-path", default="", metavar="PATH",
-                   help="the path prefix a proxy strips before forwarding (ASGI root_path)")
-    p.add_argument("--no-check-store", dest="check_store", action="store_false",
-                   help="start even when the store does not answer (by default serve exits with an "
-                        "error when it cannot reach Redis)")
+    p.add_argument(
+        "--log-level",
+        default="info",
+        choices=LOG_LEVELS,
+        help="log level of hookreceiver and uvicorn (default: %(default)s)",
+    )
+    p.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        help="web processes sharing the port; more than 1 needs a shared (Redis) store "
+        "(default: %(default)s)",
+    )
+    p.add_argument(
+        "--proxy-headers",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="take client address and scheme from X-Forwarded-For/-Proto, when sent by "
+        "one of --forwarded-allow-ips (default: on, as in uvicorn)",
+    )
+    p.add_argument(
+        "--forwarded-allow-ips",
+        default=None,
+        metavar="IPS",
+        help="comma-separated proxy addresses trusted with --proxy-headers (default: uvicorn's, 127.0.0.1)",
+    )
+    p.add_argument(
+        "--root-path",
+        default="",
+        metavar="PATH",
+        help="the path prefix a proxy strips before forwarding (ASGI root_path)",
+    )
+    p.add_argument(
+        "--no-check-store",
+        dest="check_store",
+        action="store_false",
+        help="start even when the store does not answer (by default serve exits with an "
+        "error when it cannot reach Redis)",
+    )
 
 
 def _positive(text: str) -> int:
@@ -73,8 +102,10 @@ def serve(args: argparse.Namespace) -> int:
     receiver = load_receiver(args.app)
     store = type(receiver.store).__name__
     if args.workers > 1 and not receiver.store.shared:
-        raise ConfigurationError("--workers > 1 needs a shared store: each process would have its own "
-                                 "in-memory store; set HOOKRECEIVER_REDIS_URL")
+        raise ConfigurationError(
+            "--workers > 1 needs a shared store: each process would have its own "
+            "in-memory store; set HOOKRECEIVER_REDIS_URL"
+        )
     if args.check_store:
         if args.workers > 1:  # the processes import their own receivers: probe with this one now
             if (problem := _store_problem(receiver)) is not None:
@@ -82,8 +113,8 @@ def serve(args: argparse.Namespace) -> int:
         else:  # probed at startup, on the server's own event loop (see HookReceiver.start)
             receiver.check_store_on_start = True
     logging.getLogger("hookreceiver").info(
-        "serving %d endpoint(s) on http://%s:%d with %s", len(receiver.endpoints),
-        args.host, args.port, store)
+        "serving %d endpoint(s) on http://%s:%d with %s", len(receiver.endpoints), args.host, args.port, store
+    )
     # uvicorn shuts down gracefully on SIGTERM, then re-raises the signal; exit 0 instead of dying
     # by it, so process managers see a clean stop.
     signal.signal(signal.SIGTERM, _exit_cleanly)
@@ -92,8 +123,15 @@ def serve(args: argparse.Namespace) -> int:
         options["forwarded_allow_ips"] = args.forwarded_allow_ips
     # Several processes need an import string (each imports the app itself); one takes the object.
     app: Any = args.app if args.workers > 1 else receiver
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, lifespan="on",
-                workers=args.workers, **options)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        lifespan="on",
+        workers=args.workers,
+        **options,
+    )
     return 0
 
 

@@ -86,7 +86,7 @@ def _has_surrogate_escape(text: str) -> bool:
     """
     index = text.find("\\")
     while index >= 0:
-        if text[index + 1:index + 3] in ("ud", "uD") and text[index + 3:index + 4] in _HIGH_NIBBLE:
+        if text[index + 1 : index + 3] in ("ud", "uD") and text[index + 3 : index + 4] in _HIGH_NIBBLE:
             return True
         index = text.find("\\", index + 2)
     return False
@@ -173,8 +173,12 @@ def decode_form(body: bytes, charset: str = "utf-8", *, unwrap_payload: bool = T
     text = _text(body, charset)
     try:
         pairs = parse_qsl(
-            text, keep_blank_values=True, strict_parsing=False, encoding=charset,
-            errors="strict", max_num_fields=MAX_FORM_FIELDS,
+            text,
+            keep_blank_values=True,
+            strict_parsing=False,
+            encoding=charset,
+            errors="strict",
+            max_num_fields=MAX_FORM_FIELDS,
         )
     except (ValueError, UnicodeDecodeError) as exc:
         raise PayloadError(f"form body cannot be decoded: {str(exc)[:80]}") from None
@@ -268,15 +272,12 @@ def decode_xml(body: bytes, charset: str | None = None) -> dict[str, Any]:
 def decode_query(query_string: str) -> dict[str, str]:
     """The GET query string as a dict; a repeated name keeps its last value."""
     try:
-        return dict(parse_qsl(query_string, keep_blank_values=True,
-                              max_num_fields=MAX_FORM_FIELDS))
+        return dict(parse_qsl(query_string, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS))
     except ValueError as exc:
         raise PayloadError(f"query string cannot be decoded: {str(exc)[:80]}") from None
 
 
-def decode_body(
-    body: bytes, content_type: str, *, accept: frozenset[Format] | None = None
-) -> Any:
+def decode_body(body: bytes, content_type: str, *, accept: frozenset[Format] | None = None) -> Any:
     """Decode a body by its content type; ``accept`` limits which formats the endpoint takes."""
     media, params = parse_content_type(content_type)
     fmt = media_format(media)

@@ -77,8 +77,15 @@ class HttpRequest:
         charset = parse_content_type(self.content_type)[1].get("charset", "utf-8")
         try:
             text = self.body.decode(charset)
-            return tuple(parse_qsl(text, keep_blank_values=True, encoding=charset,
-                                   errors="replace", max_num_fields=MAX_FORM_FIELDS))
+            return tuple(
+                parse_qsl(
+                    text,
+                    keep_blank_values=True,
+                    encoding=charset,
+                    errors="replace",
+                    max_num_fields=MAX_FORM_FIELDS,
+                )
+            )
         except (ValueError, LookupError):
             raise PayloadError("the form body cannot be decoded") from None
 
@@ -110,8 +117,9 @@ class Reply:
             return cls(value, content_type="application/octet-stream")
         if isinstance(value, dict | list):
             return cls.json(value)
-        raise TypeError(f"an inline handler returned {type(value).__name__}; expected Reply, str, "
-                        "bytes, dict or None")
+        raise TypeError(
+            f"an inline handler returned {type(value).__name__}; expected Reply, str, bytes, dict or None"
+        )
 
     @classmethod
     def text(cls, text: str, *, status: int = 200) -> Reply:

@@ -36,9 +36,7 @@ def validate_pattern(pattern: str) -> None:
             f'as in @endpoint.on("invoice.paid") or @endpoint.on("*")'
         )
     if not isinstance(pattern, str) or not _PATTERN.fullmatch(pattern):
-        raise ConfigurationError(
-            f"invalid topic pattern {pattern!r}: use an exact topic, 'prefix.*' or '*'"
-        )
+        raise ConfigurationError(f"invalid topic pattern {pattern!r}: use an exact topic, 'prefix.*' or '*'")
     stem = pattern[:-2] if pattern.endswith(".*") else pattern
     if pattern != "*" and "" in stem.split("."):
         hint = f"; for every topic under {stem!r} use {stem + '*'!r}" if stem.endswith(".") else ""
@@ -74,9 +72,7 @@ def check_handler(handler: Handler) -> None:
         raise ConfigurationError(f"handler {handler!r} is not callable")
     if _is_generator(handler):
         name = getattr(handler, "__qualname__", repr(handler))
-        raise ConfigurationError(
-            f"handler {name} is a generator function; use a plain or async def function"
-        )
+        raise ConfigurationError(f"handler {name} is a generator function; use a plain or async def function")
     try:
         signature = inspect.signature(handler)
     except (TypeError, ValueError):

@@ -51,8 +51,9 @@ def _secret_bytes(value: object) -> bytes:
     if isinstance(value, bytes):
         return value
     # Only the type is named: the value itself might be a secret.
-    raise ConfigurationError(f"a secret must be str or bytes (or a pydantic SecretStr/SecretBytes), "
-                             f"not {type(value).__name__}")
+    raise ConfigurationError(
+        f"a secret must be str or bytes (or a pydantic SecretStr/SecretBytes), not {type(value).__name__}"
+    )
 
 
 class Secrets:
@@ -137,8 +138,10 @@ def match_secret(
     (Twilio signs two spellings of its URL); ``received`` may hold several (Stripe's ``v1`` list).
     """
     offered = list(received)
-    hits = [any([constant_time_equal(value, sent) for value in expected(key) for sent in offered])
-            for key in secrets.values]
+    hits = [
+        any([constant_time_equal(value, sent) for value in expected(key) for sent in offered])
+        for key in secrets.values
+    ]
     if True in hits:
         return hits.index(True)
     raise SignatureError(detail, reason=reason)
@@ -158,8 +161,12 @@ def verify_digest(
     """
     if not signatures:
         raise SignatureError("no signature to check", reason="missing_signature")
-    return match_secret(secrets, lambda key: (hmac_digest(algorithm, key, message),), signatures,
-                        detail="signature does not match any configured secret")
+    return match_secret(
+        secrets,
+        lambda key: (hmac_digest(algorithm, key, message),),
+        signatures,
+        detail="signature does not match any configured secret",
+    )
 
 
 def verify_hmac(
@@ -196,8 +203,13 @@ def verify_token(token: str | None, *, secrets: Secrets, header: str = "token") 
         received = token.encode("latin-1")  # header text is latin-1: this gives the bytes sent
     except UnicodeEncodeError:
         received = token.encode()
-    return match_secret(secrets, lambda value: (value,), (received,),
-                        detail=f"{header} does not match any configured token", reason="bad_token")
+    return match_secret(
+        secrets,
+        lambda value: (value,),
+        (received,),
+        detail=f"{header} does not match any configured token",
+        reason="bad_token",
+    )
 
 
 def parse_timestamp(text: str | None, *, header: str = "timestamp", scale: float = 1.0) -> float:
@@ -228,8 +240,8 @@ def check_timestamp(
     ahead = tolerance if future_tolerance is None else future_tolerance
     skew = now - timestamp
     if skew > tolerance:
-        raise StaleTimestamp(f"timestamp is {skew:.0f} s old; tolerance is {tolerance:.0f} s",
-                             skew=skew)
+        raise StaleTimestamp(f"timestamp is {skew:.0f} s old; tolerance is {tolerance:.0f} s", skew=skew)
     if -skew > ahead:
         raise StaleTimestamp(
-            f"timestamp is {-skew:.0f} s in the future; tolerance is {ahead:.0f} s", skew=skew)
+            f"timestamp is {-skew:.0f} s in the future; tolerance is {ahead:.0f} s", skew=skew
+        )

@@ -28,8 +28,16 @@ from hookreceiver.providers.base import BaseProvider, Identity
 
 __all__ = ["Adyen", "signing_string"]
 
-SIGNED_FIELDS = ("pspReference", "originalReference", "merchantAccountCode", "merchantReference",
-                 "value", "currency", "eventCode", "success")
+SIGNED_FIELDS = (
+    "pspReference",
+    "originalReference",
+    "merchantAccountCode",
+    "merchantReference",
+    "value",
+    "currency",
+    "eventCode",
+    "success",
+)
 
 
 def _text(value: Any) -> str:
@@ -90,12 +98,17 @@ class Adyen(BaseProvider):
         extra = item.get("additionalData")
         text = extra.get("hmacSignature") if isinstance(extra, dict) else None
         if not isinstance(text, str) or not text:
-            raise SignatureError("a notification item has no additionalData.hmacSignature",
-                                 reason="missing_signature")
+            raise SignatureError(
+                "a notification item has no additionalData.hmacSignature", reason="missing_signature"
+            )
         signature = decode_signature(text.strip(), "base64")
         message = signing_string(item).encode()
-        return match_secret(self._secrets, lambda key: (hmac_digest("sha256", key, message),),
-                            (signature,), detail="hmacSignature does not match any configured key")
+        return match_secret(
+            self._secrets,
+            lambda key: (hmac_digest("sha256", key, message),),
+            (signature,),
+            detail="hmacSignature does not match any configured key",
+        )
 
     def split(self, request: HttpRequest, payload: Any) -> Sequence[Any]:
         return _items(payload)
@@ -105,11 +118,18 @@ class Adyen(BaseProvider):
         if not isinstance(topic, str) or not topic:
             raise PayloadError("a notification item has no 'eventCode'", reason="missing_topic")
         psp = payload.get("pspReference")
-        meta = {k: _text(payload[k]) for k in ("merchantAccountCode", "merchantReference",
-                                               "originalReference", "success") if payload.get(k)}
-        return Identity(topic=topic, meta=meta,
-                        delivery_id=f"{psp}:{topic}:{_text(payload.get('success'))}"
-                        if isinstance(psp, str) and psp else None)
+        meta = {
+            k: _text(payload[k])
+            for k in ("merchantAccountCode", "merchantReference", "originalReference", "success")
+            if payload.get(k)
+        }
+        return Identity(
+            topic=topic,
+            meta=meta,
+            delivery_id=f"{psp}:{topic}:{_text(payload.get('success'))}"
+            if isinstance(psp, str) and psp
+            else None,
+        )
 
     def ack(self, delivery: Delivery, reply: Reply | None) -> Reply | None:
         """``[accepted]``, the body Adyen expects (an inline handler's reply is ignored)."""

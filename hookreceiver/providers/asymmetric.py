@@ -59,10 +59,12 @@ class Key:
     def public_raw(self) -> bytes:
         """Ed25519: the 32 raw bytes; P-256: the DER SubjectPublicKeyInfo."""
         if self.kind == "ed25519":
-            return bytes(self.public.public_bytes(serialization.Encoding.Raw,
-                                                  serialization.PublicFormat.Raw))
-        return bytes(self.public.public_bytes(serialization.Encoding.DER,
-                                              serialization.PublicFormat.SubjectPublicKeyInfo))
+            return bytes(self.public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
+        return bytes(
+            self.public.public_bytes(
+                serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+        )
 
 
 def from_private(private: Any) -> Key:
@@ -116,8 +118,11 @@ def private_pem(key: Key) -> str:
     """The PEM PKCS#8 text of a key that has a private half (for the testing kit)."""
     if key.private is None:
         raise ConfigurationError("a public key has no private PEM")
-    return str(key.private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                         serialization.NoEncryption()).decode())
+    return str(
+        key.private.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ).decode()
+    )
 
 
 class Keys:

@@ -31,8 +31,18 @@ from hookreceiver.core.decoding import Format, decode_body, decode_query
 from hookreceiver.core.delivery import Delivery, HttpRequest, Reply, body_hash_id
 from hookreceiver.exceptions import MethodNotAllowed, PayloadError
 
-__all__ = ["SECRET_HEADERS", "URL_METHODS", "BaseProvider", "Identity", "Provider", "ProviderFactory",
-           "Signer", "lookup", "receive", "receive_all"]
+__all__ = [
+    "SECRET_HEADERS",
+    "URL_METHODS",
+    "BaseProvider",
+    "Identity",
+    "Provider",
+    "ProviderFactory",
+    "Signer",
+    "lookup",
+    "receive",
+    "receive_all",
+]
 
 # Methods whose payload is the query string; a body on them is refused (see BaseProvider.decode).
 URL_METHODS = frozenset({"GET", "HEAD", "DELETE"})
@@ -130,8 +140,10 @@ class BaseProvider:
         """
         if request.method in URL_METHODS:
             if request.body:
-                raise PayloadError(f"a {request.method} request carries its payload in the query, "
-                                   "not a body", reason="unexpected_body")
+                raise PayloadError(
+                    f"a {request.method} request carries its payload in the query, not a body",
+                    reason="unexpected_body",
+                )
             return decode_query(request.query_string)
         return decode_body(request.body, request.content_type, accept=self.formats)
 
@@ -188,9 +200,7 @@ def lookup(payload: Any, path: str) -> Any:
     return value
 
 
-def receive(
-    provider: Provider, request: HttpRequest, *, endpoint: str, now: float
-) -> Delivery | Reply:
+def receive(provider: Provider, request: HttpRequest, *, endpoint: str, now: float) -> Delivery | Reply:
     """Verify, decode and identify one request: a Delivery, or a Reply for a handshake.
 
     Raises a ``DeliveryError`` subclass for anything the sender got wrong. ``now`` is the
@@ -201,8 +211,7 @@ def receive(
     if isinstance(outcome, Reply):
         return outcome
     if len(outcome) != 1:
-        raise PayloadError(f"the request carries {len(outcome)} deliveries; use receive_all",
-                           reason="batch")
+        raise PayloadError(f"the request carries {len(outcome)} deliveries; use receive_all", reason="batch")
     return outcome[0]
 
 
@@ -220,17 +229,37 @@ def receive_all(
         return replace(reply, secret_index=secret_index)
     items = provider.split(request, payload)
     if items is None:
-        return (_delivery(provider, request, payload, endpoint=endpoint, now=now,
-                          secret_index=secret_index, item=None),)
+        return (
+            _delivery(
+                provider, request, payload, endpoint=endpoint, now=now, secret_index=secret_index, item=None
+            ),
+        )
     if not items:
         raise PayloadError("the batch holds no items", reason="empty_batch")
-    return tuple(_delivery(provider, request, item, endpoint=endpoint, now=now,
-                           secret_index=secret_index, item=(number, len(items)))
-                 for number, item in enumerate(items))
+    return tuple(
+        _delivery(
+            provider,
+            request,
+            item,
+            endpoint=endpoint,
+            now=now,
+            secret_index=secret_index,
+            item=(number, len(items)),
+        )
+        for number, item in enumerate(items)
+    )
 
 
-def _delivery(provider: Provider, request: HttpRequest, payload: Any, *, endpoint: str, now: float,
-              secret_index: int | None, item: tuple[int, int] | None) -> Delivery:
+def _delivery(
+    provider: Provider,
+    request: HttpRequest,
+    payload: Any,
+    *,
+    endpoint: str,
+    now: float,
+    secret_index: int | None,
+    item: tuple[int, int] | None,
+) -> Delivery:
     identity = provider.identify(request, payload)
     if not identity.topic:
         raise PayloadError("the delivery names no topic", reason="missing_topic")
@@ -241,13 +270,17 @@ def _delivery(provider: Provider, request: HttpRequest, payload: Any, *, endpoin
         meta.update(batch_index=str(item[0]), batch_size=str(item[1]))
     if not delivery_id:
         # A batch item is hashed on its own content: the body is the same for every item.
-        content = (json.dumps(payload, sort_keys=True, default=str).encode() if item is not None
-                   else request.body or request.query_string.encode())
+        content = (
+            json.dumps(payload, sort_keys=True, default=str).encode()
+            if item is not None
+            else request.body or request.query_string.encode()
+        )
         delivery_id, id_source = body_hash_id(content, identity.topic), "body_hash"
     secret_headers = provider.secret_headers
     # Read-only proxies over fresh copies: Delivery keeps them as they are instead of copying again.
-    headers = MappingProxyType({k: v for k, v in request.headers.items()
-                                if k not in SECRET_HEADERS and k not in secret_headers})
+    headers = MappingProxyType(
+        {k: v for k, v in request.headers.items() if k not in SECRET_HEADERS and k not in secret_headers}
+    )
     return Delivery(
         endpoint=endpoint,
         provider=provider.name,

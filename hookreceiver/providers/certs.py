@@ -76,8 +76,10 @@ class CertificateCache:
         """The certificate at ``url``; raises ``SignatureError`` for a URL off the allow-list, a
         failed fetch or something that is not a PEM certificate."""
         if not self._allow(url):
-            raise SignatureError("the signing certificate URL is not one this provider uses",
-                                 reason="untrusted_certificate_url")
+            raise SignatureError(
+                "the signing certificate URL is not one this provider uses",
+                reason="untrusted_certificate_url",
+            )
         with self._lock:
             entry = self._entries.get(url)
             if entry is not None and now - entry[0] < self.ttl:
@@ -85,15 +87,17 @@ class CertificateCache:
         try:
             data = self._fetch(url)
         except Exception:  # any failure of the fetcher is the same answer: cannot verify now
-            raise SignatureError("the signing certificate could not be fetched",
-                                 reason="certificate_unavailable") from None
+            raise SignatureError(
+                "the signing certificate could not be fetched", reason="certificate_unavailable"
+            ) from None
         if len(data) > MAX_CERT_BYTES:
             raise SignatureError("the signing certificate is too large", reason="bad_certificate")
         try:
             certificate = x509.load_pem_x509_certificate(data)
         except ValueError:
-            raise SignatureError("the signing certificate is not a PEM certificate",
-                                 reason="bad_certificate") from None
+            raise SignatureError(
+                "the signing certificate is not a PEM certificate", reason="bad_certificate"
+            ) from None
         with self._lock:
             self._entries.pop(url, None)
             self._entries[url] = (now, certificate)

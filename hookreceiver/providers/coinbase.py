@@ -43,8 +43,14 @@ class Coinbase(BaseProvider):
         return f"Coinbase(secrets={len(self._secrets)})"
 
     def verify(self, request: HttpRequest, *, now: float) -> int:
-        return verify_hmac(request.body, request.header(SIGNATURE), secrets=self._secrets,
-                           algorithm="sha256", encoding="hex", header=SIGNATURE)
+        return verify_hmac(
+            request.body,
+            request.header(SIGNATURE),
+            secrets=self._secrets,
+            algorithm="sha256",
+            encoding="hex",
+            header=SIGNATURE,
+        )
 
     def identify(self, request: HttpRequest, payload: Any) -> Identity:
         event = payload.get("event") if isinstance(payload, dict) else None
@@ -56,8 +62,9 @@ class Coinbase(BaseProvider):
         attempt = payload.get("attempt_number")
         if isinstance(attempt, int) and not isinstance(attempt, bool):
             meta["attempt_number"] = str(attempt)
-        return Identity(topic=topic, delivery_id=event_id if isinstance(event_id, str) and event_id
-                        else None, meta=meta)
+        return Identity(
+            topic=topic, delivery_id=event_id if isinstance(event_id, str) and event_id else None, meta=meta
+        )
 
     def sign(
         self,
@@ -78,9 +85,15 @@ class Coinbase(BaseProvider):
             event["id"] = delivery_id
         elif not isinstance(event.get("id"), str):
             event["id"] = _uuid(json.dumps(event, sort_keys=True).encode())
-        wrapper = {"id": _uuid(f"{event['id']}:{when}".encode()), "scheduled_for": when,
-                   "attempt_number": 1, "event": event}
+        wrapper = {
+            "id": _uuid(f"{event['id']}:{when}".encode()),
+            "scheduled_for": when,
+            "attempt_number": 1,
+            "event": event,
+        }
         body = json.dumps(wrapper, separators=(",", ":")).encode()
-        headers = {"content-type": "application/json",
-                   SIGNATURE: hmac_digest("sha256", self._secrets.values[secret_index], body).hex()}
+        headers = {
+            "content-type": "application/json",
+            SIGNATURE: hmac_digest("sha256", self._secrets.values[secret_index], body).hex(),
+        }
         return HttpRequest.outgoing("POST", url, headers, body)

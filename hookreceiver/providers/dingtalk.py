@@ -66,8 +66,9 @@ class DingTalk(BaseProvider):
 
     def _ciphertext(self, request: HttpRequest) -> str:
         if len(request.body) > MAX_ENCRYPTED_BODY:
-            raise PayloadError(f"an encrypted body over {MAX_ENCRYPTED_BODY} bytes",
-                               reason="payload_too_large")
+            raise PayloadError(
+                f"an encrypted body over {MAX_ENCRYPTED_BODY} bytes", reason="payload_too_large"
+            )
         envelope = decode_body(request.body, request.content_type, accept=self.formats)
         value = envelope.get("encrypt") if isinstance(envelope, dict) else None
         if not isinstance(value, str) or not value:
@@ -84,9 +85,12 @@ class DingTalk(BaseProvider):
         if not nonce:
             raise SignatureError("missing nonce in the query string", reason="missing_nonce")
         ciphertext = self._ciphertext(request)
-        index = match_secret(self._secrets,
-                             lambda token: (sha1_signature(token, stamp, nonce, ciphertext),),
-                             (received,), detail="msg_signature does not match any configured token")
+        index = match_secret(
+            self._secrets,
+            lambda token: (sha1_signature(token, stamp, nonce, ciphertext),),
+            (received,),
+            detail="msg_signature does not match any configured token",
+        )
         check_timestamp(sent, now=now, tolerance=self.tolerance)
         return index
 
@@ -101,8 +105,14 @@ class DingTalk(BaseProvider):
         stamp, nonce = str(int(now * 1000)), random.token_hex(4)
         encrypt = wechat_crypto.encrypt(b"success", key=self._key, app_id=self.owner_key)
         token = self._secrets.values[index]
-        return Reply.json({"msg_signature": sha1_signature(token, stamp, nonce, encrypt),
-                           "timeStamp": stamp, "nonce": nonce, "encrypt": encrypt})
+        return Reply.json(
+            {
+                "msg_signature": sha1_signature(token, stamp, nonce, encrypt),
+                "timeStamp": stamp,
+                "nonce": nonce,
+                "encrypt": encrypt,
+            }
+        )
 
     def handshake(self, request: HttpRequest, payload: Any) -> Reply | None:
         if not (isinstance(payload, dict) and payload.get("EventType") == CHECK_URL):
@@ -117,8 +127,9 @@ class DingTalk(BaseProvider):
         stamp = payload.get("TimeStamp")
         sent_at = int(stamp) / 1000 if isinstance(stamp, str | int) and str(stamp).isdigit() else None
         corp = payload.get("CorpId")
-        return Identity(topic=kind, sent_at=sent_at,
-                        meta={"corp_id": corp} if isinstance(corp, str) and corp else {})
+        return Identity(
+            topic=kind, sent_at=sent_at, meta={"corp_id": corp} if isinstance(corp, str) and corp else {}
+        )
 
     def ack(self, delivery: Delivery, reply: Reply | None) -> Reply:
         """The encrypted ``success``; an inline reply is not passed on (DingTalk reads none)."""
@@ -136,13 +147,25 @@ class DingTalk(BaseProvider):
     ) -> HttpRequest:
         """An encrypted callback as DingTalk sends it: ``topic`` is the ``EventType``."""
         stamp = str(int(timestamp * 1000))
-        event = {"CorpId": self.owner_key, **(payload if isinstance(payload, dict) else {}),
-                 "EventType": topic, "TimeStamp": stamp}
+        event = {
+            "CorpId": self.owner_key,
+            **(payload if isinstance(payload, dict) else {}),
+            "EventType": topic,
+            "TimeStamp": stamp,
+        }
         plain = json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode()
         encrypt = wechat_crypto.encrypt(plain, key=self._key, app_id=self.owner_key)
         nonce = random.token_hex(4)
         token = self._secrets.values[secret_index]
-        query = {"msg_signature": sha1_signature(token, stamp, nonce, encrypt), "timestamp": stamp,
-                 "nonce": nonce}
-        return HttpRequest.outgoing("POST", url, {"content-type": "application/json"},
-                                    json.dumps({"encrypt": encrypt}).encode(), query=query)
+        query = {
+            "msg_signature": sha1_signature(token, stamp, nonce, encrypt),
+            "timestamp": stamp,
+            "nonce": nonce,
+        }
+        return HttpRequest.outgoing(
+            "POST",
+            url,
+            {"content-type": "application/json"},
+            json.dumps({"encrypt": encrypt}).encode(),
+            query=query,
+        )

@@ -47,8 +47,12 @@ INTERACTION_TYPES: dict[int, tuple[str, str]] = {
 }
 _KINDS = {kind: number for number, (kind, _) in INTERACTION_TYPES.items()}
 # What to answer when no inline handler replied: defer, and follow up from the worker.
-_DEFERRED: dict[int, Any] = {2: {"type": 5}, 3: {"type": 6}, 4: {"type": 8, "data": {"choices": []}},
-                             5: {"type": 5}}
+_DEFERRED: dict[int, Any] = {
+    2: {"type": 5},
+    3: {"type": 6},
+    4: {"type": 8, "data": {"choices": []}},
+    5: {"type": 5},
+}
 
 
 def _key(item: str | bytes) -> Key:
@@ -115,11 +119,15 @@ class Discord(BaseProvider):
             topic, aliases = f"{kind}.{detail}", (kind,)
         interaction_id = payload.get("id")
         stamp = request.header(TIMESTAMP)
-        meta = {"application_id": payload.get("application_id"), "guild_id": payload.get("guild_id"),
-                "channel_id": payload.get("channel_id"),
-                "user_id": lookup(payload, "member.user.id") or lookup(payload, "user.id")}
+        meta = {
+            "application_id": payload.get("application_id"),
+            "guild_id": payload.get("guild_id"),
+            "channel_id": payload.get("channel_id"),
+            "user_id": lookup(payload, "member.user.id") or lookup(payload, "user.id"),
+        }
         return Identity(
-            topic=topic, aliases=aliases,
+            topic=topic,
+            aliases=aliases,
             delivery_id=interaction_id if isinstance(interaction_id, str) and interaction_id else None,
             sent_at=float(stamp) if stamp and stamp.strip().isdigit() else None,
             meta={k: v for k, v in meta.items() if isinstance(v, str) and v},

@@ -119,13 +119,16 @@ class Feishu(BaseProvider):
         if self._key is None:
             return request.body
         if len(request.body) > MAX_ENCRYPTED_BODY:
-            raise PayloadError(f"an encrypted body over {MAX_ENCRYPTED_BODY} bytes",
-                               reason="payload_too_large")
+            raise PayloadError(
+                f"an encrypted body over {MAX_ENCRYPTED_BODY} bytes", reason="payload_too_large"
+            )
         envelope = decode_body(request.body, request.content_type, accept=self.formats)
         value = envelope.get("encrypt") if isinstance(envelope, dict) else None
         if not isinstance(value, str) or not value:
-            raise SignatureError("a plain body, but this endpoint has an encrypt_key: "
-                                 "only encrypted events are accepted", reason="plaintext_refused")
+            raise SignatureError(
+                "a plain body, but this endpoint has an encrypt_key: only encrypted events are accepted",
+                reason="plaintext_refused",
+            )
         return decrypt(value, self._key)
 
     def verify(self, request: HttpRequest, *, now: float) -> int:
@@ -140,8 +143,9 @@ class Feishu(BaseProvider):
         if self._key is None:
             event = decode_body(request.body, request.content_type, accept=self.formats)
             if isinstance(event, dict) and "encrypt" in event and "type" not in event:
-                raise PayloadError("an encrypted event, but no encrypt_key is configured",
-                                   reason="encrypted_payload")
+                raise PayloadError(
+                    "an encrypted event, but no encrypt_key is configured", reason="encrypted_payload"
+                )
         else:
             event = decode_json(self._plaintext(request))
         kind = lookup(event, "type")
@@ -175,11 +179,17 @@ class Feishu(BaseProvider):
         sent_at = None
         if isinstance(created, str) and created.isdigit() and len(created) < 16:
             sent_at = int(created) / 1000 if v2 else float(created)
-        meta = {"app_id": lookup(payload, "header.app_id" if v2 else "event.app_id"),
-                "tenant_key": lookup(payload, "header.tenant_key" if v2 else "event.tenant_key"),
-                "schema": "2.0" if v2 else "1.0"}
-        return Identity(topic=topic, delivery_id=event_id if isinstance(event_id, str) and event_id else None,
-                        sent_at=sent_at, meta={k: v for k, v in meta.items() if isinstance(v, str) and v})
+        meta = {
+            "app_id": lookup(payload, "header.app_id" if v2 else "event.app_id"),
+            "tenant_key": lookup(payload, "header.tenant_key" if v2 else "event.tenant_key"),
+            "schema": "2.0" if v2 else "1.0",
+        }
+        return Identity(
+            topic=topic,
+            delivery_id=event_id if isinstance(event_id, str) and event_id else None,
+            sent_at=sent_at,
+            meta={k: v for k, v in meta.items() if isinstance(v, str) and v},
+        )
 
     def sign(
         self,
@@ -200,11 +210,18 @@ class Feishu(BaseProvider):
         else:
             event = json.loads(json.dumps(payload)) if isinstance(payload, dict) else {}
             seed = hashlib.sha256(json.dumps([topic, event], sort_keys=True).encode()).hexdigest()
-            value = {"schema": "2.0", "header": {
-                "event_id": delivery_id or seed[:32], "token": token,
-                "create_time": str(int(timestamp * 1000)), "event_type": topic,
-                "tenant_key": "2ca1d211f64f6438", "app_id": "cli_9f5343c580712544"},
-                "event": event}
+            value = {
+                "schema": "2.0",
+                "header": {
+                    "event_id": delivery_id or seed[:32],
+                    "token": token,
+                    "create_time": str(int(timestamp * 1000)),
+                    "event_type": topic,
+                    "tenant_key": "2ca1d211f64f6438",
+                    "app_id": "cli_9f5343c580712544",
+                },
+                "event": event,
+            }
         body = json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
         headers = {"content-type": "application/json"}
         if self._key is not None:

@@ -82,8 +82,7 @@ class Source:
     def __repr__(self) -> str:
         return f"Source('{self.kind}:{self.name}')"
 
-    def place(self, value: str, payload: Any, headers: dict[str, str],
-              query: dict[str, str]) -> None:
+    def place(self, value: str, payload: Any, headers: dict[str, str], query: dict[str, str]) -> None:
         """Put ``value`` where this source reads it from (the sending side)."""
         if self.kind == "header":
             headers[self.name] = value
@@ -100,16 +99,24 @@ class Source:
 def _names(option: str, values: Iterable[str], *, upper: bool = False) -> frozenset[str]:
     """A set of option names; a bare string is refused (``"GET"`` would be ``{"G", "E", "T"}``)."""
     if isinstance(values, str | bytes) or not isinstance(values, Iterable):
-        raise ConfigurationError(f"{option} must be a collection such as ({values!r},), "
-                                 f"not {type(values).__name__} {values!r}")
+        raise ConfigurationError(
+            f"{option} must be a collection such as ({values!r},), not {type(values).__name__} {values!r}"
+        )
     names = list(values)
     if not all(isinstance(v, str) for v in names):
         raise ConfigurationError(f"{option} must be strings, not {names!r}")
     return frozenset(v.upper() if upper else v for v in names)
 
 
-def _template(signed_content: str | None, *, in_url: frozenset[str], unsigned: bool,
-              timestamp_header: str | None, tolerance: float, sources: dict[str, str | None]) -> str:
+def _template(
+    signed_content: str | None,
+    *,
+    in_url: frozenset[str],
+    unsigned: bool,
+    timestamp_header: str | None,
+    tolerance: float,
+    sources: dict[str, str | None],
+) -> str:
     """The ``signed_content`` to use: the default for the methods, or the given one once checked."""
     if signed_content is None:
         signed_content = URL_SIGNED if in_url and not unsigned else BODY_SIGNED
@@ -123,18 +130,24 @@ def _template(signed_content: str | None, *, in_url: frozenset[str], unsigned: b
         )
     if "{timestamp}" in signed_content and timestamp_header is None:
         raise ConfigurationError("signed_content uses {timestamp}: set timestamp_header")
-    if timestamp_header is not None and not unsigned and tolerance > 0 \
-            and "{timestamp}" not in signed_content:
+    if (
+        timestamp_header is not None
+        and not unsigned
+        and tolerance > 0
+        and "{timestamp}" not in signed_content
+    ):
         raise ConfigurationError(
             "timestamp_header is checked for freshness but signed_content does not sign it, so a "
             "captured request passes with a rewritten timestamp: add {timestamp} to signed_content "
-            "(e.g. '{id}.{timestamp}.{body}'), or use sent_at='header:NAME' to only read it")
+            "(e.g. '{id}.{timestamp}.{body}'), or use sent_at='header:NAME' to only read it"
+        )
     for placeholder, spec in sources.items():
         # The body is decoded only after verification, so a signed value must come from elsewhere.
         if f"{{{placeholder}}}" in signed_content and (spec is None or spec.startswith("body:")):
             option = "delivery_id" if placeholder == "id" else placeholder
-            raise ConfigurationError(f"signed_content uses {{{placeholder}}}: set {option} to a "
-                                     "header:, query: or const: source")
+            raise ConfigurationError(
+                f"signed_content uses {{{placeholder}}}: set {option} to a header:, query: or const: source"
+            )
     return signed_content
 
 
@@ -180,15 +193,22 @@ class Generic(BaseProvider):
             raise ConfigurationError(f"unsupported encoding {encoding!r}")
         method_names = _names("methods", methods, upper=True)
         if not method_names or any(not m.isalpha() or not m.isascii() for m in method_names):
-            raise ConfigurationError(f"methods must be HTTP method names such as ('GET', 'POST'), "
-                                     f"not {sorted(method_names)!r}")
+            raise ConfigurationError(
+                f"methods must be HTTP method names such as ('GET', 'POST'), not {sorted(method_names)!r}"
+            )
         format_names = _names("formats", formats)
         if not format_names <= set(_FORMATS):
-            raise ConfigurationError(f"unknown formats {sorted(format_names - set(_FORMATS))}: "
-                                     f"use some of {_FORMATS}")
-        signed_content = _template(signed_content, in_url=method_names & URL_METHODS, unsigned=unsigned,
-                                   timestamp_header=timestamp_header, tolerance=tolerance,
-                                   sources={"id": delivery_id, "topic": topic})
+            raise ConfigurationError(
+                f"unknown formats {sorted(format_names - set(_FORMATS))}: use some of {_FORMATS}"
+            )
+        signed_content = _template(
+            signed_content,
+            in_url=method_names & URL_METHODS,
+            unsigned=unsigned,
+            timestamp_header=timestamp_header,
+            tolerance=tolerance,
+            sources={"id": delivery_id, "topic": topic},
+        )
         self._secrets = None if secret is None else Secrets(secret)
         self.unsigned = unsigned
         self.signature_header = signature_header.lower()
@@ -210,19 +230,28 @@ class Generic(BaseProvider):
     def _warn_unsigned_sources(self) -> None:
         """Log a warning for each topic or id source the signature does not cover."""
         template = self.signed_content
-        for option, placeholder, source in (("delivery_id", "{id}", self.delivery_id),
-                                            ("topic", "{topic}", self.topic)):
+        for option, placeholder, source in (
+            ("delivery_id", "{id}", self.delivery_id),
+            ("topic", "{topic}", self.topic),
+        ):
             if source is None or source.kind == "const" or placeholder in template:
                 continue
             covered = (source.kind == "body" and "{body}" in template) or (
-                source.kind == "query" and "{url}" in template)
+                source.kind == "query" and "{url}" in template
+            )
             if not covered:
                 risk = "delivery id, past dedupe" if option == "delivery_id" else "topic"
                 log.warning(
                     "Generic %s='%s:%s' is not covered by signed_content %r: a captured request can "
                     "be replayed under another %s; sign it, e.g. signed_content='%s.{timestamp}.{body}' "
-                    "with a timestamp_header", option, source.kind, source.name, template, risk,
-                    placeholder)
+                    "with a timestamp_header",
+                    option,
+                    source.kind,
+                    source.name,
+                    template,
+                    risk,
+                    placeholder,
+                )
 
     def __repr__(self) -> str:
         return (
@@ -255,14 +284,19 @@ class Generic(BaseProvider):
         stamp = str(int(timestamp))
         if self.timestamp_header:
             headers[self.timestamp_header] = stamp
-        method = "POST" if "POST" in self.methods else ("GET" if "GET" in self.methods
-                                                        else sorted(self.methods)[0])
+        method = (
+            "POST"
+            if "POST" in self.methods
+            else ("GET" if "GET" in self.methods else sorted(self.methods)[0])
+        )
         body = b""
         if method in URL_METHODS:
             if not isinstance(payload, dict):
                 raise ValueError(f"a {method} delivery carries a JSON object's fields in its query")
-            fields = {k: v if isinstance(v, str) else json.dumps(v, separators=(",", ":"))
-                      for k, v in payload.items()}
+            fields = {
+                k: v if isinstance(v, str) else json.dumps(v, separators=(",", ":"))
+                for k, v in payload.items()
+            }
             query = {**fields, **query}  # where a source placed the topic or id, that value wins
         else:
             headers["content-type"] = "application/json"
@@ -286,9 +320,7 @@ class Generic(BaseProvider):
         }
         parts = _PLACEHOLDER.split(self.signed_content)
         # split() alternates literal text and placeholder names.
-        return b"".join(
-            values[part] if i % 2 else part.encode() for i, part in enumerate(parts)
-        )
+        return b"".join(values[part] if i % 2 else part.encode() for i, part in enumerate(parts))
 
     def verify(self, request: HttpRequest, *, now: float) -> int | None:
         if self._secrets is None:

@@ -51,9 +51,7 @@ class GitHub(BaseProvider):
     name: ClassVar[str] = "github"
     formats: frozenset[Format] = frozenset({"json", "form"})
 
-    def __init__(
-        self, *, secret: str | bytes | Iterable[str | bytes], legacy_sha1: bool = False
-    ) -> None:
+    def __init__(self, *, secret: str | bytes | Iterable[str | bytes], legacy_sha1: bool = False) -> None:
         self._secrets = Secrets(secret)
         self.legacy_sha1 = legacy_sha1
 
@@ -63,13 +61,26 @@ class GitHub(BaseProvider):
     def verify(self, request: HttpRequest, *, now: float) -> int:
         signature = request.header(SIGNATURE_256)
         if signature is not None or not self.legacy_sha1:
-            return verify_hmac(request.body, signature, secrets=self._secrets, algorithm="sha256",
-                               prefix="sha256=", header=SIGNATURE_256)
+            return verify_hmac(
+                request.body,
+                signature,
+                secrets=self._secrets,
+                algorithm="sha256",
+                prefix="sha256=",
+                header=SIGNATURE_256,
+            )
         if request.header(SIGNATURE_SHA1) is None:
-            raise SignatureError(f"missing {SIGNATURE_256} (or legacy {SIGNATURE_SHA1})",
-                                 reason="missing_signature")
-        return verify_hmac(request.body, request.header(SIGNATURE_SHA1), secrets=self._secrets,
-                           algorithm="sha1", prefix="sha1=", header=SIGNATURE_SHA1)
+            raise SignatureError(
+                f"missing {SIGNATURE_256} (or legacy {SIGNATURE_SHA1})", reason="missing_signature"
+            )
+        return verify_hmac(
+            request.body,
+            request.header(SIGNATURE_SHA1),
+            secrets=self._secrets,
+            algorithm="sha1",
+            prefix="sha1=",
+            header=SIGNATURE_SHA1,
+        )
 
     def peek_delivery_id(self, request: HttpRequest) -> str | None:
         """``X-GitHub-Delivery`` as sent, unverified (for rejection log lines)."""
@@ -93,8 +104,7 @@ class GitHub(BaseProvider):
             value = request.header(header)
             if value:
                 meta[key] = value
-        return Identity(topic=topic, delivery_id=request.header(DELIVERY) or None,
-                        aliases=aliases, meta=meta)
+        return Identity(topic=topic, delivery_id=request.header(DELIVERY) or None, aliases=aliases, meta=meta)
 
     def sign(
         self,

@@ -34,8 +34,12 @@ from hookreceiver.providers.standard import StandardWebhooks
 __all__ = ["GitLab", "event_header"]
 
 # object_kind -> X-Gitlab-Event where the header is not simply the kind in title case + " Hook".
-_HEADERS = {"build": "Job Hook", "wiki_page": "Wiki Page Hook", "tag_push": "Tag Push Hook",
-            "merge_request": "Merge Request Hook"}
+_HEADERS = {
+    "build": "Job Hook",
+    "wiki_page": "Wiki Page Hook",
+    "tag_push": "Tag Push Hook",
+    "merge_request": "Merge Request Hook",
+}
 
 
 def event_header(kind: str) -> str:
@@ -74,8 +78,11 @@ class GitLab(BaseProvider):
         if secret is None and signing_token is None:
             raise ConfigurationError("GitLab needs a secret token (secret=) or a signing_token")
         self._secrets = Secrets(secret) if secret is not None else None
-        self._signed = (StandardWebhooks(secret=signing_token, tolerance=tolerance, formats=formats)
-                        if signing_token is not None else None)
+        self._signed = (
+            StandardWebhooks(secret=signing_token, tolerance=tolerance, formats=formats)
+            if signing_token is not None
+            else None
+        )
         self.formats = frozenset(formats)
 
     def __repr__(self) -> str:
@@ -86,12 +93,15 @@ class GitLab(BaseProvider):
         index = None
         if self._signed is not None:
             if request.header("webhook-signature") is None:
-                raise SignatureError("missing webhook-signature (this endpoint has a signing token)",
-                                     reason="missing_signature")
+                raise SignatureError(
+                    "missing webhook-signature (this endpoint has a signing token)",
+                    reason="missing_signature",
+                )
             index = self._signed.verify(request, now=now)
         if self._secrets is not None:
-            token_index = verify_token(request.header("x-gitlab-token"), secrets=self._secrets,
-                                       header="X-Gitlab-Token")
+            token_index = verify_token(
+                request.header("x-gitlab-token"), secrets=self._secrets, header="X-Gitlab-Token"
+            )
             index = token_index if index is None else index
         assert index is not None
         return index
@@ -105,8 +115,9 @@ class GitLab(BaseProvider):
         header = request.header("x-gitlab-event") or ""
         kind = lookup(payload, "object_kind") or lookup(payload, "event_name") or _snake(header)
         if not isinstance(kind, str) or not kind:
-            raise PayloadError("neither object_kind nor X-Gitlab-Event names the event",
-                               reason="missing_topic")
+            raise PayloadError(
+                "neither object_kind nor X-Gitlab-Event names the event", reason="missing_topic"
+            )
         action = lookup(payload, "object_attributes.action") or lookup(payload, "action")
         aliases: tuple[str, ...] = ()
         topic = kind
@@ -114,11 +125,13 @@ class GitLab(BaseProvider):
             topic, aliases = f"{kind}.{action}", (kind,)
         event_uuid = request.header("x-gitlab-event-uuid")
         # Every hook one action triggers (a merge: merge_request and push) shares the event UUID.
-        delivery_id = request.header("idempotency-key") or (
-            f"{event_uuid}:{topic}" if event_uuid else None)
-        extras = {"event": header, "instance": request.header("x-gitlab-instance"),
-                  "webhook_uuid": request.header("x-gitlab-webhook-uuid"),
-                  "event_uuid": request.header("x-gitlab-event-uuid")}
+        delivery_id = request.header("idempotency-key") or (f"{event_uuid}:{topic}" if event_uuid else None)
+        extras = {
+            "event": header,
+            "instance": request.header("x-gitlab-instance"),
+            "webhook_uuid": request.header("x-gitlab-webhook-uuid"),
+            "event_uuid": request.header("x-gitlab-event-uuid"),
+        }
         meta = {k: v for k, v in extras.items() if v}
         return Identity(topic=topic, delivery_id=delivery_id, aliases=aliases, meta=meta)
 

@@ -43,8 +43,9 @@ def _signature_fields(payload: Any) -> tuple[str, str, str]:
     if not isinstance(source, Mapping):
         source = payload if isinstance(payload, Mapping) else {}
     values = [source.get(name) for name in ("timestamp", "token", "signature")]
-    stamp, token, signature = (str(v) if isinstance(v, str | int) and not isinstance(v, bool) else ""
-                               for v in values)
+    stamp, token, signature = (
+        str(v) if isinstance(v, str | int) and not isinstance(v, bool) else "" for v in values
+    )
     return stamp, token, signature
 
 
@@ -55,9 +56,7 @@ class Mailgun(BaseProvider):
     name: ClassVar[str] = "mailgun"
     formats: frozenset[Format] = frozenset({"json", "form"})
 
-    def __init__(
-        self, *, secret: str | bytes | Iterable[str | bytes], tolerance: float = 900.0
-    ) -> None:
+    def __init__(self, *, secret: str | bytes | Iterable[str | bytes], tolerance: float = 900.0) -> None:
         self._secrets = Secrets(secret)
         self.tolerance = tolerance
 
@@ -73,8 +72,14 @@ class Mailgun(BaseProvider):
         if not token:
             raise SignatureError("the body has no signature.token", reason="missing_token")
         sent = parse_timestamp(stamp, header="signature.timestamp")
-        index = verify_hmac((stamp + token).encode(), signature, secrets=self._secrets,
-                            algorithm="sha256", encoding="hex", header="signature.signature")
+        index = verify_hmac(
+            (stamp + token).encode(),
+            signature,
+            secrets=self._secrets,
+            algorithm="sha256",
+            encoding="hex",
+            header="signature.signature",
+        )
         check_timestamp(sent, now=now, tolerance=self.tolerance)
         return index
 
@@ -82,8 +87,7 @@ class Mailgun(BaseProvider):
         data = lookup(payload, "event-data")
         event = lookup(data, "event") if isinstance(data, Mapping) else lookup(payload, "event")
         if not isinstance(event, str) or not event:
-            raise PayloadError("neither event-data.event nor event names the event",
-                               reason="missing_topic")
+            raise PayloadError("neither event-data.event nor event names the event", reason="missing_topic")
         topic: str = event
         aliases: tuple[str, ...] = ()
         severity = lookup(data, "severity") if isinstance(data, Mapping) else None
@@ -91,12 +95,18 @@ class Mailgun(BaseProvider):
             topic, aliases = f"failed.{severity}", ("failed",)
         event_id = lookup(data, "id") if isinstance(data, Mapping) else None
         stamp, token, _ = _signature_fields(payload)
-        meta = {"token": token, "recipient": lookup(data, "recipient") if data else None,
-                "message_id": lookup(data, "message.headers.message-id") if data else None}
-        return Identity(topic=topic, aliases=aliases,
-                        delivery_id=event_id if isinstance(event_id, str) and event_id else None,
-                        sent_at=float(stamp) if stamp.isdigit() else None,
-                        meta={k: v for k, v in meta.items() if isinstance(v, str) and v})
+        meta = {
+            "token": token,
+            "recipient": lookup(data, "recipient") if data else None,
+            "message_id": lookup(data, "message.headers.message-id") if data else None,
+        }
+        return Identity(
+            topic=topic,
+            aliases=aliases,
+            delivery_id=event_id if isinstance(event_id, str) and event_id else None,
+            sent_at=float(stamp) if stamp.isdigit() else None,
+            meta={k: v for k, v in meta.items() if isinstance(v, str) and v},
+        )
 
     def sign(
         self,
@@ -128,4 +138,3 @@ class Mailgun(BaseProvider):
         signature = {"timestamp": stamp, "token": token, "signature": digest.hex()}
         body = json.dumps({"signature": signature, "event-data": data}, separators=(",", ":")).encode()
         return HttpRequest.outgoing("POST", url, {"content-type": "application/json"}, body)
-

@@ -47,8 +47,11 @@ def _message_ids(payload: Any) -> list[str]:
         for change in _items(entry, "changes"):
             value: dict[str, Any] = change["value"] if isinstance(change.get("value"), dict) else {}
             found += [m["id"] for m in _items(value, "messages") if isinstance(m.get("id"), str)]
-            found += [f"{s['id']}:{s.get('status', '')}" for s in _items(value, "statuses")
-                      if isinstance(s.get("id"), str)]
+            found += [
+                f"{s['id']}:{s.get('status', '')}"
+                for s in _items(value, "statuses")
+                if isinstance(s.get("id"), str)
+            ]
         for event in _items(entry, "messaging"):
             mid = lookup(event, "message.mid")
             if isinstance(mid, str):
@@ -83,15 +86,23 @@ class Meta(BaseProvider):
 
     def verify(self, request: HttpRequest, *, now: float) -> int:
         if request.method != "GET":
-            return verify_hmac(request.body, request.header(SIGNATURE), secrets=self._secrets,
-                               algorithm="sha256", prefix="sha256=", header="X-Hub-Signature-256")
+            return verify_hmac(
+                request.body,
+                request.header(SIGNATURE),
+                secrets=self._secrets,
+                algorithm="sha256",
+                prefix="sha256=",
+                header="X-Hub-Signature-256",
+            )
         if self._verify_tokens is None:
-            raise SignatureError("a subscription check (GET), but no verify_token is configured",
-                                 reason="bad_token")
+            raise SignatureError(
+                "a subscription check (GET), but no verify_token is configured", reason="bad_token"
+            )
         if request.query.get("hub.mode") != "subscribe":
             raise SignatureError("a GET without hub.mode=subscribe", reason="bad_token")
-        return verify_token(request.query.get("hub.verify_token"), secrets=self._verify_tokens,
-                            header="hub.verify_token")
+        return verify_token(
+            request.query.get("hub.verify_token"), secrets=self._verify_tokens, header="hub.verify_token"
+        )
 
     def handshake(self, request: HttpRequest, payload: Any) -> Reply | None:
         if request.method != "GET":
@@ -115,11 +126,17 @@ class Meta(BaseProvider):
         if isinstance(field, str) and field:
             topic, aliases = f"{kind}.{field}", (kind,)
         ids = _message_ids(payload)
-        meta = {"entry_id": lookup(first, "id"),
-                "phone_number_id": lookup(first, "changes.0.value.metadata.phone_number_id"),
-                "entries": str(len(entries))}
-        return Identity(topic=topic, aliases=aliases, delivery_id=ids[0] if len(ids) == 1 else None,
-                        meta={k: str(v) for k, v in meta.items() if isinstance(v, str | int) and v})
+        meta = {
+            "entry_id": lookup(first, "id"),
+            "phone_number_id": lookup(first, "changes.0.value.metadata.phone_number_id"),
+            "entries": str(len(entries)),
+        }
+        return Identity(
+            topic=topic,
+            aliases=aliases,
+            delivery_id=ids[0] if len(ids) == 1 else None,
+            meta={k: str(v) for k, v in meta.items() if isinstance(v, str | int) and v},
+        )
 
     def sign(
         self,
@@ -154,7 +171,9 @@ class Meta(BaseProvider):
         # Meta escapes non-ASCII characters (\u00e4): ensure_ascii gives the same bytes.
         body = json.dumps(body_value, separators=(",", ":")).encode()
         key = self._secrets.values[secret_index]
-        headers = {"content-type": "application/json",
-                   SIGNATURE: "sha256=" + hmac_digest("sha256", key, body).hex(),
-                   SIGNATURE_SHA1: "sha1=" + hmac_digest("sha1", key, body).hex()}
+        headers = {
+            "content-type": "application/json",
+            SIGNATURE: "sha256=" + hmac_digest("sha256", key, body).hex(),
+            SIGNATURE_SHA1: "sha1=" + hmac_digest("sha1", key, body).hex(),
+        }
         return HttpRequest.outgoing("POST", url, headers, body)

@@ -83,8 +83,9 @@ class Paddle(BaseProvider):
         delivery_id = next((i for i in ids if isinstance(i, str) and i), None)
         meta = {k: payload[k] for k in ("event_id", "occurred_at") if isinstance(payload.get(k), str)}
         stamp, _ = parse_signature_header(request.header(HEADER))
-        return Identity(topic=topic, delivery_id=delivery_id,
-                        sent_at=float(stamp) if stamp.isdigit() else None, meta=meta)
+        return Identity(
+            topic=topic, delivery_id=delivery_id, sent_at=float(stamp) if stamp.isdigit() else None, meta=meta
+        )
 
     def sign(
         self,

@@ -49,8 +49,12 @@ def allowed_paypal_url(url: str) -> bool:
     """``https`` on ``paypal.com`` or a subdomain, with no port or user info."""
     parts = urlsplit(url)
     host = parts.hostname or ""
-    return (parts.scheme == "https" and parts.port is None and "@" not in parts.netloc
-            and (host == "paypal.com" or host.endswith(".paypal.com")))
+    return (
+        parts.scheme == "https"
+        and parts.port is None
+        and "@" not in parts.netloc
+        and (host == "paypal.com" or host.endswith(".paypal.com"))
+    )
 
 
 def signed_string(transmission_id: str, transmission_time: str, webhook_id: str, body: bytes) -> bytes:
@@ -98,8 +102,10 @@ class PayPal(BaseProvider):
         return f"PayPal(webhook_id={self.webhook_id!r}, tolerance={self.tolerance:g})"
 
     def verify(self, request: HttpRequest, *, now: float) -> int:
-        values = {name: (request.header(name) or "").strip()
-                  for name in (TRANSMISSION_ID, TRANSMISSION_TIME, TRANSMISSION_SIG, CERT_URL, AUTH_ALGO)}
+        values = {
+            name: (request.header(name) or "").strip()
+            for name in (TRANSMISSION_ID, TRANSMISSION_TIME, TRANSMISSION_SIG, CERT_URL, AUTH_ALGO)
+        }
         missing = [name for name, value in values.items() if not value]
         if missing:
             raise SignatureError(f"missing {', '.join(missing)}", reason="missing_signature")
@@ -115,15 +121,19 @@ class PayPal(BaseProvider):
         names = certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
         common = str(names[0].value) if names else ""
         moment = datetime.fromtimestamp(now, UTC)
-        if not (common.endswith(".paypal.com")
-                and certificate.not_valid_before_utc <= moment <= certificate.not_valid_after_utc):
-            raise SignatureError("the signing certificate is not a valid PayPal certificate",
-                                 reason="bad_certificate")
+        if not (
+            common.endswith(".paypal.com")
+            and certificate.not_valid_before_utc <= moment <= certificate.not_valid_after_utc
+        ):
+            raise SignatureError(
+                "the signing certificate is not a valid PayPal certificate", reason="bad_certificate"
+            )
         public = certificate.public_key()
         if not isinstance(public, rsa.RSAPublicKey):
             raise SignatureError("the signing certificate has no RSA key", reason="bad_certificate")
-        message = signed_string(values[TRANSMISSION_ID], values[TRANSMISSION_TIME], self.webhook_id,
-                                request.body)
+        message = signed_string(
+            values[TRANSMISSION_ID], values[TRANSMISSION_TIME], self.webhook_id, request.body
+        )
         try:
             public.verify(signature, message, padding.PKCS1v15(), algorithm())
         except InvalidSignature:
@@ -139,13 +149,17 @@ class PayPal(BaseProvider):
         if not isinstance(topic, str) or not topic:
             raise PayloadError("the event has no 'event_type'", reason="missing_topic")
         event_id = payload.get("id")
-        meta = {k: payload[k] for k in ("resource_type", "summary", "create_time")
-                if isinstance(payload.get(k), str)}
+        meta = {
+            k: payload[k]
+            for k in ("resource_type", "summary", "create_time")
+            if isinstance(payload.get(k), str)
+        }
         transmission = request.header(TRANSMISSION_ID)
         if transmission:
             meta["transmission_id"] = transmission
-        return Identity(topic=topic, meta=meta,
-                        delivery_id=event_id if isinstance(event_id, str) and event_id else None)
+        return Identity(
+            topic=topic, meta=meta, delivery_id=event_id if isinstance(event_id, str) and event_id else None
+        )
 
     def sign(
         self,
@@ -175,9 +189,15 @@ class PayPal(BaseProvider):
             event["id"] = f"WH-{seed[:17]}-{seed[17:34]}"
         body = json.dumps(event, separators=(",", ":")).encode()
         transmission = str(uuid.UUID(hex=seed[32:64]))
-        signature = key.sign(signed_string(transmission, when, self.webhook_id, body),
-                             padding.PKCS1v15(), hashes.SHA256())
-        headers = {"content-type": "application/json", TRANSMISSION_ID: transmission,
-                   TRANSMISSION_TIME: when, TRANSMISSION_SIG: base64.b64encode(signature).decode(),
-                   CERT_URL: self.cert_url, AUTH_ALGO: "SHA256withRSA"}
+        signature = key.sign(
+            signed_string(transmission, when, self.webhook_id, body), padding.PKCS1v15(), hashes.SHA256()
+        )
+        headers = {
+            "content-type": "application/json",
+            TRANSMISSION_ID: transmission,
+            TRANSMISSION_TIME: when,
+            TRANSMISSION_SIG: base64.b64encode(signature).decode(),
+            CERT_URL: self.cert_url,
+            AUTH_ALGO: "SHA256withRSA",
+        }
         return HttpRequest.outgoing("POST", url, headers, body)

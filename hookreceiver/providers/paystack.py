@@ -36,8 +36,14 @@ class Paystack(BaseProvider):
         return f"Paystack(secrets={len(self._secrets)})"
 
     def verify(self, request: HttpRequest, *, now: float) -> int:
-        return verify_hmac(request.body, request.header(SIGNATURE), secrets=self._secrets,
-                           algorithm="sha512", encoding="hex", header=SIGNATURE)
+        return verify_hmac(
+            request.body,
+            request.header(SIGNATURE),
+            secrets=self._secrets,
+            algorithm="sha512",
+            encoding="hex",
+            header=SIGNATURE,
+        )
 
     def identify(self, request: HttpRequest, payload: Any) -> Identity:
         topic = payload.get("event") if isinstance(payload, dict) else None
@@ -70,6 +76,8 @@ class Paystack(BaseProvider):
             data = event.get("data")
             event["data"] = {**(data if isinstance(data, dict) else {}), "reference": delivery_id}
         body = json.dumps(event, separators=(",", ":")).encode()
-        headers = {"content-type": "application/json",
-                   SIGNATURE: hmac_digest("sha512", self._secrets.values[secret_index], body).hex()}
+        headers = {
+            "content-type": "application/json",
+            SIGNATURE: hmac_digest("sha512", self._secrets.values[secret_index], body).hex(),
+        }
         return HttpRequest.outgoing("POST", url, headers, body)

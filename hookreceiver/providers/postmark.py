@@ -64,8 +64,9 @@ class Postmark(BaseProvider):
         self._secrets = Secrets(secret)
         self.header = header.lower() if header else None
         if self.header is None and not all(b":" in value for value in self._secrets.values):
-            raise ConfigurationError("a Postmark basic-auth secret is 'user:password' "
-                                     "(or pass header= for a custom header token)")
+            raise ConfigurationError(
+                "a Postmark basic-auth secret is 'user:password' (or pass header= for a custom header token)"
+            )
         self.secret_headers = frozenset({self.header}) if self.header else frozenset()
         self.formats = frozenset(formats)
 
@@ -76,8 +77,11 @@ class Postmark(BaseProvider):
     def verify(self, request: HttpRequest, *, now: float) -> int:
         if self.header is not None:
             return verify_token(request.header(self.header), secrets=self._secrets, header=self.header)
-        return verify_token(_basic_credentials(request.header("authorization")),
-                            secrets=self._secrets, header="Authorization (basic)")
+        return verify_token(
+            _basic_credentials(request.header("authorization")),
+            secrets=self._secrets,
+            header="Authorization (basic)",
+        )
 
     def identify(self, request: HttpRequest, payload: Any) -> Identity:
         if not isinstance(payload, dict):
@@ -96,8 +100,12 @@ class Postmark(BaseProvider):
         value = payload.get(field) if field else None
         delivery_id = f"{record}:{value}" if isinstance(value, str | int) and value != "" else None
         meta = {k: payload.get(k) for k in ("MessageID", "MessageStream", "Recipient", "Email")}
-        return Identity(topic=topic, aliases=aliases, delivery_id=delivery_id,
-                        meta={k.lower(): v for k, v in meta.items() if isinstance(v, str) and v})
+        return Identity(
+            topic=topic,
+            aliases=aliases,
+            delivery_id=delivery_id,
+            meta={k.lower(): v for k, v in meta.items() if isinstance(v, str) and v},
+        )
 
     def sign(
         self,

@@ -37,8 +37,14 @@ class Razorpay(BaseProvider):
         return f"Razorpay(secrets={len(self._secrets)})"
 
     def verify(self, request: HttpRequest, *, now: float) -> int:
-        return verify_hmac(request.body, request.header(SIGNATURE), secrets=self._secrets,
-                           algorithm="sha256", encoding="hex", header=SIGNATURE)
+        return verify_hmac(
+            request.body,
+            request.header(SIGNATURE),
+            secrets=self._secrets,
+            algorithm="sha256",
+            encoding="hex",
+            header=SIGNATURE,
+        )
 
     def peek_delivery_id(self, request: HttpRequest) -> str | None:
         """``X-Razorpay-Event-Id`` as sent, unverified (for rejection log lines)."""
@@ -50,10 +56,12 @@ class Razorpay(BaseProvider):
             raise PayloadError("the webhook has no 'event'", reason="missing_topic")
         created = payload.get("created_at")
         account = payload.get("account_id")
-        return Identity(topic=topic, delivery_id=request.header(EVENT_ID) or None,
-                        sent_at=float(created) if isinstance(created, int) and not isinstance(created, bool)
-                        else None,
-                        meta={"account_id": account} if isinstance(account, str) else {})
+        return Identity(
+            topic=topic,
+            delivery_id=request.header(EVENT_ID) or None,
+            sent_at=float(created) if isinstance(created, int) and not isinstance(created, bool) else None,
+            meta={"account_id": account} if isinstance(account, str) else {},
+        )
 
     def sign(
         self,
@@ -66,13 +74,20 @@ class Razorpay(BaseProvider):
         secret_index: int = 0,
     ) -> HttpRequest:
         """The webhook Razorpay would post: ``event`` = topic, ``X-Razorpay-Event-Id`` = id."""
-        event: dict[str, Any] = {"entity": "event", "account_id": "acc_TestAccount0001",
-                                 "contains": [], "created_at": int(timestamp)}
+        event: dict[str, Any] = {
+            "entity": "event",
+            "account_id": "acc_TestAccount0001",
+            "contains": [],
+            "created_at": int(timestamp),
+        }
         event.update(payload if isinstance(payload, dict) else {"payload": payload})
         event["event"] = topic
         body = json.dumps(event, separators=(",", ":")).encode()
         if not delivery_id:
             delivery_id = hashlib.sha256(b"razorpay:" + body).hexdigest()[:14]
-        headers = {"content-type": "application/json", EVENT_ID: delivery_id,
-                   SIGNATURE: hmac_digest("sha256", self._secrets.values[secret_index], body).hex()}
+        headers = {
+            "content-type": "application/json",
+            EVENT_ID: delivery_id,
+            SIGNATURE: hmac_digest("sha256", self._secrets.values[secret_index], body).hex(),
+        }
         return HttpRequest.outgoing("POST", url, headers, body)

@@ -45,13 +45,15 @@ def _key(item: str | bytes) -> Key:
         return load_pem_private(item, "p256")
     if isinstance(item, bytes):
         return p256_public_der(item)
-    text = "".join(item.replace("-----BEGIN PUBLIC KEY-----", "")
-                   .replace("-----END PUBLIC KEY-----", "").split())
+    text = "".join(
+        item.replace("-----BEGIN PUBLIC KEY-----", "").replace("-----END PUBLIC KEY-----", "").split()
+    )
     try:
         der = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
-        raise ConfigurationError("a SendGrid verification key is base64 DER (as Mail Settings "
-                                 "shows it)") from None
+        raise ConfigurationError(
+            "a SendGrid verification key is base64 DER (as Mail Settings shows it)"
+        ) from None
     return p256_public_der(der)
 
 
@@ -88,8 +90,7 @@ class SendGrid(BaseProvider):
         sent = parse_timestamp(stamp, header="X-Twilio-Email-Event-Webhook-Timestamp")
         text = (request.header(SIGNATURE) or "").strip()
         if not text:
-            raise SignatureError("missing X-Twilio-Email-Event-Webhook-Signature",
-                                 reason="missing_signature")
+            raise SignatureError("missing X-Twilio-Email-Event-Webhook-Signature", reason="missing_signature")
         signature = decode_signature(text, "base64")
         index = verify_any(self._keys.values, [signature], stamp.encode() + request.body)
         check_timestamp(sent, now=now, tolerance=self.tolerance)
@@ -99,15 +100,17 @@ class SendGrid(BaseProvider):
         events = _events(payload)
         kinds = sorted({e["event"] for e in events if isinstance(e.get("event"), str) and e["event"]})
         if not kinds:
-            raise PayloadError("the body is not an array of events with 'event'",
-                               reason="missing_topic")
+            raise PayloadError("the body is not an array of events with 'event'", reason="missing_topic")
         topic, aliases = (kinds[0], ()) if len(kinds) == 1 else ("batch", tuple(kinds))
         event_id = events[0].get("sg_event_id") if len(events) == 1 else None
         stamp = request.header(TIMESTAMP)
-        return Identity(topic=topic, aliases=aliases,
-                        delivery_id=event_id if isinstance(event_id, str) and event_id else None,
-                        sent_at=float(stamp) if stamp and stamp.strip().isdigit() else None,
-                        meta={"events": str(len(events))})
+        return Identity(
+            topic=topic,
+            aliases=aliases,
+            delivery_id=event_id if isinstance(event_id, str) and event_id else None,
+            sent_at=float(stamp) if stamp and stamp.strip().isdigit() else None,
+            meta={"events": str(len(events))},
+        )
 
     def sign(
         self,
@@ -135,6 +138,9 @@ class SendGrid(BaseProvider):
         body = json.dumps(events, separators=(",", ":")).encode() + b"\r\n"
         stamp = str(int(timestamp))
         signature = self._keys.values[secret_index].sign(stamp.encode() + body)
-        headers = {"content-type": "application/json", TIMESTAMP: stamp,
-                   SIGNATURE: base64.b64encode(signature).decode()}
+        headers = {
+            "content-type": "application/json",
+            TIMESTAMP: stamp,
+            SIGNATURE: base64.b64encode(signature).decode(),
+        }
         return HttpRequest.outgoing("POST", url, headers, body)

@@ -45,7 +45,7 @@ def parse_triggered_at(text: str | None) -> float | None:
     head, dot, rest = text.strip().partition(".")
     if dot:  # keep at most microseconds: older Pythons refuse nanoseconds
         digits = "".join(c for c in rest if c.isdigit())
-        head = f"{head}.{digits[:6]}{rest[len(digits):]}"
+        head = f"{head}.{digits[:6]}{rest[len(digits) :]}"
     try:
         parsed = datetime.fromisoformat(head.replace("Z", "+00:00"))
     except ValueError:
@@ -72,15 +72,23 @@ class Shopify(BaseProvider):
     @staticmethod
     def _prefix(request: HttpRequest) -> str:
         """``x-shopify-`` for classic deliveries, ``shopify-`` for Events deliveries."""
-        if request.header("x-shopify-hmac-sha256") is None and request.header(
-                "shopify-hmac-sha256") is not None:
+        if (
+            request.header("x-shopify-hmac-sha256") is None
+            and request.header("shopify-hmac-sha256") is not None
+        ):
             return "shopify-"
         return "x-shopify-"
 
     def verify(self, request: HttpRequest, *, now: float) -> int:
         header = self._prefix(request) + "hmac-sha256"
-        return verify_hmac(request.body, request.header(header), secrets=self._secrets,
-                           algorithm="sha256", encoding="base64", header=header)
+        return verify_hmac(
+            request.body,
+            request.header(header),
+            secrets=self._secrets,
+            algorithm="sha256",
+            encoding="base64",
+            header=header,
+        )
 
     def peek_delivery_id(self, request: HttpRequest) -> str | None:
         """The event id, else the webhook id, as sent, unverified (for rejection log lines)."""
@@ -92,11 +100,14 @@ class Shopify(BaseProvider):
         topic = (request.header(prefix + "topic") or "").strip()
         if not topic:
             raise PayloadError(f"missing {prefix}topic header", reason="missing_topic")
-        meta = {key: value for key, suffix in _META.items()
-                if (value := request.header(prefix + suffix))}
+        meta = {key: value for key, suffix in _META.items() if (value := request.header(prefix + suffix))}
         delivery_id = meta.get("event_id") or meta.get("webhook_id")
-        return Identity(topic=topic, delivery_id=delivery_id,
-                        sent_at=parse_triggered_at(meta.get("triggered_at")), meta=meta)
+        return Identity(
+            topic=topic,
+            delivery_id=delivery_id,
+            sent_at=parse_triggered_at(meta.get("triggered_at")),
+            meta=meta,
+        )
 
     def sign(
         self,

@@ -38,10 +38,18 @@ __all__ = ["INTERACTION_TYPES", "Slack"]
 
 SIGNATURE = "x-slack-signature"
 TIMESTAMP = "x-slack-request-timestamp"
-INTERACTION_TYPES = frozenset({
-    "block_actions", "block_suggestion", "interactive_message", "message_action", "shortcut",
-    "view_closed", "view_submission", "workflow_step_edit",
-})
+INTERACTION_TYPES = frozenset(
+    {
+        "block_actions",
+        "block_suggestion",
+        "interactive_message",
+        "message_action",
+        "shortcut",
+        "view_closed",
+        "view_submission",
+        "workflow_step_edit",
+    }
+)
 # Where an interaction keeps the id that tells its handlers apart, tried in order.
 _DETAIL_PATHS = ("actions.0.action_id", "action_id", "view.callback_id", "callback_id")
 
@@ -77,9 +85,7 @@ class Slack(BaseProvider):
     name: ClassVar[str] = "slack"
     formats: frozenset[Format] = frozenset({"json", "form"})
 
-    def __init__(
-        self, *, secret: str | bytes | Iterable[str | bytes], tolerance: float = 300.0
-    ) -> None:
+    def __init__(self, *, secret: str | bytes | Iterable[str | bytes], tolerance: float = 300.0) -> None:
         self._secrets = Secrets(secret)
         self.tolerance = tolerance
 
@@ -89,8 +95,13 @@ class Slack(BaseProvider):
     def verify(self, request: HttpRequest, *, now: float) -> int:
         text = (request.header(TIMESTAMP) or "").strip()
         sent = parse_timestamp(text, header=TIMESTAMP)
-        index = verify_hmac(_message(text, request.body), request.header(SIGNATURE),
-                            secrets=self._secrets, prefix="v0=", header=SIGNATURE)
+        index = verify_hmac(
+            _message(text, request.body),
+            request.header(SIGNATURE),
+            secrets=self._secrets,
+            prefix="v0=",
+            header=SIGNATURE,
+        )
         check_timestamp(sent, now=now, tolerance=self.tolerance)
         return index
 
@@ -109,12 +120,20 @@ class Slack(BaseProvider):
     def identify(self, request: HttpRequest, payload: Any) -> Identity:
         if not isinstance(payload, dict):
             raise PayloadError("a Slack request body is an object", reason="missing_topic")
-        meta = {key: value for key, header in (("retry_num", "x-slack-retry-num"),
-                                               ("retry_reason", "x-slack-retry-reason"))
-                if (value := request.header(header))}
-        for key, path in (("team_id", "team_id"), ("team_id", "team.id"), ("user_id", "user_id"),
-                          ("user_id", "user.id"), ("api_app_id", "api_app_id"),
-                          ("channel_id", "channel_id"), ("enterprise_id", "enterprise_id")):
+        meta = {
+            key: value
+            for key, header in (("retry_num", "x-slack-retry-num"), ("retry_reason", "x-slack-retry-reason"))
+            if (value := request.header(header))
+        }
+        for key, path in (
+            ("team_id", "team_id"),
+            ("team_id", "team.id"),
+            ("user_id", "user_id"),
+            ("user_id", "user.id"),
+            ("api_app_id", "api_app_id"),
+            ("channel_id", "channel_id"),
+            ("enterprise_id", "enterprise_id"),
+        ):
             value = lookup(payload, path)
             if isinstance(value, str) and value:
                 meta.setdefault(key, value)
@@ -135,7 +154,9 @@ class Slack(BaseProvider):
         event_id = payload.get("event_id")
         event_time = payload.get("event_time")
         return Identity(
-            topic=topic, aliases=aliases, meta=meta,
+            topic=topic,
+            aliases=aliases,
+            meta=meta,
             delivery_id=event_id if isinstance(event_id, str) and event_id else None,
             sent_at=_seconds(event_time),
         )
@@ -174,8 +195,7 @@ class Slack(BaseProvider):
         return HttpRequest.outgoing("POST", url, headers, body)
 
     @staticmethod
-    def _event_body(fields: dict[str, Any], topic: str, delivery_id: str | None,
-                    timestamp: float) -> bytes:
+    def _event_body(fields: dict[str, Any], topic: str, delivery_id: str | None, timestamp: float) -> bytes:
         if topic == "url_verification":
             envelope = {"token": "unused", "challenge": "challenge", **fields, "type": topic}
         else:
@@ -184,8 +204,13 @@ class Slack(BaseProvider):
             event = dict(envelope["event"], type=event_type)
             if subtype:
                 event["subtype"] = subtype
-            envelope = {"team_id": "T00000000", **envelope, "type": "event_callback",
-                        "event": event, "event_time": int(timestamp)}
+            envelope = {
+                "team_id": "T00000000",
+                **envelope,
+                "type": "event_callback",
+                "event": event,
+                "event_time": int(timestamp),
+            }
             seed = json.dumps(envelope, sort_keys=True).encode()
             envelope["event_id"] = delivery_id or "Ev" + hashlib.sha256(seed).hexdigest()[:16].upper()
         return json.dumps(envelope, separators=(",", ":")).encode()

@@ -44,10 +44,24 @@ __all__ = ["SNS", "allowed_sns_url", "string_to_sign"]
 _HOST = re.compile(r"sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?")
 _KEYS = {
     "Notification": ("Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"),
-    "SubscriptionConfirmation": ("Message", "MessageId", "SubscribeURL", "Timestamp", "Token",
-                                 "TopicArn", "Type"),
-    "UnsubscribeConfirmation": ("Message", "MessageId", "SubscribeURL", "Timestamp", "Token",
-                                "TopicArn", "Type"),
+    "SubscriptionConfirmation": (
+        "Message",
+        "MessageId",
+        "SubscribeURL",
+        "Timestamp",
+        "Token",
+        "TopicArn",
+        "Type",
+    ),
+    "UnsubscribeConfirmation": (
+        "Message",
+        "MessageId",
+        "SubscribeURL",
+        "Timestamp",
+        "Token",
+        "TopicArn",
+        "Type",
+    ),
 }
 _HASHES: dict[str, Callable[[], hashes.HashAlgorithm]] = {"1": hashes.SHA1, "2": hashes.SHA256}
 
@@ -55,9 +69,13 @@ _HASHES: dict[str, Callable[[], hashes.HashAlgorithm]] = {"1": hashes.SHA1, "2":
 def allowed_sns_url(url: str, *, pem: bool = True) -> bool:
     """``https://sns.<region>.amazonaws.com[.cn]/...`` with no port or user info (``.pem`` path)."""
     parts = urlsplit(url)
-    return (parts.scheme == "https" and parts.port is None and "@" not in parts.netloc
-            and _HOST.fullmatch(parts.hostname or "") is not None
-            and (not pem or parts.path.endswith(".pem")))
+    return (
+        parts.scheme == "https"
+        and parts.port is None
+        and "@" not in parts.netloc
+        and _HOST.fullmatch(parts.hostname or "") is not None
+        and (not pem or parts.path.endswith(".pem"))
+    )
 
 
 def string_to_sign(message: dict[str, Any]) -> bytes:
@@ -133,8 +151,9 @@ class SNS(BaseProvider):
     def verify(self, request: HttpRequest, *, now: float) -> int:
         message = _parse(request.body)
         if message.get("TopicArn") not in self.topic_arns:
-            raise SignatureError("the TopicArn is not one this endpoint subscribed",
-                                 reason="unexpected_topic")
+            raise SignatureError(
+                "the TopicArn is not one this endpoint subscribed", reason="unexpected_topic"
+            )
         algorithm = _HASHES.get(str(message.get("SignatureVersion")))
         if algorithm is None:
             raise SignatureError("unknown SignatureVersion", reason="bad_signature")
@@ -183,9 +202,13 @@ class SNS(BaseProvider):
         if isinstance(payload.get("Subject"), str):
             meta["subject"] = payload["Subject"]
         message_id = payload.get("MessageId")
-        return Identity(topic=topic, aliases=aliases, meta=meta,
-                        delivery_id=message_id if isinstance(message_id, str) and message_id else None,
-                        sent_at=_timestamp(payload.get("Timestamp")))
+        return Identity(
+            topic=topic,
+            aliases=aliases,
+            meta=meta,
+            delivery_id=message_id if isinstance(message_id, str) and message_id else None,
+            sent_at=_timestamp(payload.get("Timestamp")),
+        )
 
     def sign(
         self,
@@ -201,26 +224,39 @@ class SNS(BaseProvider):
         or a dict with SNS fields; ``topic`` a ``Type`` or a Notification's topic name."""
         if self._signing_key is None:
             raise ConfigurationError("SNS.sign needs signing_key= (see hookreceiver.testing.certs)")
-        fields: dict[str, Any] = dict(payload) if isinstance(payload, dict) and "Message" in payload else {
-            "Message": payload if isinstance(payload, str) else json.dumps(payload, separators=(",", ":"))}
+        fields: dict[str, Any] = (
+            dict(payload)
+            if isinstance(payload, dict) and "Message" in payload
+            else {
+                "Message": payload if isinstance(payload, str) else json.dumps(payload, separators=(",", ":"))
+            }
+        )
         kind = topic if topic in _KEYS else "Notification"
         arn = fields.get("TopicArn") or sorted(self.topic_arns)[0]
         when = datetime.fromtimestamp(int(timestamp), UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-        fields.update(Type=kind, TopicArn=arn, Timestamp=when, SignatureVersion="2",
-                      SigningCertURL=self.cert_url)
+        fields.update(
+            Type=kind, TopicArn=arn, Timestamp=when, SignatureVersion="2", SigningCertURL=self.cert_url
+        )
         if delivery_id or not isinstance(fields.get("MessageId"), str):
             seed = hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).digest()
             fields["MessageId"] = delivery_id or str(uuid.UUID(bytes=seed[:16], version=4))
         if kind != "Notification":
             fields.setdefault("Token", "test-token")
-            fields.setdefault("SubscribeURL", "https://sns.us-east-1.amazonaws.com/?Action="
-                              f"ConfirmSubscription&TopicArn={arn}&Token={fields['Token']}")
+            fields.setdefault(
+                "SubscribeURL",
+                "https://sns.us-east-1.amazonaws.com/?Action="
+                f"ConfirmSubscription&TopicArn={arn}&Token={fields['Token']}",
+            )
         key = serialization.load_pem_private_key(self._signing_key.encode(), password=None)
         if not isinstance(key, rsa.RSAPrivateKey):
             raise ConfigurationError("signing_key must be an RSA private key")
         signature = key.sign(string_to_sign(fields), padding.PKCS1v15(), hashes.SHA256())
         fields["Signature"] = base64.b64encode(signature).decode()
         body = json.dumps(fields, separators=(",", ":")).encode()
-        headers = {"content-type": "text/plain; charset=UTF-8", "x-amz-sns-message-type": kind,
-                   "x-amz-sns-message-id": fields["MessageId"], "x-amz-sns-topic-arn": arn}
+        headers = {
+            "content-type": "text/plain; charset=UTF-8",
+            "x-amz-sns-message-type": kind,
+            "x-amz-sns-message-id": fields["MessageId"],
+            "x-amz-sns-topic-arn": arn,
+        }
         return HttpRequest.outgoing("POST", url, headers, body)

@@ -46,20 +46,35 @@ class Square(BaseProvider):
         self.legacy_sha1 = legacy_sha1
 
     def __repr__(self) -> str:
-        return (f"Square(secrets={len(self._secrets)}, notification_url={self.notification_url!r}, "
-                f"legacy_sha1={self.legacy_sha1})")
+        return (
+            f"Square(secrets={len(self._secrets)}, notification_url={self.notification_url!r}, "
+            f"legacy_sha1={self.legacy_sha1})"
+        )
 
     def verify(self, request: HttpRequest, *, now: float) -> int:
         message = (self.notification_url or request.url).encode() + request.body
         signature = request.header(SIGNATURE)
         if signature is not None or not self.legacy_sha1:
-            return verify_hmac(message, signature, secrets=self._secrets, algorithm="sha256",
-                               encoding="base64", header=SIGNATURE)
+            return verify_hmac(
+                message,
+                signature,
+                secrets=self._secrets,
+                algorithm="sha256",
+                encoding="base64",
+                header=SIGNATURE,
+            )
         if request.header(LEGACY_SIGNATURE) is None:
-            raise SignatureError(f"missing {SIGNATURE} (or legacy {LEGACY_SIGNATURE})",
-                                 reason="missing_signature")
-        return verify_hmac(message, request.header(LEGACY_SIGNATURE), secrets=self._secrets,
-                           algorithm="sha1", encoding="base64", header=LEGACY_SIGNATURE)
+            raise SignatureError(
+                f"missing {SIGNATURE} (or legacy {LEGACY_SIGNATURE})", reason="missing_signature"
+            )
+        return verify_hmac(
+            message,
+            request.header(LEGACY_SIGNATURE),
+            secrets=self._secrets,
+            algorithm="sha1",
+            encoding="base64",
+            header=LEGACY_SIGNATURE,
+        )
 
     def identify(self, request: HttpRequest, payload: Any) -> Identity:
         topic = payload.get("type") if isinstance(payload, dict) else None
@@ -70,8 +85,9 @@ class Square(BaseProvider):
         environment = request.header("square-environment")
         if environment:
             meta["environment"] = environment
-        return Identity(topic=topic, delivery_id=event_id if isinstance(event_id, str) and event_id
-                        else None, meta=meta)
+        return Identity(
+            topic=topic, delivery_id=event_id if isinstance(event_id, str) and event_id else None, meta=meta
+        )
 
     def sign(
         self,
@@ -94,8 +110,11 @@ class Square(BaseProvider):
         body = json.dumps(event, separators=(",", ":")).encode()
         key = self._secrets.values[secret_index]
         message = (self.notification_url or url).encode() + body
-        headers = {"content-type": "application/json", "square-environment": "Sandbox",
-                   SIGNATURE: encode_digest(hmac_digest("sha256", key, message), "base64")}
+        headers = {
+            "content-type": "application/json",
+            "square-environment": "Sandbox",
+            SIGNATURE: encode_digest(hmac_digest("sha256", key, message), "base64"),
+        }
         if self.legacy_sha1:
             headers[LEGACY_SIGNATURE] = encode_digest(hmac_digest("sha1", key, message), "base64")
         return HttpRequest.outgoing("POST", url, headers, body)

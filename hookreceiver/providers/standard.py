@@ -126,20 +126,24 @@ class StandardWebhooks(BaseProvider):
         self.formats = frozenset(formats)
 
     def __repr__(self) -> str:
-        return (f"{type(self).__name__}(secrets={self._secrets!r}, tolerance={self.tolerance!r}, "
-                f"topic={self.topic!r})")
+        return (
+            f"{type(self).__name__}(secrets={self._secrets!r}, tolerance={self.tolerance!r}, "
+            f"topic={self.topic!r})"
+        )
 
     def _headers(self, request: HttpRequest) -> tuple[str | None, str | None, str | None]:
         """id, timestamp and signature, from the ``webhook-*`` family, else the ``svix-*`` one."""
         family = "webhook-" if request.header("webhook-signature") is not None else "svix-"
-        return (request.header(family + "id"), request.header(family + "timestamp"),
-                request.header(family + "signature"))
+        return (
+            request.header(family + "id"),
+            request.header(family + "timestamp"),
+            request.header(family + "signature"),
+        )
 
     def verify(self, request: HttpRequest, *, now: float) -> int:
         msg_id, stamp, header = self._headers(request)
         if not header:
-            raise SignatureError("missing webhook-signature (or svix-signature)",
-                                 reason="missing_signature")
+            raise SignatureError("missing webhook-signature (or svix-signature)", reason="missing_signature")
         if not msg_id:
             raise SignatureError("missing webhook-id (or svix-id)", reason="missing_id")
         sent = parse_timestamp(stamp, header="webhook-timestamp")
@@ -167,8 +171,9 @@ class StandardWebhooks(BaseProvider):
                 return index
         raise SignatureError("signature does not match any configured secret or key")
 
-    def signature_headers(self, msg_id: str, timestamp: float, body: bytes,
-                          secret_index: int = 0) -> dict[str, str]:
+    def signature_headers(
+        self, msg_id: str, timestamp: float, body: bytes, secret_index: int = 0
+    ) -> dict[str, str]:
         """The id, timestamp and signature headers a sender adds for ``body`` (GitLab's signing
         token uses them too): ``v1`` with a ``whsec_`` secret, ``v1a`` with a ``whsk_`` key."""
         stamp = str(int(timestamp))
@@ -213,8 +218,10 @@ class StandardWebhooks(BaseProvider):
             node[leaf] = topic
         body = json.dumps(payload, separators=(",", ":")).encode()
         msg_id = delivery_id or f"msg_{random.token_urlsafe(18)}"
-        headers = {"content-type": "application/json",
-                   **self.signature_headers(msg_id, timestamp, body, secret_index)}
+        headers = {
+            "content-type": "application/json",
+            **self.signature_headers(msg_id, timestamp, body, secret_index),
+        }
         return HttpRequest.outgoing("POST", url, headers, body)
 
 

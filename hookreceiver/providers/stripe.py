@@ -81,16 +81,17 @@ class Stripe(BaseProvider):
         self.future_tolerance = tolerance if future_tolerance is None else future_tolerance
 
     def __repr__(self) -> str:
-        return (f"Stripe(secrets={len(self._secrets)}, tolerance={self.tolerance:g}, "
-                f"future_tolerance={self.future_tolerance:g})")
+        return (
+            f"Stripe(secrets={len(self._secrets)}, tolerance={self.tolerance:g}, "
+            f"future_tolerance={self.future_tolerance:g})"
+        )
 
     def verify(self, request: HttpRequest, *, now: float) -> int:
         text, signatures = parse_signature_header(request.header(HEADER))
         sent = parse_timestamp(text, header=f"{HEADER} t")
         index = verify_digest(text.encode() + b"." + request.body, signatures, secrets=self._secrets)
         # The signature is checked first, so a forged request never learns about the window.
-        check_timestamp(sent, now=now, tolerance=self.tolerance,
-                        future_tolerance=self.future_tolerance)
+        check_timestamp(sent, now=now, tolerance=self.tolerance, future_tolerance=self.future_tolerance)
         return index
 
     def identify(self, request: HttpRequest, payload: Any) -> Identity:
@@ -107,8 +108,12 @@ class Stripe(BaseProvider):
         }
         text, _ = parse_signature_header(request.header(HEADER))
         sent_at = float(text) if text.isdigit() else None
-        return Identity(topic=topic, delivery_id=event_id if isinstance(event_id, str) else None,
-                        sent_at=sent_at, meta=meta)
+        return Identity(
+            topic=topic,
+            delivery_id=event_id if isinstance(event_id, str) else None,
+            sent_at=sent_at,
+            meta=meta,
+        )
 
     def sign(
         self,

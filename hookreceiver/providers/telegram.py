@@ -49,16 +49,16 @@ class Telegram(BaseProvider):
     ) -> None:
         self._secrets = Secrets(secret)
         if not all(_TOKEN.fullmatch(value) for value in self._secrets.values):
-            raise ConfigurationError("a Telegram secret_token is 1-256 characters of A-Z, a-z, 0-9, "
-                                     "_ and -")
+            raise ConfigurationError("a Telegram secret_token is 1-256 characters of A-Z, a-z, 0-9, _ and -")
         self.formats = frozenset(formats)
 
     def __repr__(self) -> str:
         return f"Telegram(secrets={self._secrets!r})"
 
     def verify(self, request: HttpRequest, *, now: float) -> int:
-        return verify_token(request.header(SECRET_TOKEN), secrets=self._secrets,
-                            header="X-Telegram-Bot-Api-Secret-Token")
+        return verify_token(
+            request.header(SECRET_TOKEN), secrets=self._secrets, header="X-Telegram-Bot-Api-Secret-Token"
+        )
 
     def identify(self, request: HttpRequest, payload: Any) -> Identity:
         update_id = _update_id(payload)
@@ -66,18 +66,24 @@ class Telegram(BaseProvider):
             raise PayloadError("an update without an integer update_id", reason="missing_topic")
         kinds = [key for key, value in payload.items() if key != "update_id" and isinstance(value, dict)]
         if not kinds:
-            raise PayloadError("the update carries no object besides update_id",
-                               reason="missing_topic")
+            raise PayloadError("the update carries no object besides update_id", reason="missing_topic")
         kind = kinds[0]
         body = payload[kind]
         date = body.get("date") or body.get("edit_date")
-        meta = {"chat_id": lookup(body, "chat.id") or lookup(body, "message.chat.id"),
-                "from_id": lookup(body, "from.id"), "chat_type": lookup(body, "chat.type")}
+        meta = {
+            "chat_id": lookup(body, "chat.id") or lookup(body, "message.chat.id"),
+            "from_id": lookup(body, "from.id"),
+            "chat_type": lookup(body, "chat.type"),
+        }
         return Identity(
-            topic=kind, delivery_id=str(update_id),
+            topic=kind,
+            delivery_id=str(update_id),
             sent_at=float(date) if isinstance(date, int) and not isinstance(date, bool) else None,
-            meta={k: str(v) for k, v in meta.items()
-                  if isinstance(v, str | int) and not isinstance(v, bool) and v != ""},
+            meta={
+                k: str(v)
+                for k, v in meta.items()
+                if isinstance(v, str | int) and not isinstance(v, bool) and v != ""
+            },
         )
 
     def peek_delivery_id(self, request: HttpRequest) -> str | None:
@@ -96,14 +102,22 @@ class Telegram(BaseProvider):
         """The update Telegram would post: ``payload`` is the ``topic`` object (a ``Message`` for
         ``message``), or a whole update; ``delivery_id`` is the ``update_id`` (digits)."""
         value: Any = json.loads(json.dumps(payload)) if isinstance(payload, dict) else {}
-        inner = value.get(topic) if isinstance(value.get(topic), dict) else (
-            {k: v for k, v in value.items() if k != "update_id"})
+        inner = (
+            value.get(topic)
+            if isinstance(value.get(topic), dict)
+            else ({k: v for k, v in value.items() if k != "update_id"})
+        )
         update_id = _update_id(value)
         if delivery_id is not None:
             digits = "".join(ch for ch in delivery_id if ch.isdigit())
             update_id = int(digits[-9:] or "0") if not delivery_id.isdigit() else int(delivery_id)
-        body = json.dumps({"update_id": update_id if update_id is not None else int(timestamp) % 10**9,
-                           topic: inner}, separators=(",", ":"), ensure_ascii=False).encode()
-        headers = {"content-type": "application/json",
-                   SECRET_TOKEN: self._secrets.values[secret_index].decode("ascii")}
+        body = json.dumps(
+            {"update_id": update_id if update_id is not None else int(timestamp) % 10**9, topic: inner},
+            separators=(",", ":"),
+            ensure_ascii=False,
+        ).encode()
+        headers = {
+            "content-type": "application/json",
+            SECRET_TOKEN: self._secrets.values[secret_index].decode("ascii"),
+        }
         return HttpRequest.outgoing("POST", url, headers, body)

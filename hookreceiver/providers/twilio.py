@@ -34,8 +34,13 @@ __all__ = ["EMPTY_TWIML", "Twilio", "content_id", "url_variants"]
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 # Automatic topics: the first status parameter present names the kind and the state.
-_STATUS_FIELDS = (("RecordingStatus", "recording"), ("TranscriptionStatus", "transcription"),
-                  ("MessageStatus", "message"), ("SmsStatus", "message"), ("CallStatus", "call"))
+_STATUS_FIELDS = (
+    ("RecordingStatus", "recording"),
+    ("TranscriptionStatus", "transcription"),
+    ("MessageStatus", "message"),
+    ("SmsStatus", "message"),
+    ("CallStatus", "call"),
+)
 _SID_FIELDS = ("RecordingSid", "TranscriptionSid", "MessageSid", "SmsSid", "CallSid")
 _ALGORITHMS: Mapping[str, Algorithm] = {"HMAC_SHA1": "sha1", "HMAC_SHA256": "sha256"}
 
@@ -48,8 +53,9 @@ def url_variants(url: str) -> list[str]:
     try:
         parts = urlsplit(url)
     except ValueError:
-        raise PayloadError("the request URL cannot be parsed (check the Host header)",
-                           reason="bad_url") from None
+        raise PayloadError(
+            "the request URL cannot be parsed (check the Host header)", reason="bad_url"
+        ) from None
     userinfo, at, hostport = parts.netloc.rpartition("@")
     host, colon, port = hostport.rpartition(":")
     if colon and port.isdigit():
@@ -141,15 +147,15 @@ class Twilio(BaseProvider):
         name = dict(p.strip().partition("=")[::2] for p in settings.split(",")).get("algorithm")
         algorithm = _ALGORITHMS.get((name or "HMAC_SHA1").upper())
         if algorithm is None:
-            raise SignatureError("unsupported signature algorithm in "
-                                 "X-Twilio-Webhooks-Signature-Settings")
+            raise SignatureError("unsupported signature algorithm in X-Twilio-Webhooks-Signature-Settings")
         messages = [signed_content(url, _params(request)) for url in url_variants(request.url)]
         index = match_secret(
             self._secrets,
             lambda key: [base64.b64encode(hmac_digest(algorithm, key, m)).decode() for m in messages],
             [signature.strip()],
             detail="X-Twilio-Signature does not match the URL and parameters "
-                   "(is the endpoint's public URL right?)")
+            "(is the endpoint's public URL right?)",
+        )
         self._check_body_hash(request)
         return index
 
@@ -173,9 +179,14 @@ class Twilio(BaseProvider):
         sid = next((v for f in _SID_FIELDS if (v := _single(params, f))), None)
         status = next((v for f, _ in _STATUS_FIELDS if (v := _single(params, f))), None)
         parts = [p for p in (sid, status) if p] + [content_id(request.url, _params(request))]
-        meta = {key: value for key, value in (
-            ("account_sid", _single(params, "AccountSid")),
-            ("idempotency_token", request.header("i-twilio-idempotency-token"))) if value}
+        meta = {
+            key: value
+            for key, value in (
+                ("account_sid", _single(params, "AccountSid")),
+                ("idempotency_token", request.header("i-twilio-idempotency-token")),
+            )
+            if value
+        }
         return Identity(topic=topic, delivery_id=":".join(parts), aliases=aliases, meta=meta)
 
     def _topic(self, params: Mapping[str, Any]) -> tuple[str, tuple[str, ...]]:
@@ -185,7 +196,9 @@ class Twilio(BaseProvider):
                 raise PayloadError(
                     f"no {missing[0]} parameter for the topic template {self.topic!r}; a test "
                     f"sender must send it (hookreceiver send: use --app, or put {missing[0]} in "
-                    "--data)", reason="missing_topic")
+                    "--data)",
+                    reason="missing_topic",
+                )
             return _PLACEHOLDER.sub(lambda m: str(params[m[1]]), self.topic), ()
         for field, kind in _STATUS_FIELDS:
             if status := _single(params, field):
@@ -215,15 +228,20 @@ class Twilio(BaseProvider):
         params: dict[str, Any] = dict(payload) if isinstance(payload, Mapping) else {}
         self._place_topic(topic, params)
         if delivery_id:
-            kind_field = {"message": "MessageSid", "call": "CallSid", "recording": "RecordingSid",
-                          "transcription": "TranscriptionSid"}.get(topic.partition(".")[0])
+            kind_field = {
+                "message": "MessageSid",
+                "call": "CallSid",
+                "recording": "RecordingSid",
+                "transcription": "TranscriptionSid",
+            }.get(topic.partition(".")[0])
             field = next((f for f in _SID_FIELDS if f in params), kind_field or "MessageSid")
             params[field] = delivery_id
-        pairs = [(str(k), str(v)) for k, vs in params.items()
-                 for v in (vs if isinstance(vs, list) else [vs])]
+        pairs = [(str(k), str(v)) for k, vs in params.items() for v in (vs if isinstance(vs, list) else [vs])]
         digest = hmac_digest("sha1", self._secrets.values[secret_index], signed_content(url, pairs))
-        headers = {"content-type": "application/x-www-form-urlencoded",
-                   "x-twilio-signature": base64.b64encode(digest).decode()}
+        headers = {
+            "content-type": "application/x-www-form-urlencoded",
+            "x-twilio-signature": base64.b64encode(digest).decode(),
+        }
         if delivery_id:
             headers["i-twilio-idempotency-token"] = delivery_id
         return HttpRequest.outgoing("POST", url, headers, urlencode(pairs).encode())
@@ -233,15 +251,20 @@ class Twilio(BaseProvider):
         if self.topic is not None:
             literal = [re.escape(p) for p in _PLACEHOLDER.split(self.topic)[::2]]
             names = _PLACEHOLDER.findall(self.topic)
-            pattern = "".join(lit + (f"(?P<{names[i]}>.+?)" if i < len(names) else "")
-                              for i, lit in enumerate(literal))
+            pattern = "".join(
+                lit + (f"(?P<{names[i]}>.+?)" if i < len(names) else "") for i, lit in enumerate(literal)
+            )
             match = re.fullmatch(pattern, topic)
             if match:
                 params.update({k: v for k, v in match.groupdict().items() if k not in params})
             return
         kind, _, state = topic.partition(".")
-        fields = {"message": "MessageStatus", "call": "CallStatus", "recording": "RecordingStatus",
-                  "transcription": "TranscriptionStatus"}
+        fields = {
+            "message": "MessageStatus",
+            "call": "CallStatus",
+            "recording": "RecordingStatus",
+            "transcription": "TranscriptionStatus",
+        }
         if kind in fields and state:
             params.setdefault(fields[kind], state)
         elif topic != "callback":

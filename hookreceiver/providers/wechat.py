@@ -60,25 +60,31 @@ def _cdata(text: str) -> str:
 
 def to_xml(fields: Mapping[str, Any]) -> str:
     """``<xml>`` with one child per field: numbers as text, strings as CDATA, dicts nested."""
+
     def render(value: Any) -> str:
         if isinstance(value, Mapping):
             return "".join(f"<{k}>{render(v)}</{k}>" for k, v in value.items())
         if isinstance(value, bool) or not isinstance(value, int | float):
             return _cdata(str(value))
         return str(value)
+
     return f"<xml>{render(fields)}</xml>"
 
 
 def text_reply(delivery: Delivery, content: str) -> Reply:
     """A passive text reply to the user who sent ``delivery`` (``ack`` encrypts it in safe mode)."""
     payload = delivery.payload if isinstance(delivery.payload, Mapping) else {}
-    return Reply.xml(to_xml({
-        "ToUserName": str(payload.get("FromUserName", "")),
-        "FromUserName": str(payload.get("ToUserName", "")),
-        "CreateTime": int(delivery.received_at),
-        "MsgType": "text",
-        "Content": content,
-    }))
+    return Reply.xml(
+        to_xml(
+            {
+                "ToUserName": str(payload.get("FromUserName", "")),
+                "FromUserName": str(payload.get("ToUserName", "")),
+                "CreateTime": int(delivery.received_at),
+                "MsgType": "text",
+                "Content": content,
+            }
+        )
+    )
 
 
 # A safe-mode body is a few small fields around one base64 ``Encrypt``: anything larger is
@@ -99,8 +105,7 @@ def encrypt_value(body: bytes) -> tuple[str, DeliveryError | None]:
     match = _ENCRYPT.search(body) if body.count(b"<Encrypt>") == 1 else None
     encrypt = (match[1] or match[2] or b"").decode() if match else ""
     if not encrypt:
-        return "", PayloadError("a safe-mode message without one base64 Encrypt",
-                                reason="missing_encrypt")
+        return "", PayloadError("a safe-mode message without one base64 Encrypt", reason="missing_encrypt")
     return encrypt, None
 
 
@@ -158,13 +163,15 @@ class WeChat(BaseProvider):
     def verify(self, request: HttpRequest, *, now: float) -> int:
         encrypted = self._encrypted(request)
         if encrypted and self._key is None:  # refused before anything is read
-            raise PayloadError("an encrypted (safe mode) message, but no aes_key is configured",
-                               reason="encrypted_payload")
-        if (request.method == "POST" and not encrypted and self._key is not None
-                and not self.allow_plain):
-            raise SignatureError("a plain message, whose signature does not cover the body; this "
-                                 "endpoint takes safe-mode (encrypt_type=aes) messages only",
-                                 reason="plaintext_refused")
+            raise PayloadError(
+                "an encrypted (safe mode) message, but no aes_key is configured", reason="encrypted_payload"
+            )
+        if request.method == "POST" and not encrypted and self._key is not None and not self.allow_plain:
+            raise SignatureError(
+                "a plain message, whose signature does not cover the body; this "
+                "endpoint takes safe-mode (encrypt_type=aes) messages only",
+                reason="plaintext_refused",
+            )
         query = request.query
         name = "msg_signature" if encrypted else "signature"
         received = query.get(name, "").lower()
@@ -181,8 +188,12 @@ class WeChat(BaseProvider):
             # an unreadable body is checked as an empty Encrypt: a wrong signature stays a 401.
             encrypt, unreadable = encrypt_value(request.body)
             parts.append(encrypt)
-        index = match_secret(self._secrets, lambda token: (sha1_signature(token, *parts),), (received,),
-                             detail=f"{name} does not match any configured token")
+        index = match_secret(
+            self._secrets,
+            lambda token: (sha1_signature(token, *parts),),
+            (received,),
+            detail=f"{name} does not match any configured token",
+        )
         if unreadable is not None:
             raise unreadable
         check_timestamp(sent, now=now, tolerance=self.tolerance)
@@ -194,8 +205,9 @@ class WeChat(BaseProvider):
         if not self._encrypted(request):
             return decode_body(request.body, request.content_type, accept=self.formats)
         if self._key is None or self.app_id is None:
-            raise PayloadError("an encrypted (safe mode) message, but no aes_key is configured",
-                               reason="encrypted_payload")
+            raise PayloadError(
+                "an encrypted (safe mode) message, but no aes_key is configured", reason="encrypted_payload"
+            )
         encrypt, unreadable = encrypt_value(request.body)
         if unreadable is not None:
             raise unreadable
@@ -224,28 +236,46 @@ class WeChat(BaseProvider):
         if msg_type == "event" and event:
             topic, aliases = f"event.{event.lower()}", ("event",)
             delivery_id = f"{sender}:{created}:{event}" if sender and created else None
-        meta = {"openid": request.query.get("openid", ""), "to_user": str(fields.get("ToUserName", "")),
-                "from_user": sender, "event": event,
-                "encryption": "aes" if self._encrypted(request) else "none"}
-        return Identity(topic=topic, delivery_id=delivery_id, aliases=aliases, sent_at=_created(created),
-                        meta={k: v for k, v in meta.items() if v})
+        meta = {
+            "openid": request.query.get("openid", ""),
+            "to_user": str(fields.get("ToUserName", "")),
+            "from_user": sender,
+            "event": event,
+            "encryption": "aes" if self._encrypted(request) else "none",
+        }
+        return Identity(
+            topic=topic,
+            delivery_id=delivery_id,
+            aliases=aliases,
+            sent_at=_created(created),
+            meta={k: v for k, v in meta.items() if v},
+        )
 
     def ack(self, delivery: Delivery, reply: Reply | None) -> Reply:
         """``success`` when nobody replied; a passive reply is encrypted for safe-mode messages."""
         if reply is None:
             return Reply.text("success")
-        if (delivery.meta.get("encryption") != "aes" or self._key is None or self.app_id is None
-                or reply.status != 200 or reply.body in (b"", b"success")):
+        if (
+            delivery.meta.get("encryption") != "aes"
+            or self._key is None
+            or self.app_id is None
+            or reply.status != 200
+            or reply.body in (b"", b"success")
+        ):
             return reply
         index = delivery.secret_index or 0
         stamp, nonce = str(int(delivery.received_at)), str(random.randbelow(10**10))
         encrypt = wechat_crypto.encrypt(reply.body, key=self._key, app_id=self.app_id)
-        return Reply.xml(to_xml({
-            "Encrypt": encrypt,
-            "MsgSignature": sha1_signature(self._secrets.values[index], stamp, nonce, encrypt),
-            "TimeStamp": int(stamp),
-            "Nonce": nonce,
-        }))
+        return Reply.xml(
+            to_xml(
+                {
+                    "Encrypt": encrypt,
+                    "MsgSignature": sha1_signature(self._secrets.values[index], stamp, nonce, encrypt),
+                    "TimeStamp": int(stamp),
+                    "Nonce": nonce,
+                }
+            )
+        )
 
     def sign(
         self,
@@ -263,8 +293,11 @@ class WeChat(BaseProvider):
         get test defaults, ``MsgType``/``Event`` come from ``topic``, ``MsgId`` from ``delivery_id``.
         """
         stamp = str(int(timestamp))
-        fields: dict[str, Any] = {"ToUserName": "gh_0123456789ab", "FromUserName": "oUser123",
-                                  "CreateTime": int(stamp)}
+        fields: dict[str, Any] = {
+            "ToUserName": "gh_0123456789ab",
+            "FromUserName": "oUser123",
+            "CreateTime": int(stamp),
+        }
         fields.update(payload if isinstance(payload, Mapping) else {})
         kind, _, event = topic.partition(".")
         fields["MsgType"] = kind
@@ -275,11 +308,14 @@ class WeChat(BaseProvider):
         body = to_xml(fields).encode()
         token = self._secrets.values[secret_index]
         nonce = str(random.randbelow(10**10))
-        query = {"signature": sha1_signature(token, stamp, nonce), "timestamp": stamp,
-                 "nonce": nonce, "openid": str(fields["FromUserName"])}
+        query = {
+            "signature": sha1_signature(token, stamp, nonce),
+            "timestamp": stamp,
+            "nonce": nonce,
+            "openid": str(fields["FromUserName"]),
+        }
         if self._key is not None and self.app_id is not None:
             encrypt = wechat_crypto.encrypt(body, key=self._key, app_id=self.app_id)
             body = to_xml({"ToUserName": fields["ToUserName"], "Encrypt": encrypt}).encode()
-            query |= {"encrypt_type": "aes",
-                      "msg_signature": sha1_signature(token, stamp, nonce, encrypt)}
+            query |= {"encrypt_type": "aes", "msg_signature": sha1_signature(token, stamp, nonce, encrypt)}
         return HttpRequest.outgoing("POST", url, {"content-type": "text/xml"}, body, query=query)

@@ -69,7 +69,7 @@ def decrypt(ciphertext: str, *, key: bytes) -> tuple[bytes, str]:
     if 20 + length > len(plain):
         raise PayloadError("Encrypt does not decrypt with this aes_key", reason="undecryptable")
     try:
-        app_id = plain[20 + length:].decode()
+        app_id = plain[20 + length :].decode()
     except UnicodeDecodeError:
         raise PayloadError("Encrypt does not decrypt with this aes_key", reason="undecryptable") from None
-    return plain[20:20 + length], app_id
+    return plain[20 : 20 + length], app_id

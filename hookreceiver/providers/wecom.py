@@ -64,8 +64,9 @@ class WeCom(BaseProvider):
     def _ciphertext(self, request: HttpRequest) -> tuple[str, DeliveryError | None]:
         if request.method == "GET":
             echostr = request.query.get("echostr", "")
-            return echostr, None if echostr else PayloadError("a GET without echostr",
-                                                              reason="missing_echostr")
+            return echostr, None if echostr else PayloadError(
+                "a GET without echostr", reason="missing_echostr"
+            )
         return encrypt_value(request.body)
 
     def verify(self, request: HttpRequest, *, now: float) -> int:
@@ -79,9 +80,12 @@ class WeCom(BaseProvider):
             raise SignatureError("missing nonce in the query string", reason="missing_nonce")
         # An unreadable Encrypt is checked as empty, so a wrong signature stays a 401.
         ciphertext, unreadable = self._ciphertext(request)
-        index = match_secret(self._secrets,
-                             lambda token: (sha1_signature(token, stamp, nonce, ciphertext),),
-                             (received,), detail="msg_signature does not match any configured token")
+        index = match_secret(
+            self._secrets,
+            lambda token: (sha1_signature(token, stamp, nonce, ciphertext),),
+            (received,),
+            detail="msg_signature does not match any configured token",
+        )
         if unreadable is not None:
             raise unreadable
         check_timestamp(sent, now=now, tolerance=self.tolerance)
@@ -121,9 +125,13 @@ class WeCom(BaseProvider):
             topic, aliases = f"event.{event.lower()}", ("event",)
             delivery_id = f"{sender}:{created}:{event}" if sender and created else None
         meta = {"agent_id": str(fields.get("AgentID") or ""), "from_user": sender, "event": event}
-        return Identity(topic=topic, delivery_id=delivery_id, aliases=aliases,
-                        sent_at=float(created) if created.isdigit() and len(created) < 16 else None,
-                        meta={k: v for k, v in meta.items() if v})
+        return Identity(
+            topic=topic,
+            delivery_id=delivery_id,
+            aliases=aliases,
+            sent_at=float(created) if created.isdigit() and len(created) < 16 else None,
+            meta={k: v for k, v in meta.items() if v},
+        )
 
     def ack(self, delivery: Delivery, reply: Reply | None) -> Reply:
         """``success`` when nobody replied; a passive reply is encrypted as WeCom requires."""
@@ -134,9 +142,16 @@ class WeCom(BaseProvider):
         stamp, nonce = str(int(delivery.received_at)), str(random.randbelow(10**10))
         encrypt = wechat_crypto.encrypt(reply.body, key=self._key, app_id=self.corp_id)
         token = self._secrets.values[delivery.secret_index or 0]
-        return Reply.xml(to_xml({"Encrypt": encrypt,
-                                 "MsgSignature": sha1_signature(token, stamp, nonce, encrypt),
-                                 "TimeStamp": int(stamp), "Nonce": nonce}))
+        return Reply.xml(
+            to_xml(
+                {
+                    "Encrypt": encrypt,
+                    "MsgSignature": sha1_signature(token, stamp, nonce, encrypt),
+                    "TimeStamp": int(stamp),
+                    "Nonce": nonce,
+                }
+            )
+        )
 
     def sign(
         self,
@@ -150,8 +165,12 @@ class WeCom(BaseProvider):
     ) -> HttpRequest:
         """An encrypted POST as WeCom sends it; ``topic`` as ``identify`` reads it."""
         stamp = str(int(timestamp))
-        fields: dict[str, Any] = {"ToUserName": self.corp_id, "FromUserName": "zhangsan",
-                                  "CreateTime": int(stamp), "AgentID": 1000002}
+        fields: dict[str, Any] = {
+            "ToUserName": self.corp_id,
+            "FromUserName": "zhangsan",
+            "CreateTime": int(stamp),
+            "AgentID": 1000002,
+        }
         fields.update(payload if isinstance(payload, Mapping) else {})
         kind, _, event = topic.partition(".")
         fields["MsgType"] = kind
@@ -160,12 +179,14 @@ class WeCom(BaseProvider):
         elif delivery_id:
             fields["MsgId"] = delivery_id
         encrypt = wechat_crypto.encrypt(to_xml(fields).encode(), key=self._key, app_id=self.corp_id)
-        body = to_xml({"ToUserName": self.corp_id, "Encrypt": encrypt,
-                       "AgentID": fields["AgentID"]}).encode()
+        body = to_xml({"ToUserName": self.corp_id, "Encrypt": encrypt, "AgentID": fields["AgentID"]}).encode()
         nonce = str(random.randbelow(10**10))
         token = self._secrets.values[secret_index]
-        query = {"msg_signature": sha1_signature(token, stamp, nonce, encrypt), "timestamp": stamp,
-                 "nonce": nonce}
+        query = {
+            "msg_signature": sha1_signature(token, stamp, nonce, encrypt),
+            "timestamp": stamp,
+            "nonce": nonce,
+        }
         return HttpRequest.outgoing("POST", url, {"content-type": "text/xml"}, body, query=query)
 
     def url_check(self, *, echostr: str, timestamp: float, url: str, secret_index: int = 0) -> HttpRequest:
@@ -173,6 +194,10 @@ class WeCom(BaseProvider):
         encrypted = wechat_crypto.encrypt(echostr.encode(), key=self._key, app_id=self.corp_id)
         stamp, nonce = str(int(timestamp)), str(random.randbelow(10**10))
         token = self._secrets.values[secret_index]
-        query = {"msg_signature": sha1_signature(token, stamp, nonce, encrypted), "timestamp": stamp,
-                 "nonce": nonce, "echostr": encrypted}
+        query = {
+            "msg_signature": sha1_signature(token, stamp, nonce, encrypted),
+            "timestamp": stamp,
+            "nonce": nonce,
+            "echostr": encrypted,
+        }
         return HttpRequest.outgoing("GET", url, {}, b"", query=query)

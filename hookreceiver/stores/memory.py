@@ -159,8 +159,9 @@ class MemoryStore:
         # scheduled retry is superseded); one of a dead event starts afresh.
         attempt = record.delivery.attempt if record and record.state == ClaimState.FAILED else 1
         generation = record.generation if record else 0
-        record = _Record(delivery.with_attempt(attempt), ClaimState.PENDING, 0.0,
-                         generation=generation, size=size)
+        record = _Record(
+            delivery.with_attempt(attempt), ClaimState.PENDING, 0.0, generation=generation, size=size
+        )
         self._put(key, record, now)
         self._enqueue(key, record)
         return Admission.ACCEPTED
@@ -256,8 +257,7 @@ class MemoryStore:
     async def dead_letters(self, *, limit: int = 100) -> list[DeadLetter]:
         dead = [r for r in self._records.values() if r.state == ClaimState.DEAD]
         dead.sort(key=lambda r: r.failed_at)
-        return [DeadLetter(r.delivery, r.error, r.failed_at, r.delivery.attempt)
-                for r in dead[:limit]]
+        return [DeadLetter(r.delivery, r.error, r.failed_at, r.delivery.attempt) for r in dead[:limit]]
 
     async def dead_letter(self, key: str) -> DeadLetter | None:
         self._expire(self._clock())
@@ -278,8 +278,9 @@ class MemoryStore:
         return True
 
     async def purge_dead(self, key: str | None = None) -> int:
-        keys = [k for k, r in self._records.items() if r.state == ClaimState.DEAD
-                and (key is None or k == key)]
+        keys = [
+            k for k, r in self._records.items() if r.state == ClaimState.DEAD and (key is None or k == key)
+        ]
         for k in keys:
             self._drop(k)
         return len(keys)

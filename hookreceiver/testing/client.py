@@ -74,8 +74,7 @@ class SendResult:
             return "rejected"
         if self.outcome is None:
             return "not_run"
-        return {"done": "done", "retry": "failed", "dead": "dead"}.get(
-            self.outcome.status, "not_run")  # type: ignore[return-value]
+        return {"done": "done", "retry": "failed", "dead": "dead"}.get(self.outcome.status, "not_run")  # type: ignore[return-value]
 
     @property
     def error(self) -> BaseException | None:
@@ -125,7 +124,8 @@ class HookClient:
         stack = contextlib.ExitStack()
         try:
             worker = stack.enter_context(
-                self.receiver.override(store=self.store, clock=self.clock, run_worker=False))
+                self.receiver.override(store=self.store, clock=self.clock, run_worker=False)
+            )
         except RuntimeError as exc:
             raise RuntimeError(f"{exc} (HookClient runs the handlers itself)") from None
         worker.listeners.append(self._track)
@@ -143,8 +143,9 @@ class HookClient:
         self.open()
         return self
 
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
     @property
@@ -192,10 +193,16 @@ class HookClient:
         useful to tamper with before :meth:`post`. See :func:`build_request` for the defaults.
         """
         endpoint = self.endpoint(path)
-        request = build_request(endpoint.provider, payload, topic=topic, delivery_id=delivery_id,
-                                fresh_id=fresh_id,
-                                timestamp=self.clock() if timestamp is None else timestamp,
-                                url=self.url(path), secret_index=secret_index)
+        request = build_request(
+            endpoint.provider,
+            payload,
+            topic=topic,
+            delivery_id=delivery_id,
+            fresh_id=fresh_id,
+            timestamp=self.clock() if timestamp is None else timestamp,
+            url=self.url(path),
+            secret_index=secret_index,
+        )
         # ``url`` is what the sender called (maybe a proxy's); ``path`` is where the receiver
         # serves the endpoint, which is where ``post`` sends it.
         return replace(request, path=endpoint.path)
@@ -218,8 +225,15 @@ class HookClient:
         With ``settle``, scheduled retries run too (the frozen clock jumps over each delay) until
         the delivery is done or dead-lettered.
         """
-        request = self.request(path, payload, topic=topic, delivery_id=delivery_id, fresh_id=fresh_id,
-                               timestamp=timestamp, secret_index=secret_index)
+        request = self.request(
+            path,
+            payload,
+            topic=topic,
+            delivery_id=delivery_id,
+            fresh_id=fresh_id,
+            timestamp=timestamp,
+            secret_index=secret_index,
+        )
         return await self.post(request, settle=settle)
 
     async def post(self, request: HttpRequest, *, settle: bool = False) -> SendResult:
@@ -228,20 +242,23 @@ class HookClient:
         import httpx  # only the in-process client needs it, not `hookreceiver send`
 
         self._check_open()
-        target = self.base_url + request.path + (f"?{request.query_string}"
-                                                 if request.query_string else "")
+        target = self.base_url + request.path + (f"?{request.query_string}" if request.query_string else "")
         transport = httpx.ASGITransport(app=self.receiver)
         async with httpx.AsyncClient(transport=transport, base_url=self.base_url) as http:
-            response = await http.request(request.method, target, headers=dict(request.headers),
-                                          content=request.body)
+            response = await http.request(
+                request.method, target, headers=dict(request.headers), content=request.body
+            )
         if not response.is_success:
             return SendResult(request, response, ())
         key = self._delivery_key(request, response)
         ran = await self.run(settle=settle)
-        return SendResult(request, response,
-                          outcomes=tuple(o for o in ran if key is not None and o.delivery.key == key),
-                          other_outcomes=tuple(o for o in ran if key is None or o.delivery.key != key),
-                          key=key)
+        return SendResult(
+            request,
+            response,
+            outcomes=tuple(o for o in ran if key is not None and o.delivery.key == key),
+            other_outcomes=tuple(o for o in ran if key is None or o.delivery.key != key),
+            key=key,
+        )
 
     def _delivery_key(self, request: HttpRequest, response: httpx.Response) -> str | None:
         """The dedupe key of the delivery ``request`` carries, identified as the receiver does
@@ -255,7 +272,8 @@ class HookClient:
             if provider.handshake(request, payload) is None:
                 identity = provider.identify(request, payload)
                 delivery_id = identity.delivery_id or body_hash_id(
-                    request.body or request.query_string.encode(), identity.topic)
+                    request.body or request.query_string.encode(), identity.topic
+                )
                 return f"{endpoint.path}:{delivery_id}"
             return None  # a handshake is answered, never stored
         except DeliveryError:
@@ -300,8 +318,9 @@ class HookClient:
             # Due but not handed out: superseded, expired or kept on another clock; not ours to wait for.
             for key in [k for k, (due, _) in self._scheduled.items() if due <= now]:
                 del self._scheduled[key]
-            for key in [k for k, (_, path) in self._scheduled.items()
-                        if jumps.get(k, 0) >= self._max_attempts(path)]:
+            for key in [
+                k for k, (_, path) in self._scheduled.items() if jumps.get(k, 0) >= self._max_attempts(path)
+            ]:
                 del self._scheduled[key]
             if not self._scheduled:
                 return tuple(outcomes)

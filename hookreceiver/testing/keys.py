@@ -24,8 +24,7 @@ from hookreceiver.providers.asymmetric import Key, ed25519_private, from_private
 __all__ = ["KEY_PROVIDERS", "KeyPair", "key_pair"]
 
 # Provider name -> the key kind it signs with.
-KEY_PROVIDERS = {"discord": "ed25519", "sendgrid": "p256", "standard-webhooks": "ed25519",
-                 "svix": "ed25519"}
+KEY_PROVIDERS = {"discord": "ed25519", "sendgrid": "p256", "standard-webhooks": "ed25519", "svix": "ed25519"}
 _P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 
 
@@ -56,8 +55,9 @@ def key_pair(provider: str, seed: str | None = None) -> KeyPair:
     """A test key pair for ``provider``, each half in the form that provider takes."""
     kind = KEY_PROVIDERS.get(provider)
     if kind is None:
-        raise LookupError(f"{provider!r} signs with no key pair; these do: "
-                          f"{', '.join(sorted(KEY_PROVIDERS))}")
+        raise LookupError(
+            f"{provider!r} signs with no key pair; these do: {', '.join(sorted(KEY_PROVIDERS))}"
+        )
     key = _new(kind, seed)
     raw = key.public_raw()
     if provider == "discord":
@@ -65,14 +65,15 @@ def key_pair(provider: str, seed: str | None = None) -> KeyPair:
     if provider == "sendgrid":
         return KeyPair(private_pem(key), base64.b64encode(raw).decode())
     seed_bytes = key.private.private_bytes_raw()
-    return KeyPair("whsk_" + base64.b64encode(seed_bytes).decode(),
-                   "whpk_" + base64.b64encode(raw).decode())
+    return KeyPair("whsk_" + base64.b64encode(seed_bytes).decode(), "whpk_" + base64.b64encode(raw).decode())
 
 
 def main(argv: list[str]) -> int:
     if len(argv) != 1 or argv[0] not in KEY_PROVIDERS:
-        print(f"usage: python -m hookreceiver.testing.keys {{{','.join(sorted(KEY_PROVIDERS))}}}",
-              file=sys.stderr)
+        print(
+            f"usage: python -m hookreceiver.testing.keys {{{','.join(sorted(KEY_PROVIDERS))}}}",
+            file=sys.stderr,
+        )
         return 2
     pair = key_pair(argv[0])
     print(json.dumps({"private": pair.private, "public": pair.public}, indent=2))

@@ -50,8 +50,11 @@ def hook_clock() -> FrozenClock:
 @pytest.fixture
 def hook_receiver() -> HookReceiver:
     """Your receiver: override this fixture to return the ``HookReceiver`` under test."""
-    pytest.fail("the hook_client fixture needs your receiver: define a `hook_receiver` fixture "
-                "(in conftest.py) that returns your HookReceiver", pytrace=False)
+    pytest.fail(
+        "the hook_client fixture needs your receiver: define a `hook_receiver` fixture "
+        "(in conftest.py) that returns your HookReceiver",
+        pytrace=False,
+    )
 
 
 @pytest.fixture

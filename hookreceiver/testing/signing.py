@@ -119,7 +119,10 @@ def build_request(
     if fresh_id:
         delivery_id = new_delivery_id(name)
     return signer.sign(
-        payload, topic=topic, delivery_id=delivery_id,
-        timestamp=time.time() if timestamp is None else timestamp, url=url,
+        payload,
+        topic=topic,
+        delivery_id=delivery_id,
+        timestamp=time.time() if timestamp is None else timestamp,
+        url=url,
         secret_index=secret_index,
     )

@@ -214,11 +214,19 @@ WECHAT_TEXT = (
     [
         (
             WECHAT_TEXT,
-            {"ToUserName": "gh_0123456789ab", "FromUserName": "oUser123", "CreateTime": "1700000000",
-             "MsgType": "text", "Content": "hello", "MsgId": "23456789012345678"},
+            {
+                "ToUserName": "gh_0123456789ab",
+                "FromUserName": "oUser123",
+                "CreateTime": "1700000000",
+                "MsgType": "text",
+                "Content": "hello",
+                "MsgId": "23456789012345678",
+            },
         ),
-        (b"<xml><Item><A>1</A></Item><Item><A>2</A></Item><Item><A>3</A></Item></xml>",
-         {"Item": [{"A": "1"}, {"A": "2"}, {"A": "3"}]}),
+        (
+            b"<xml><Item><A>1</A></Item><Item><A>2</A></Item><Item><A>3</A></Item></xml>",
+            {"Item": [{"A": "1"}, {"A": "2"}, {"A": "3"}]},
+        ),
         (b"<r><a>1</a><a>2</a><b/></r>", {"a": ["1", "2"], "b": ""}),
         (b'<r x="attr"><a k="v">1</a></r>', {"a": "1"}),
         (b"<r>\n  <a>\n    <b>deep</b>\n  </a>\n</r>\n", {"a": {"b": "deep"}}),
@@ -246,9 +254,7 @@ XML_ATTACKS = {
     ),
     "internal_entity": b'<!DOCTYPE r [<!ENTITY e "value">]><r><a>&e;</a></r>',
     "external_dtd": b'<?xml version="1.0"?><!DOCTYPE r SYSTEM "http://127.0.0.1/evil.dtd"><r/>',
-    "parameter_entity": (
-        b'<!DOCTYPE r [<!ENTITY % p SYSTEM "http://127.0.0.1/x"> %p;]><r/>'
-    ),
+    "parameter_entity": (b'<!DOCTYPE r [<!ENTITY % p SYSTEM "http://127.0.0.1/x"> %p;]><r/>'),
     "bare_doctype": b"<!DOCTYPE r><r><a>1</a></r>",
     "undefined_entity": b"<r><a>&nope;</a></r>",
     "not_xml": b"{json: true}",
@@ -287,8 +293,10 @@ def test_xml_element_limit_counts_nested_elements() -> None:
 def test_repeated_names_keep_every_value_in_order() -> None:
     # Repeated tags and form names grow one list (in place); every value stays, in order.
     values = [str(i) for i in range(MAX_FORM_FIELDS)]
-    assert decode_xml(b"<xml>" + b"".join(b"<a>%s</a>" % v.encode() for v in values)
-                      + b"<b>x</b></xml>") == {"a": values, "b": "x"}
+    assert decode_xml(b"<xml>" + b"".join(b"<a>%s</a>" % v.encode() for v in values) + b"<b>x</b></xml>") == {
+        "a": values,
+        "b": "x",
+    }
     assert decode_form("&".join(f"a={v}" for v in values).encode()) == {"a": values}
     assert decode_xml(b"<x><a><k>1</k></a><a><k>2</k></a></x>") == {"a": [{"k": "1"}, {"k": "2"}]}
 
@@ -347,17 +355,67 @@ CONTENT_TYPES = [
 ]
 
 xmlish = st.lists(
-    st.sampled_from([b"<a>", b"</a>", b"<b/>", b"<!DOCTYPE a>", b"&x;", b"<![CDATA[", b"]]>", b"\xff", b"x",
-                     b'<?xml version="1.0" encoding="utf-16"?>', b"&#0;", b"&amp;"]),
+    st.sampled_from(
+        [
+            b"<a>",
+            b"</a>",
+            b"<b/>",
+            b"<!DOCTYPE a>",
+            b"&x;",
+            b"<![CDATA[",
+            b"]]>",
+            b"\xff",
+            b"x",
+            b'<?xml version="1.0" encoding="utf-16"?>',
+            b"&#0;",
+            b"&amp;",
+        ]
+    ),
     max_size=30,
 ).map(b"".join)
 formish = st.lists(
-    st.sampled_from([b"a=", b"payload=", b"%7B", b"%7D", b"%ff", b"&", b"=", b"%", b"+", b"1", b"%2B2AA-",
-                     b"%5Cud800", b"%ED%A0%80"]), max_size=30
+    st.sampled_from(
+        [
+            b"a=",
+            b"payload=",
+            b"%7B",
+            b"%7D",
+            b"%ff",
+            b"&",
+            b"=",
+            b"%",
+            b"+",
+            b"1",
+            b"%2B2AA-",
+            b"%5Cud800",
+            b"%ED%A0%80",
+        ]
+    ),
+    max_size=30,
 ).map(b"".join)
 jsonish = st.lists(
-    st.sampled_from([b"{", b"}", b"[", b"]", b'"', b":", b",", b"1", b"\\u", b"\xff", b"nul", b"\\ud800",
-                     b"\\uDBFF", b"\\udc00", b"\\ud83d\\ude00", b"\\\\", b"+2AA-"]), max_size=40
+    st.sampled_from(
+        [
+            b"{",
+            b"}",
+            b"[",
+            b"]",
+            b'"',
+            b":",
+            b",",
+            b"1",
+            b"\\u",
+            b"\xff",
+            b"nul",
+            b"\\ud800",
+            b"\\uDBFF",
+            b"\\udc00",
+            b"\\ud83d\\ude00",
+            b"\\\\",
+            b"+2AA-",
+        ]
+    ),
+    max_size=40,
 ).map(b"".join)
 any_body = st.one_of(st.binary(max_size=512), xmlish, formish, jsonish)
 
@@ -387,10 +445,12 @@ def test_decode_query_raises_only_payload_errors(query: str) -> None:
         pass
 
 
-@given(value=st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
-    max_leaves=30,
-))
+@given(
+    value=st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+        max_leaves=30,
+    )
+)
 def test_json_round_trip(value: Any) -> None:
     assert decode_json(json.dumps(value).encode()) == value

@@ -45,8 +45,11 @@ def test_json_lone_surrogate_escapes_are_refused(body: bytes) -> None:
 
 @pytest.mark.parametrize(
     ("body", "value"),
-    [(b'"\\ud83d\\ude00"', "\U0001f600"), (b'{"k":"\\uD834\\uDD1E"}', {"k": "\U0001d11e"}),
-     (b'"\\\\ud800"', "\\ud800")],  # an escaped backslash: the text `\ud800`, not a surrogate
+    [
+        (b'"\\ud83d\\ude00"', "\U0001f600"),
+        (b'{"k":"\\uD834\\uDD1E"}', {"k": "\U0001d11e"}),
+        (b'"\\\\ud800"', "\\ud800"),
+    ],  # an escaped backslash: the text `\ud800`, not a surrogate
 )
 def test_json_surrogate_pairs_and_escaped_backslashes_are_fine(body: bytes, value: Any) -> None:
     assert decode_json(body) == value
@@ -100,14 +103,25 @@ GBK_DECLARATION = '<?xml version="1.0" encoding="GBK"?>'
         # A declaration expat cannot read by itself (GBK), with or without the charset parameter.
         ((GBK_DECLARATION + CHINESE_DOC).encode("gbk"), "text/xml", {"Content": "中文消息"}),
         ((GBK_DECLARATION + CHINESE_DOC).encode("gbk"), "text/xml; charset=GBK", {"Content": "中文消息"}),
-        ("<?xml version='1.0' encoding='shift_jis' standalone='yes'?><r><n>日本</n></r>".encode(
-            "shift_jis"), "text/xml", {"n": "日本"}),
+        (
+            "<?xml version='1.0' encoding='shift_jis' standalone='yes'?><r><n>日本</n></r>".encode(
+                "shift_jis"
+            ),
+            "text/xml",
+            {"n": "日本"},
+        ),
         # A declaration of its own wins over the parameter.
-        ('<?xml version="1.0" encoding="windows-1252"?><r><n>€</n></r>'.encode("cp1252"),
-         "text/xml; charset=utf-8", {"n": "€"}),
+        (
+            '<?xml version="1.0" encoding="windows-1252"?><r><n>€</n></r>'.encode("cp1252"),
+            "text/xml; charset=utf-8",
+            {"n": "€"},
+        ),
         # A byte order mark wins over both.
-        ('<?xml version="1.0" encoding="UTF-16"?><r><n>中</n></r>'.encode("utf-16"),
-         "text/xml; charset=utf-16", {"n": "中"}),
+        (
+            '<?xml version="1.0" encoding="UTF-16"?><r><n>中</n></r>'.encode("utf-16"),
+            "text/xml; charset=utf-16",
+            {"n": "中"},
+        ),
         ("<r><n>中</n></r>".encode("utf-16"), "text/xml", {"n": "中"}),
         (codecs.BOM_UTF8 + "<r><n>é</n></r>".encode(), "text/xml; charset=iso-8859-1", {"n": "é"}),
         # Plain UTF-8, with and without a declaration that says so.
@@ -150,8 +164,11 @@ def test_re_encoded_documents_are_still_defused(doc: str, declared: bool) -> Non
         decode_xml(body, None if declared else "gbk")
 
 
-@given(st.lists(st.sampled_from(["a", "u", "d", "8", "\\", '"', "\ud800", "\udfff", "\U0001f600"]),
-                max_size=12).map("".join))
+@given(
+    st.lists(
+        st.sampled_from(["a", "u", "d", "8", "\\", '"', "\ud800", "\udfff", "\U0001f600"]), max_size=12
+    ).map("".join)
+)
 def test_json_with_escapes_is_refused_exactly_when_it_spells_a_lone_surrogate(text: str) -> None:
     body = json.dumps({"s": text}).encode()  # ensure_ascii: every non-ASCII char is a \u escape
     parsed = json.loads(body)["s"]  # the stdlib joins an escaped high+low pair into one character

@@ -185,8 +185,12 @@ def test_body_hash_id_differs(a: tuple[bytes, str], b: tuple[bytes, str]) -> Non
     assert body_hash_id(*a) != body_hash_id(*b)
 
 
-@given(body=st.binary(max_size=256), topic=st.text(max_size=30), body2=st.binary(max_size=256),
-       topic2=st.text(max_size=30))
+@given(
+    body=st.binary(max_size=256),
+    topic=st.text(max_size=30),
+    body2=st.binary(max_size=256),
+    topic2=st.text(max_size=30),
+)
 def test_body_hash_id_is_injective_in_practice(body: bytes, topic: str, body2: bytes, topic2: str) -> None:
     same = (body, topic) == (body2, topic2)
     assert (body_hash_id(body, topic) == body_hash_id(body2, topic2)) is same
@@ -194,28 +198,52 @@ def test_body_hash_id_is_injective_in_practice(body: bytes, topic: str, body2: b
 
 def test_form_pairs_keep_order_and_repeats_and_use_the_charset() -> None:
     body = b"b=%E9&a=1&a=2"
-    request = HttpRequest("POST", "http://h/", "/", {"content-type":
-                          "application/x-www-form-urlencoded; charset=latin-1"}, "", body)
+    request = HttpRequest(
+        "POST",
+        "http://h/",
+        "/",
+        {"content-type": "application/x-www-form-urlencoded; charset=latin-1"},
+        "",
+        body,
+    )
     assert request.form_pairs == (("b", "\u00e9"), ("a", "1"), ("a", "2"))
     assert request.form_pairs is request.form_pairs  # parsed once
 
 
 def test_form_pairs_with_an_unknown_charset_is_a_payload_error() -> None:
-    request = HttpRequest("POST", "http://h/", "/", {"content-type":
-                          "application/x-www-form-urlencoded; charset=nope"}, "", b"a=1")
+    request = HttpRequest(
+        "POST",
+        "http://h/",
+        "/",
+        {"content-type": "application/x-www-form-urlencoded; charset=nope"},
+        "",
+        b"a=1",
+    )
     with pytest.raises(PayloadError):
         _ = request.form_pairs
 
 
-@pytest.mark.parametrize(("url", "query", "full_url", "path", "query_string"), [
-    ("https://h.example/hooks", {}, "https://h.example/hooks", "/hooks", ""),
-    ("https://h.example/hooks?a=1", {}, "https://h.example/hooks?a=1", "/hooks", "a=1"),
-    ("https://h.example", {"b": "x y"}, "https://h.example?b=x+y", "/", "b=x+y"),
-    ("https://h.example/p?a=1", [("b", "2"), ("b", "3")], "https://h.example/p?a=1&b=2&b=3", "/p",
-     "a=1&b=2&b=3"),
-])
+@pytest.mark.parametrize(
+    ("url", "query", "full_url", "path", "query_string"),
+    [
+        ("https://h.example/hooks", {}, "https://h.example/hooks", "/hooks", ""),
+        ("https://h.example/hooks?a=1", {}, "https://h.example/hooks?a=1", "/hooks", "a=1"),
+        ("https://h.example", {"b": "x y"}, "https://h.example?b=x+y", "/", "b=x+y"),
+        (
+            "https://h.example/p?a=1",
+            [("b", "2"), ("b", "3")],
+            "https://h.example/p?a=1&b=2&b=3",
+            "/p",
+            "a=1&b=2&b=3",
+        ),
+    ],
+)
 def test_outgoing_request_appends_query_and_reads_the_path(
-    url: str, query: dict[str, str] | list[tuple[str, str]], full_url: str, path: str, query_string: str,
+    url: str,
+    query: dict[str, str] | list[tuple[str, str]],
+    full_url: str,
+    path: str,
+    query_string: str,
 ) -> None:
     request = HttpRequest.outgoing("POST", url, {"content-type": "text/xml"}, b"<xml/>", query=query)
     assert (request.method, request.url, request.path) == ("POST", full_url, path)

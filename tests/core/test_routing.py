@@ -82,8 +82,10 @@ def test_invalid_patterns(pattern: Any) -> None:
 @pytest.mark.parametrize(
     ("pattern", "message"),
     [
-        ("order.", "empty segment (a '.' at either end, or '..'); "
-                   "for every topic under 'order.' use 'order.*'"),
+        (
+            "order.",
+            "empty segment (a '.' at either end, or '..'); for every topic under 'order.' use 'order.*'",
+        ),
         (".order", "empty segment"),
         ("a..b", "empty segment"),
         ("a..*", "empty segment"),
@@ -142,8 +144,16 @@ class GeneratorCall:
 
 @pytest.mark.parametrize(
     "good",
-    [handler, async_handler, one_with_default, varargs, Callable1(), Callable1().method,
-     functools.partial(two_required, extra=1), lambda d: None],
+    [
+        handler,
+        async_handler,
+        one_with_default,
+        varargs,
+        Callable1(),
+        Callable1().method,
+        functools.partial(two_required, extra=1),
+        lambda d: None,
+    ],
 )
 def test_handler_shapes_accepted(good: Any) -> None:
     check_handler(good)  # does not raise
@@ -155,8 +165,19 @@ def test_handler_shapes_accepted(good: Any) -> None:
 
 @pytest.mark.parametrize(
     "bad",
-    [lambda: None, two_required, keyword_only, Callable1, "not callable", None, 42, generator,
-     async_generator, GeneratorCall(), functools.partial(generator)],
+    [
+        lambda: None,
+        two_required,
+        keyword_only,
+        Callable1,
+        "not callable",
+        None,
+        42,
+        generator,
+        async_generator,
+        GeneratorCall(),
+        functools.partial(generator),
+    ],
 )
 def test_handler_shapes_refused(bad: Any) -> None:
     with pytest.raises(ConfigurationError):

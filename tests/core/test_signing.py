@@ -116,8 +116,9 @@ def test_verify_hmac_accepts_reference_signature(
     signature = prefix + expected(algorithm, b"s3cret", BODY, encoding)
     secrets = Secrets("s3cret")
     for sent in (signature, f"  {signature}\t"):  # surrounding whitespace is tolerated
-        index = verify_hmac(BODY, sent, secrets=secrets, algorithm=algorithm, encoding=encoding,
-                            prefix=prefix)
+        index = verify_hmac(
+            BODY, sent, secrets=secrets, algorithm=algorithm, encoding=encoding, prefix=prefix
+        )
         assert index == 0
 
 
@@ -250,8 +251,14 @@ def test_parse_timestamp(text: str, scale: float, value: float) -> None:
 
 @pytest.mark.parametrize(
     ("text", "reason"),
-    [(None, "missing_timestamp"), ("", "missing_timestamp"), ("  ", "missing_timestamp"),
-     ("abc", "bad_timestamp"), ("1.5", "bad_timestamp"), ("1e9", "bad_timestamp")],
+    [
+        (None, "missing_timestamp"),
+        ("", "missing_timestamp"),
+        ("  ", "missing_timestamp"),
+        ("abc", "bad_timestamp"),
+        ("1.5", "bad_timestamp"),
+        ("1e9", "bad_timestamp"),
+    ],
 )
 def test_parse_timestamp_failures(text: str | None, reason: str) -> None:
     with pytest.raises(SignatureError) as info:
@@ -380,11 +387,19 @@ def _upper(key: bytes) -> list[bytes]:
     return [key.upper(), key.upper() + b"!"]
 
 
-@pytest.mark.parametrize(("received", "index"), [
-    ([b"NEW"], 0), ([b"OLD!"], 1), ([b"x", b"OLDER"], 2), (["OLD"], 1), ([b"OLD", b"NEW"], 0),
-])
-def test_match_secret_returns_the_first_matching_secrets_index(received: list[bytes | str],
-                                                               index: int) -> None:
+@pytest.mark.parametrize(
+    ("received", "index"),
+    [
+        ([b"NEW"], 0),
+        ([b"OLD!"], 1),
+        ([b"x", b"OLDER"], 2),
+        (["OLD"], 1),
+        ([b"OLD", b"NEW"], 0),
+    ],
+)
+def test_match_secret_returns_the_first_matching_secrets_index(
+    received: list[bytes | str], index: int
+) -> None:
     assert match_secret(ROTATING, _upper, received, detail="no match") == index
 
 

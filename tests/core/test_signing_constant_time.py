@@ -22,9 +22,10 @@ from tests.helpers import generic
 
 NOW = 1_700_000_000.0
 URL = "https://hooks.example.com/in?tenant=7"
-WHSEC = {"standard-webhooks": ("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-                               "whsec_dGhpcyBpcyBhbm90aGVyIHNlY3JldCE="),
-         "svix": ("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whsec_dGhpcyBpcyBhbm90aGVyIHNlY3JldCE=")}
+WHSEC = {
+    "standard-webhooks": ("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whsec_dGhpcyBpcyBhbm90aGVyIHNlY3JldCE="),
+    "svix": ("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whsec_dGhpcyBpcyBhbm90aGVyIHNlY3JldCE="),
+}
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 
 
@@ -35,8 +36,11 @@ def by_name(name: str) -> Callable[[str], Any]:
 # Public-key schemes hold no secret whose comparison could leak: a signature is checked with
 # the public key (Ed25519, ECDSA), not compared. Their key tests are in tests/providers.
 PUBLIC_KEY_SCHEMES = {"discord", "sendgrid"}
-SECRET_FORMS = {**WHSEC, "postmark": ("hooks:right-secret", "hooks:other-secret"),  # basic auth
-                "adyen": ("44782DEF547AAA06C910C43932B1EB0C", "0123456789ABCDEF0123456789ABCDEF")}  # hex
+SECRET_FORMS = {
+    **WHSEC,
+    "postmark": ("hooks:right-secret", "hooks:other-secret"),  # basic auth
+    "adyen": ("44782DEF547AAA06C910C43932B1EB0C", "0123456789ABCDEF0123456789ABCDEF"),
+}  # hex
 
 # label -> (how to build the provider from a secret, the right secret, another secret)
 CASES: dict[str, tuple[Callable[[str], Any], str, str]] = {
@@ -44,8 +48,11 @@ CASES: dict[str, tuple[Callable[[str], Any], str, str]] = {
     for name in sorted(set(PROVIDERS) - PUBLIC_KEY_SCHEMES)
 }
 CASES["generic-configured"] = (lambda s: generic(secret=s), "generic-right", "generic-other")
-CASES["wechat-safe-mode"] = (lambda s: WeChat(secret=s, aes_key=AES_KEY, app_id="wx1234"),
-                             "wechat-token", "other-token")
+CASES["wechat-safe-mode"] = (
+    lambda s: WeChat(secret=s, aes_key=AES_KEY, app_id="wx1234"),
+    "wechat-token",
+    "other-token",
+)
 
 
 class CompareSpy:
@@ -63,8 +70,11 @@ class CompareSpy:
 @pytest.fixture
 def spy(monkeypatch: pytest.MonkeyPatch) -> CompareSpy:
     spy = CompareSpy()
-    users = [module for name, module in sys.modules.items()
-             if name.startswith("hookreceiver") and getattr(module, "hmac", None) is not None]
+    users = [
+        module
+        for name, module in sys.modules.items()
+        if name.startswith("hookreceiver") and getattr(module, "hmac", None) is not None
+    ]
     assert users, "no hookreceiver module imports hmac: where are signatures compared?"
     for module in users:
         monkeypatch.setattr(module.hmac, "compare_digest", spy)

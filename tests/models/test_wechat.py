@@ -23,12 +23,17 @@ def test_location_numbers_are_parsed() -> None:
 def test_event_with_an_empty_key() -> None:
     message = WeChatMessage.model_validate(received("wechat", "event.subscribe"))
     assert (message.MsgType, message.Event, message.EventKey, message.MsgId) == (
-        "event", "subscribe", None, None)
+        "event",
+        "subscribe",
+        None,
+        None,
+    )
 
 
 def test_unknown_elements_are_kept_and_bad_numbers_refused() -> None:
     message = WeChatMessage.model_validate(received("wechat", "text", {"Content": "x", "Brand": "1"}))
     assert message.model_extra == {"Brand": "1"}
     with pytest.raises(ValidationError, match="CreateTime"):
-        WeChatMessage.model_validate({"ToUserName": "a", "FromUserName": "b", "CreateTime": "soon",
-                                      "MsgType": "text"})
+        WeChatMessage.model_validate(
+            {"ToUserName": "a", "FromUserName": "b", "CreateTime": "soon", "MsgType": "text"}
+        )

@@ -20,8 +20,9 @@ from hookreceiver.stores.memory import MemoryStore
 SAMPLES = Path(__file__).parent / "samples"
 
 
-def load_sample(provider: str, name: str, *, url: str | None = None, path: str | None = None,
-                **header_changes: str | None) -> HttpRequest:
+def load_sample(
+    provider: str, name: str, *, url: str | None = None, path: str | None = None, **header_changes: str | None
+) -> HttpRequest:
     """The sample ``samples/<provider>/<name>`` as an HttpRequest, with optional changes.
 
     ``url`` replaces the recorded URL; the request's path and query string follow the URL unless
@@ -39,8 +40,9 @@ def load_sample(provider: str, name: str, *, url: str | None = None, path: str |
             headers[key] = value
     url = url or meta["url"]
     parts = urlsplit(url)
-    return HttpRequest(meta["method"], url, path or parts.path, headers, parts.query,
-                       (folder / f"{name}.body").read_bytes())
+    return HttpRequest(
+        meta["method"], url, path or parts.path, headers, parts.query, (folder / f"{name}.body").read_bytes()
+    )
 
 
 def with_body(request: HttpRequest, body: bytes) -> HttpRequest:
@@ -59,5 +61,6 @@ def with_query(request: HttpRequest, changes: Mapping[str, str | None]) -> HttpR
 
 def memory_receiver(now: float, settings: Settings | None = None) -> HookReceiver:
     """A receiver on a fresh MemoryStore whose clock stands still at ``now``; no worker runs."""
-    return HookReceiver(store=MemoryStore(), settings=settings or Settings(), run_worker=False,
-                        clock=lambda: now)
+    return HookReceiver(
+        store=MemoryStore(), settings=settings or Settings(), run_worker=False, clock=lambda: now
+    )

@@ -21,23 +21,32 @@ T = 1700000000.0
 
 
 def item(psp: str, code: str = "AUTHORISATION", key: str = KEY) -> dict[str, Any]:
-    value = {"amount": {"currency": "EUR", "value": 1000}, "eventCode": code, "merchantAccountCode": "Acme",
-             "merchantReference": "order-1", "pspReference": psp, "success": "true"}
+    value = {
+        "amount": {"currency": "EUR", "value": 1000},
+        "eventCode": code,
+        "merchantAccountCode": "Acme",
+        "merchantReference": "order-1",
+        "pspReference": psp,
+        "success": "true",
+    }
     signature = generate_notification_sig(value, key).decode()
     return {**value, "additionalData": {"hmacSignature": signature}}
 
 
 def post(*items: dict[str, Any]) -> HttpRequest:
     body = json.dumps({"live": "false", "notificationItems": [{"NotificationRequestItem": i} for i in items]})
-    return HttpRequest("POST", "https://e/adyen", "/adyen", {"content-type": "application/json"}, "",
-                       body.encode())
+    return HttpRequest(
+        "POST", "https://e/adyen", "/adyen", {"content-type": "application/json"}, "", body.encode()
+    )
 
 
 def test_sdk_signed_items_verify_and_split() -> None:
     outcome = receive_all(Adyen(secret=KEY), post(item("8815"), item("8816", "REFUND")), endpoint="/a", now=T)
     assert isinstance(outcome, tuple)
-    assert [(d.topic, d.delivery_id) for d in outcome] == [("AUTHORISATION", "8815:AUTHORISATION:true"),
-                                                           ("REFUND", "8816:REFUND:true")]
+    assert [(d.topic, d.delivery_id) for d in outcome] == [
+        ("AUTHORISATION", "8815:AUTHORISATION:true"),
+        ("REFUND", "8816:REFUND:true"),
+    ]
     assert [d.meta["batch_index"] for d in outcome] == ["0", "1"]
     assert outcome[1].payload["pspReference"] == "8816"
     with pytest.raises(PayloadError) as caught:
@@ -46,8 +55,9 @@ def test_sdk_signed_items_verify_and_split() -> None:
 
 
 def test_our_signature_verifies_with_the_sdk() -> None:
-    request = Adyen(secret=[OTHER, KEY]).sign(sample("adyen", "AUTHORISATION"), topic="CAPTURE",
-                                              timestamp=T, url="https://e/a", secret_index=1)
+    request = Adyen(secret=[OTHER, KEY]).sign(
+        sample("adyen", "AUTHORISATION"), topic="CAPTURE", timestamp=T, url="https://e/a", secret_index=1
+    )
     body = json.loads(request.body)
     assert is_valid_hmac_notification(body, KEY) is True
     assert is_valid_hmac_notification(body, OTHER) is False
@@ -94,8 +104,9 @@ async def test_asgi_batch_is_stored_item_by_item_and_answered_accepted() -> None
         again = await client.post("/adyen", content=request.body, headers=dict(request.headers))
         partly_new = post(item("8816", "REFUND"), item("8817"))
         third = await client.post("/adyen", content=partly_new.body, headers=dict(partly_new.headers))
-        bad = await client.post("/adyen", content=post(item("9", key=OTHER)).body,
-                                headers=dict(request.headers))
+        bad = await client.post(
+            "/adyen", content=post(item("9", key=OTHER)).body, headers=dict(request.headers)
+        )
     assert (first.status_code, first.text) == (200, "[accepted]")
     assert (again.status_code, again.text, third.text) == (200, "[accepted]", "[accepted]")
     assert bad.status_code == 401 and bad.json()["error"] == "bad_signature"

@@ -39,8 +39,13 @@ class Sample(BaseProvider):
 
     name: ClassVar[str] = "sample"
 
-    def __init__(self, *, token: str = "tok", methods: frozenset[str] = frozenset({"POST"}),
-                 formats: frozenset[Format] = frozenset({"json", "form", "xml"})) -> None:
+    def __init__(
+        self,
+        *,
+        token: str = "tok",
+        methods: frozenset[str] = frozenset({"POST"}),
+        formats: frozenset[Format] = frozenset({"json", "form", "xml"}),
+    ) -> None:
         self.token = token
         self.methods = methods
         self.formats = formats
@@ -74,8 +79,13 @@ class Sample(BaseProvider):
         )
 
 
-def request(body: bytes = b'{"type":"order.created","id":"d1"}', *, method: str = "POST",
-            headers: dict[str, str] | None = None, query: str = "") -> HttpRequest:
+def request(
+    body: bytes = b'{"type":"order.created","id":"d1"}',
+    *,
+    method: str = "POST",
+    headers: dict[str, str] | None = None,
+    query: str = "",
+) -> HttpRequest:
     all_headers = {"x-token": "tok", **JSON, **(headers or {})}
     url = "https://example.com/hooks" + (f"?{query}" if query else "")
     return HttpRequest(method, url, "/hooks", all_headers, query, body)
@@ -260,8 +270,12 @@ def test_secret_headers_are_left_out_of_the_delivery() -> None:
 
 
 def test_credential_headers_are_left_out_for_every_provider() -> None:
-    credentials = {"authorization": "Basic dXNlcjpodW50ZXIy", "proxy-authorization": "Bearer pr0xy",
-                   "cookie": "session=c00kie", "x-api-key": "sk_live_k3y"}
+    credentials = {
+        "authorization": "Basic dXNlcjpodW50ZXIy",
+        "proxy-authorization": "Bearer pr0xy",
+        "cookie": "session=c00kie",
+        "x-api-key": "sk_live_k3y",
+    }
     for provider in (Sample(token="s3cr3t-t0ken"), TokenInHeader(token="s3cr3t-t0ken")):
         sent = request(headers={**credentials, "x-token": "s3cr3t-t0ken", "x-other": "kept"})
         delivery = receive(provider, sent, endpoint="/e", now=NOW)

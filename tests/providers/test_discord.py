@@ -31,16 +31,26 @@ def test_the_ping_vector_gets_a_pong() -> None:
 
 def test_the_vector_verifies_with_the_sdk() -> None:
     request = load("ping")
-    assert verify_key(request.body, request.headers["x-signature-ed25519"],
-                      request.headers["x-signature-timestamp"], PUBLIC)
+    assert verify_key(
+        request.body, request.headers["x-signature-ed25519"], request.headers["x-signature-timestamp"], PUBLIC
+    )
 
 
 def test_our_signature_verifies_with_the_sdk_and_the_public_key() -> None:
     signer = Discord(secret=PAIR.private)
-    request = signer.sign({"data": {"name": "deploy"}}, topic="application_command",
-                          delivery_id="42", timestamp=NOW, url="https://e/d")
-    assert verify_key(request.body, request.headers["x-signature-ed25519"],
-                      request.headers["x-signature-timestamp"], PAIR.public)
+    request = signer.sign(
+        {"data": {"name": "deploy"}},
+        topic="application_command",
+        delivery_id="42",
+        timestamp=NOW,
+        url="https://e/d",
+    )
+    assert verify_key(
+        request.body,
+        request.headers["x-signature-ed25519"],
+        request.headers["x-signature-timestamp"],
+        PAIR.public,
+    )
     delivery = receive(Discord(secret=["00" * 32, PAIR.public]), request, endpoint="/d", now=NOW)
     assert isinstance(delivery, Delivery)
     assert delivery.topics == ("application_command.deploy", "application_command")
@@ -49,9 +59,12 @@ def test_our_signature_verifies_with_the_sdk_and_the_public_key() -> None:
 
 @pytest.mark.parametrize(
     ("topic", "kind", "deferred"),
-    [("application_command.deploy", 2, {"type": 5}), ("message_component.approve", 3, {"type": 6}),
-     ("autocomplete.search", 4, {"type": 8, "data": {"choices": []}}),
-     ("modal_submit.feedback", 5, {"type": 5})],
+    [
+        ("application_command.deploy", 2, {"type": 5}),
+        ("message_component.approve", 3, {"type": 6}),
+        ("autocomplete.search", 4, {"type": 8, "data": {"choices": []}}),
+        ("modal_submit.feedback", 5, {"type": 5}),
+    ],
 )
 def test_kinds_topics_and_deferred_acks(topic: str, kind: int, deferred: object) -> None:
     provider = Discord(secret=PAIR.private)
@@ -81,10 +94,13 @@ def test_rejections() -> None:
         receive(provider, load("ping", x_signature_timestamp="1700000001"), endpoint="/d", now=NOW)
     with pytest.raises(StaleTimestamp):
         receive(provider, request, endpoint="/d", now=NOW + 301)
-    assert isinstance(receive(Discord(secret=PUBLIC, tolerance=0), request, endpoint="/d",
-                              now=NOW + 10**6), Reply)
-    for header, reason in (("x_signature_ed25519", "missing_signature"),
-                           ("x_signature_timestamp", "missing_timestamp")):
+    assert isinstance(
+        receive(Discord(secret=PUBLIC, tolerance=0), request, endpoint="/d", now=NOW + 10**6), Reply
+    )
+    for header, reason in (
+        ("x_signature_ed25519", "missing_signature"),
+        ("x_signature_timestamp", "missing_timestamp"),
+    ):
         with pytest.raises(SignatureError) as caught:
             receive(provider, load("ping", **{header: None}), endpoint="/d", now=NOW)
         assert caught.value.reason == reason
@@ -92,7 +108,8 @@ def test_rejections() -> None:
         receive(provider, load("ping", x_signature_ed25519="zz"), endpoint="/d", now=NOW)
     # Another provider's signature: SendGrid's ECDSA headers are not Discord's.
     sendgrid = SendGrid(secret=key_pair("sendgrid", "x").private).sign(
-        {"event": "open"}, topic="open", timestamp=NOW, url="https://e/d")
+        {"event": "open"}, topic="open", timestamp=NOW, url="https://e/d"
+    )
     with pytest.raises(SignatureError):
         receive(provider, sendgrid, endpoint="/d", now=NOW)
 
@@ -101,9 +118,18 @@ def test_unknown_interaction_types_are_400s() -> None:
     signer = Discord(secret=PAIR.private)
     body = b'{"type":99,"id":"1"}'
     signature = signer._keys.values[0].sign(b"1700000000" + body).hex()
-    request = HttpRequest("POST", "https://e/d", "/d", {"content-type": "application/json",
-                          "x-signature-ed25519": signature, "x-signature-timestamp": "1700000000"},
-                          "", body)
+    request = HttpRequest(
+        "POST",
+        "https://e/d",
+        "/d",
+        {
+            "content-type": "application/json",
+            "x-signature-ed25519": signature,
+            "x-signature-timestamp": "1700000000",
+        },
+        "",
+        body,
+    )
     with pytest.raises(PayloadError) as caught:
         receive(signer, request, endpoint="/d", now=NOW)
     assert caught.value.reason == "missing_topic"

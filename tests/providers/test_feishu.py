@@ -21,16 +21,19 @@ NOW = 1700000000.0
 IV = bytes(range(16))
 load = partial(load_sample, "feishu")
 # PROVIDERS.md: the event lark-oapi 1.7.5 decrypts the vector's body to.
-EVENT = ('{"schema":"2.0","header":{"event_id":"5e3702a84e847582be8db7fb73283c02","token":"v_token_test",'
-         '"create_time":"1700000000000","event_type":"im.message.receive_v1","tenant_key":'
-         '"2ca1d211f64f6438","app_id":"cli_9f5343c580712544"},"event":{"message":{"message_id":"om_1"}}}')
+EVENT = (
+    '{"schema":"2.0","header":{"event_id":"5e3702a84e847582be8db7fb73283c02","token":"v_token_test",'
+    '"create_time":"1700000000000","event_type":"im.message.receive_v1","tenant_key":'
+    '"2ca1d211f64f6438","app_id":"cli_9f5343c580712544"},"event":{"message":{"message_id":"om_1"}}}'
+)
 CHALLENGE = b'{"challenge":"ajls384kdjx98XX","token":"v_token_test","type":"url_verification"}'
 
 
 def encrypted(plaintext: bytes, headers: dict[str, str] | None = None) -> HttpRequest:
     body = json.dumps({"encrypt": encrypt(plaintext, KEY.encode())}).encode()
-    return HttpRequest("POST", "https://e/lark", "/lark",
-                       {"content-type": "application/json", **(headers or {})}, "", body)
+    return HttpRequest(
+        "POST", "https://e/lark", "/lark", {"content-type": "application/json", **(headers or {})}, "", body
+    )
 
 
 def test_the_vector_decrypts_to_the_sdks_plaintext_with_the_same_iv() -> None:
@@ -42,11 +45,15 @@ def test_the_vector_decrypts_to_the_sdks_plaintext_with_the_same_iv() -> None:
 
 
 def test_the_vector_verifies_and_identifies() -> None:
-    delivery = receive(Feishu(secret=["older", TOKEN], encrypt_key=KEY), load("encrypted_event"),
-                       endpoint="/l", now=NOW)
+    delivery = receive(
+        Feishu(secret=["older", TOKEN], encrypt_key=KEY), load("encrypted_event"), endpoint="/l", now=NOW
+    )
     assert isinstance(delivery, Delivery)
     assert (delivery.topic, delivery.delivery_id, delivery.secret_index) == (
-        "im.message.receive_v1", "5e3702a84e847582be8db7fb73283c02", 1)
+        "im.message.receive_v1",
+        "5e3702a84e847582be8db7fb73283c02",
+        1,
+    )
     assert delivery.sent_at == NOW and delivery.meta["app_id"] == "cli_9f5343c580712544"
 
 
@@ -62,8 +69,13 @@ def test_url_verification_encrypted_and_unsigned_as_feishu_sends_it() -> None:
 
 def test_sign_round_trips_in_both_modes() -> None:
     for provider in (Feishu(secret=TOKEN, encrypt_key=KEY), Lark(secret=TOKEN)):
-        request = provider.sign({"message": {"message_id": "om_2"}}, topic="im.message.receive_v1",
-                                delivery_id="evt-2", timestamp=NOW, url="https://e/l")
+        request = provider.sign(
+            {"message": {"message_id": "om_2"}},
+            topic="im.message.receive_v1",
+            delivery_id="evt-2",
+            timestamp=NOW,
+            url="https://e/l",
+        )
         delivery = receive(provider, request, endpoint="/l", now=NOW)
         assert isinstance(delivery, Delivery)
         assert (delivery.topic, delivery.delivery_id) == ("im.message.receive_v1", "evt-2")
@@ -71,8 +83,15 @@ def test_sign_round_trips_in_both_modes() -> None:
 
 
 def test_v1_events() -> None:
-    body = json.dumps({"uuid": "u-1", "token": TOKEN, "ts": "1700000000.1", "type": "event_callback",
-                       "event": {"type": "message", "app_id": "cli_1"}}).encode()
+    body = json.dumps(
+        {
+            "uuid": "u-1",
+            "token": TOKEN,
+            "ts": "1700000000.1",
+            "type": "event_callback",
+            "event": {"type": "message", "app_id": "cli_1"},
+        }
+    ).encode()
     request = HttpRequest("POST", "https://e/l", "/l", {"content-type": "application/json"}, "", body)
     delivery = receive(Feishu(secret=TOKEN), request, endpoint="/l", now=NOW)
     assert isinstance(delivery, Delivery)
@@ -83,8 +102,7 @@ def test_rejections_with_an_encrypt_key() -> None:
     request = load("encrypted_event")
     provider = Feishu(secret=TOKEN, encrypt_key=KEY)
     with pytest.raises(SignatureError, match="X-Lark-Signature"):  # tampered
-        receive(provider, with_body(request, request.body.replace(b"AAEC", b"AAED")), endpoint="/l",
-                now=NOW)
+        receive(provider, with_body(request, request.body.replace(b"AAEC", b"AAED")), endpoint="/l", now=NOW)
     with pytest.raises(SignatureError, match="X-Lark-Signature"):  # wrong encrypt key
         receive(Feishu(secret=TOKEN, encrypt_key="another key"), request, endpoint="/l", now=NOW)
     with pytest.raises(SignatureError, match="X-Lark-Signature"):  # the nonce is signed
@@ -98,17 +116,18 @@ def test_rejections_with_an_encrypt_key() -> None:
     with pytest.raises(SignatureError) as plain:  # a plain event: its signature cannot match
         receive(provider, with_body(request, EVENT.encode()), endpoint="/l", now=NOW)
     assert plain.value.reason == "bad_signature"
-    plain_challenge = HttpRequest("POST", "https://e/l", "/l", {"content-type": "application/json"},
-                                  "", CHALLENGE)
+    plain_challenge = HttpRequest(
+        "POST", "https://e/l", "/l", {"content-type": "application/json"}, "", CHALLENGE
+    )
     with pytest.raises(SignatureError) as refused:
         receive(provider, plain_challenge, endpoint="/l", now=NOW)
     assert refused.value.reason == "plaintext_refused"
     with pytest.raises(StaleTimestamp):
-        receive(Feishu(secret=TOKEN, encrypt_key=KEY, tolerance=300), request, endpoint="/l",
-                now=NOW + 301)
+        receive(Feishu(secret=TOKEN, encrypt_key=KEY, tolerance=300), request, endpoint="/l", now=NOW + 301)
     # Another provider's signature: Slack's headers mean nothing here.
-    slack = Slack(secret=KEY).sign({"type": "app_mention"}, topic="app_mention", timestamp=NOW,
-                                   url="https://e/l")
+    slack = Slack(secret=KEY).sign(
+        {"type": "app_mention"}, topic="app_mention", timestamp=NOW, url="https://e/l"
+    )
     with pytest.raises(SignatureError):
         receive(provider, slack, endpoint="/l", now=NOW)
 
@@ -127,8 +146,14 @@ def test_rejections_without_an_encrypt_key() -> None:
 def test_undecryptable_values() -> None:
     provider = Feishu(secret=TOKEN, encrypt_key=KEY)
     for value in ("!!", "AAAA", base64.b64encode(bytes(48)).decode()):
-        request = HttpRequest("POST", "https://e/l", "/l", {"content-type": "application/json"}, "",
-                              json.dumps({"encrypt": value}).encode())
+        request = HttpRequest(
+            "POST",
+            "https://e/l",
+            "/l",
+            {"content-type": "application/json"},
+            "",
+            json.dumps({"encrypt": value}).encode(),
+        )
         with pytest.raises((SignatureError, PayloadError)):
             receive(provider, request, endpoint="/l", now=NOW)
 

@@ -52,8 +52,13 @@ def delivered(provider: Generic, request: HttpRequest, now: float = NOW) -> Deli
     [
         ("body:type", "body:id", {}, URL, ("order.created", "evt_1")),
         ("body:data.kind", "body:data.items.0", {}, URL, ("nested", "i0")),
-        ("header:X-Event", "header:X-Request-Id", {"x-event": "h.topic", "x-request-id": "r-9"}, URL,
-         ("h.topic", "r-9")),
+        (
+            "header:X-Event",
+            "header:X-Request-Id",
+            {"x-event": "h.topic", "x-request-id": "r-9"},
+            URL,
+            ("h.topic", "r-9"),
+        ),
         ("query:event", "query:id", {}, URL + "?event=q.topic&id=q-1", ("q.topic", "q-1")),
         ("const:order.any", "const:fixed", {}, URL, ("order.any", "fixed")),
         ("body:type", "body:number", {}, URL, ("order.created", "42")),
@@ -70,13 +75,20 @@ def test_sources_for_topic_and_id(
 
 @pytest.mark.parametrize(
     ("topic", "delivery_id"),
-    [("body:type", "body:missing"), ("body:type", "header:x-none"), ("body:type", "query:none"),
-     ("body:type", "body:data"), ("body:type", "body:empty")],
+    [
+        ("body:type", "body:missing"),
+        ("body:type", "header:x-none"),
+        ("body:type", "query:none"),
+        ("body:type", "body:data"),
+        ("body:type", "body:empty"),
+    ],
 )
 def test_missing_or_unusable_id_falls_back_to_body_hash(topic: str, delivery_id: str) -> None:
     body = b'{"type":"t","data":{"a":1},"empty":""}'
-    delivery = delivered(Generic(secret=SECRET, topic=topic, delivery_id=delivery_id),
-                         post(body, {"x-signature": hmac_hex(body)}))
+    delivery = delivered(
+        Generic(secret=SECRET, topic=topic, delivery_id=delivery_id),
+        post(body, {"x-signature": hmac_hex(body)}),
+    )
     assert delivery.id_source == "body_hash" and delivery.delivery_id.startswith("sha256:")
 
 
@@ -84,8 +96,12 @@ def test_missing_or_unusable_id_falls_back_to_body_hash(topic: str, delivery_id:
 def test_missing_topic(topic: str) -> None:
     body = b'{"type":"t","data":{"a":1},"list":[1]}'
     with pytest.raises(PayloadError) as info:
-        receive(Generic(secret=SECRET, topic=topic), post(body, {"x-signature": hmac_hex(body)}),
-                endpoint="/o", now=NOW)
+        receive(
+            Generic(secret=SECRET, topic=topic),
+            post(body, {"x-signature": hmac_hex(body)}),
+            endpoint="/o",
+            now=NOW,
+        )
     assert info.value.reason == "missing_topic"
     assert topic in str(info.value)
 
@@ -117,31 +133,47 @@ def test_algorithms_encodings_prefixes(algorithm: Any, encoding: Any, prefix: st
     body = b'{"type":"t","id":"1"}'
     digest = hmac.new(SECRET.encode(), body, getattr(hashlib, algorithm)).digest()
     text = digest.hex() if encoding == "hex" else base64.b64encode(digest).decode()
-    provider = Generic(secret=SECRET, signature_header="X-Hub-Sig", algorithm=algorithm, encoding=encoding,
-                       prefix=prefix)
+    provider = Generic(
+        secret=SECRET, signature_header="X-Hub-Sig", algorithm=algorithm, encoding=encoding, prefix=prefix
+    )
     assert delivered(provider, post(body, {"x-hub-sig": prefix + text})).secret_index == 0
     with pytest.raises(SignatureError):
         receive(provider, post(body + b"\n", {"x-hub-sig": prefix + text}), endpoint="/o", now=NOW)
 
 
 def test_github_docs_vector_through_generic() -> None:
-    provider = Generic(secret="It's a Secret to Everybody", signature_header="x-hub-signature-256",
-                       prefix="sha256=", topic="const:ping")
+    provider = Generic(
+        secret="It's a Secret to Everybody",
+        signature_header="x-hub-signature-256",
+        prefix="sha256=",
+        topic="const:ping",
+    )
     signature = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
-    request = HttpRequest("POST", URL, "/h", {"content-type": "application/json",
-                                              "x-hub-signature-256": signature}, "", b'"Hello, World!"')
+    request = HttpRequest(
+        "POST",
+        URL,
+        "/h",
+        {"content-type": "application/json", "x-hub-signature-256": signature},
+        "",
+        b'"Hello, World!"',
+    )
     with pytest.raises(SignatureError):  # the signature covers `Hello, World!` without quotes
         receive(provider, request, endpoint="/gh", now=NOW)
-    raw = dataclasses.replace(request, body=b"Hello, World!", headers={**request.headers,
-                                                                         "content-type": "text/plain"})
+    raw = dataclasses.replace(
+        request, body=b"Hello, World!", headers={**request.headers, "content-type": "text/plain"}
+    )
     assert provider.verify(raw, now=NOW) == 0
 
 
 @pytest.mark.parametrize(
     ("headers", "reason"),
-    [({}, "missing_signature"), ({"x-signature": ""}, "missing_signature"),
-     ({"x-signature": "zz"}, "bad_signature"), ({"x-signature": hmac_hex(b"other")}, "bad_signature"),
-     ({"x-signature": hmac_hex(b'{"type":"t"}', key="wrong")}, "bad_signature")],
+    [
+        ({}, "missing_signature"),
+        ({"x-signature": ""}, "missing_signature"),
+        ({"x-signature": "zz"}, "bad_signature"),
+        ({"x-signature": hmac_hex(b"other")}, "bad_signature"),
+        ({"x-signature": hmac_hex(b'{"type":"t"}', key="wrong")}, "bad_signature"),
+    ],
 )
 def test_signature_failures(headers: dict[str, str], reason: str) -> None:
     with pytest.raises(SignatureError) as info:
@@ -164,14 +196,26 @@ def test_rotated_secrets_report_the_matching_index() -> None:
 
 
 def stamped(tolerance: float = 300.0) -> Generic:
-    return Generic(secret=SECRET, timestamp_header="X-Timestamp", signed_content="{timestamp}.{body}",
-                   tolerance=tolerance, delivery_id="header:x-id")
+    return Generic(
+        secret=SECRET,
+        timestamp_header="X-Timestamp",
+        signed_content="{timestamp}.{body}",
+        tolerance=tolerance,
+        delivery_id="header:x-id",
+    )
 
 
 @pytest.mark.parametrize(
     ("sent", "tolerance", "stale"),
-    [(NOW, 300, False), (NOW - 300, 300, False), (NOW - 301, 300, True), (NOW + 300, 300, False),
-     (NOW + 301, 300, True), (NOW - 86_400, 0, False), (NOW + 86_400, 0, False)],
+    [
+        (NOW, 300, False),
+        (NOW - 300, 300, False),
+        (NOW - 301, 300, True),
+        (NOW + 300, 300, False),
+        (NOW + 301, 300, True),
+        (NOW - 86_400, 0, False),
+        (NOW + 86_400, 0, False),
+    ],
 )
 def test_timestamp_window(sent: float, tolerance: float, stale: bool) -> None:
     body = b'{"type":"t"}'
@@ -221,8 +265,12 @@ def test_forged_timestamp_breaks_the_signature() -> None:
 )
 def test_signed_content_templates(template: str, message: bytes) -> None:
     stamped = "{timestamp}" in template  # a timestamp header must be signed to be checked
-    provider = Generic(secret=SECRET, signed_content=template, timestamp_header="x-ts" if stamped else None,
-                       delivery_id="header:x-msg-id")
+    provider = Generic(
+        secret=SECRET,
+        signed_content=template,
+        timestamp_header="x-ts" if stamped else None,
+        delivery_id="header:x-msg-id",
+    )
     headers = {"x-ts": "1700000000", "x-msg-id": "msg_1", "x-signature": hmac_hex(message)}
     delivery = delivered(provider, post(b'{"type":"t"}', headers))
     assert delivery.delivery_id == "msg_1"
@@ -230,12 +278,14 @@ def test_signed_content_templates(template: str, message: bytes) -> None:
     assert signed.header("x-signature") == hmac_hex(message)
 
 
-@pytest.mark.parametrize(
-    ("change", "value"), [("x-msg-id", "msg_2"), ("x-ts", "1700000001")]
-)
+@pytest.mark.parametrize(("change", "value"), [("x-msg-id", "msg_2"), ("x-ts", "1700000001")])
 def test_every_templated_part_is_covered(change: str, value: str) -> None:
-    provider = Generic(secret=SECRET, signed_content="{id}.{timestamp}.{body}", timestamp_header="x-ts",
-                       delivery_id="header:x-msg-id")
+    provider = Generic(
+        secret=SECRET,
+        signed_content="{id}.{timestamp}.{body}",
+        timestamp_header="x-ts",
+        delivery_id="header:x-msg-id",
+    )
     request = provider.sign({"type": "t"}, topic="t", delivery_id="msg_1", timestamp=NOW, url=URL)
     tampered = dataclasses.replace(request, headers={**request.headers, change: value})
     with pytest.raises(SignatureError):
@@ -284,8 +334,9 @@ def test_configuration_errors(options: dict[str, Any]) -> None:
 
 
 def test_repr_hides_the_secret() -> None:
-    provider = Generic(secret=["first-hidden", b"second-hidden"], topic="body:event",
-                       delivery_id="header:x-id")
+    provider = Generic(
+        secret=["first-hidden", b"second-hidden"], topic="body:event", delivery_id="header:x-id"
+    )
     for text in (repr(provider), str(provider)):
         assert "hidden" not in text
         assert "body:event" in text and "header:x-id" in text
@@ -305,8 +356,15 @@ def test_unsigned_mode_accepts_without_a_signature() -> None:
 
 @pytest.mark.parametrize(
     ("methods", "method", "allowed"),
-    [(("POST",), "POST", True), (("POST",), "GET", False), (("get",), "GET", True), (("get",), "POST", False),
-     (("GET", "POST"), "GET", True), (("GET", "POST"), "POST", True), (("GET", "POST"), "PUT", False)],
+    [
+        (("POST",), "POST", True),
+        (("POST",), "GET", False),
+        (("get",), "GET", True),
+        (("get",), "POST", False),
+        (("GET", "POST"), "GET", True),
+        (("GET", "POST"), "POST", True),
+        (("GET", "POST"), "PUT", False),
+    ],
 )
 def test_methods(methods: tuple[str, ...], method: str, allowed: bool) -> None:
     provider = Generic(secret=SECRET, methods=methods, topic="query:event", delivery_id="query:id")
@@ -333,13 +391,22 @@ CONFIGURATIONS: dict[str, dict[str, Any]] = {
     "query_ids": {"topic": "query:event", "delivery_id": "query:id"},
     "body_ids": {"topic": "body:meta.event", "delivery_id": "body:meta.id"},
     "const_topic": {"topic": "const:fixed.topic", "delivery_id": "header:x-id"},
-    "github_like": {"signature_header": "X-Hub-Signature-256", "prefix": "sha256=",
-                    "topic": "header:x-gh-event", "delivery_id": "header:x-gh-delivery"},
+    "github_like": {
+        "signature_header": "X-Hub-Signature-256",
+        "prefix": "sha256=",
+        "topic": "header:x-gh-event",
+        "delivery_id": "header:x-gh-delivery",
+    },
     "sha1_base64": {"algorithm": "sha1", "encoding": "base64"},
     "sha512_hex": {"algorithm": "sha512"},
     "stamped": {"timestamp_header": "x-ts", "signed_content": "{timestamp}.{body}"},
-    "standard_like": {"timestamp_header": "webhook-timestamp", "delivery_id": "header:webhook-id",
-                      "signed_content": "{id}.{timestamp}.{body}", "encoding": "base64", "prefix": "v1,"},
+    "standard_like": {
+        "timestamp_header": "webhook-timestamp",
+        "delivery_id": "header:webhook-id",
+        "signed_content": "{id}.{timestamp}.{body}",
+        "encoding": "base64",
+        "prefix": "v1,",
+    },
     "url_signed": {"signed_content": "{method}:{url}:{body}"},
     "rotated": {"secret": ["new-one", "old-one"]},
     "get_and_post": {"methods": ("GET", "POST")},
@@ -348,12 +415,13 @@ CONFIGURATIONS: dict[str, dict[str, Any]] = {
 }
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.text(max_size=12),
+    st.none() | st.booleans() | st.integers(-(10**6), 10**6) | st.text(max_size=12),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
     max_leaves=12,
 )
-payloads = st.dictionaries(st.text(min_size=1, max_size=8).filter(lambda k: k not in ("meta", "type")),
-                           json_values, max_size=5)
+payloads = st.dictionaries(
+    st.text(min_size=1, max_size=8).filter(lambda k: k not in ("meta", "type")), json_values, max_size=5
+)
 topics = st.from_regex(r"[a-z][a-z0-9_]{0,8}(\.[a-z0-9_]{1,8}){0,3}", fullmatch=True)
 ids = st.from_regex(r"[A-Za-z0-9_-]{1,24}", fullmatch=True)
 
@@ -371,8 +439,9 @@ def test_sign_receive_round_trip(
     secrets = options.get("secret")
     index = data.draw(st.integers(0, len(secrets) - 1)) if isinstance(secrets, list) else 0
     sent = data.draw(st.integers(int(NOW) - 300, int(NOW) + 300))
-    request = provider.sign(payload, topic=topic, delivery_id=delivery_id, timestamp=sent, url=URL,
-                            secret_index=index)
+    request = provider.sign(
+        payload, topic=topic, delivery_id=delivery_id, timestamp=sent, url=URL, secret_index=index
+    )
     delivery = delivered(provider, request)
     assert delivery.topic == ("fixed.topic" if name == "const_topic" else topic)
     if provider.delivery_id is not None:
@@ -384,7 +453,9 @@ def test_sign_receive_round_trip(
         placed = {"event", "id"}
         assert {k: request.query[k] for k in payload if k not in placed} == {
             k: v if isinstance(v, str) else json.dumps(v, separators=(",", ":"))
-            for k, v in payload.items() if k not in placed}
+            for k, v in payload.items()
+            if k not in placed
+        }
     else:
         decoded = json.loads(request.body)
         assert {k: decoded[k] for k in payload} == payload

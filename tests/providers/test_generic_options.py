@@ -44,15 +44,17 @@ def get_only(**options: Any) -> Generic:
 # -- a signature over a GET covers its query ------------------------------------------------
 
 
-@pytest.mark.parametrize("methods", [("GET",), ("GET", "POST"), ("post", "get"), ("HEAD",),
-                                     ("DELETE", "POST")])
+@pytest.mark.parametrize(
+    "methods", [("GET",), ("GET", "POST"), ("post", "get"), ("HEAD",), ("DELETE", "POST")]
+)
 def test_endpoints_taking_url_methods_sign_method_and_url_by_default(methods: tuple[str, ...]) -> None:
     provider = Generic(secret=SECRET, methods=methods)
     assert provider.signed_content == "{method} {url}\n{body}"
 
 
-@pytest.mark.parametrize("options", [{}, {"methods": ("POST",)}, {"methods": ("GET",), "unsigned": True,
-                                                                    "secret": None}])
+@pytest.mark.parametrize(
+    "options", [{}, {"methods": ("POST",)}, {"methods": ("GET",), "unsigned": True, "secret": None}]
+)
 def test_body_only_signing_stays_the_default_elsewhere(options: dict[str, Any]) -> None:
     provider = Generic(**{"secret": SECRET, **options})
     assert provider.signed_content == "{body}"
@@ -78,15 +80,20 @@ def test_the_default_get_message_is_method_url_newline_body() -> None:
     assert (delivered(get_only(), request).topic, delivered(get_only(), request).delivery_id) == ("ping", "7")
     as_delete = dataclasses.replace(request, method="DELETE")  # same URL, another method
     with pytest.raises(SignatureError):
-        receive(Generic(secret=SECRET, methods=("GET", "DELETE"), topic="query:event"), as_delete,
-                endpoint="/ping", now=NOW)
+        receive(
+            Generic(secret=SECRET, methods=("GET", "DELETE"), topic="query:event"),
+            as_delete,
+            endpoint="/ping",
+            now=NOW,
+        )
 
 
 def test_get_and_post_endpoint_signs_both_over_the_url() -> None:
     provider = Generic(secret=SECRET, methods=("GET", "POST"), delivery_id="header:x-id")
     posted = provider.sign({"n": 1}, topic="t", delivery_id="p-1", timestamp=NOW, url=URL)
     assert posted.method == "POST" and posted.header("x-signature") == hmac_hex(
-        f"POST {URL}\n".encode() + posted.body)
+        f"POST {URL}\n".encode() + posted.body
+    )
     assert delivered(provider, posted).payload == {"n": 1, "type": "t"}
     moved = dataclasses.replace(posted, url=URL + "?extra=1", query_string="extra=1")
     with pytest.raises(SignatureError):
@@ -94,10 +101,23 @@ def test_get_and_post_endpoint_signs_both_over_the_url() -> None:
 
 
 def test_get_payload_values_travel_as_strings_or_json_text() -> None:
-    request = get_only().sign({"s": "text", "n": 1, "ok": True, "list": [1, "a"], "none": None},
-                              topic="ping", delivery_id="1", timestamp=NOW, url=URL + "?fixed=yes")
-    assert request.query == {"fixed": "yes", "s": "text", "n": "1", "ok": "true", "list": '[1,"a"]',
-                             "none": "null", "event": "ping", "id": "1"}
+    request = get_only().sign(
+        {"s": "text", "n": 1, "ok": True, "list": [1, "a"], "none": None},
+        topic="ping",
+        delivery_id="1",
+        timestamp=NOW,
+        url=URL + "?fixed=yes",
+    )
+    assert request.query == {
+        "fixed": "yes",
+        "s": "text",
+        "n": "1",
+        "ok": "true",
+        "list": '[1,"a"]',
+        "none": "null",
+        "event": "ping",
+        "id": "1",
+    }
     assert delivered(get_only(), request).delivery_id == "1"
     with pytest.raises(ValueError, match="query"):
         get_only().sign([1, 2], topic="ping", timestamp=NOW, url=URL)
@@ -151,16 +171,19 @@ def test_a_pydantic_secret_is_accepted() -> None:
 
 @pytest.mark.parametrize("tolerance", [0, -1.0])
 def test_tolerance_zero_or_less_turns_the_time_check_off(tolerance: float) -> None:
-    provider = Generic(secret=SECRET, timestamp_header="x-ts", signed_content="{timestamp}.{body}",
-                       tolerance=tolerance)
+    provider = Generic(
+        secret=SECRET, timestamp_header="x-ts", signed_content="{timestamp}.{body}", tolerance=tolerance
+    )
     ancient = provider.sign({"type": "t"}, topic="t", timestamp=NOW - 10 * 365 * 86_400, url=URL)
     assert delivered(provider, ancient).sent_at == int(NOW - 10 * 365 * 86_400)
 
 
 def test_sent_at_source() -> None:
     provider = Generic(unsigned=True, sent_at="body:created")
-    for body, sent_at in ((b'{"type":"t","created":1699999999}', 1699999999.0),
-                          (b'{"type":"t","created":"yesterday"}', None)):
+    for body, sent_at in (
+        (b'{"type":"t","created":1699999999}', 1699999999.0),
+        (b'{"type":"t","created":"yesterday"}', None),
+    ):
         request = HttpRequest("POST", URL, "/p", {"content-type": "application/json"}, "", body)
         assert delivered(provider, request).sent_at == sent_at
 

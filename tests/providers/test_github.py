@@ -43,14 +43,14 @@ def test_json_and_form_vectors_identify_the_same(name: str) -> None:
 
 
 def test_rotation_reports_the_matching_index() -> None:
-    assert GitHub(secret=["new_secret", "other", SECRET]).verify(load("pull_request_opened"),
-                                                                 now=NOW) == 2
+    assert GitHub(secret=["new_secret", "other", SECRET]).verify(load("pull_request_opened"), now=NOW) == 2
 
 
 def test_push_has_no_action_so_no_alias() -> None:
     provider = GitHub(secret=SECRET)
-    request = provider.sign({"ref": "refs/heads/main"}, topic="push", delivery_id="d-1",
-                            timestamp=NOW, url="https://e/gh")
+    request = provider.sign(
+        {"ref": "refs/heads/main"}, topic="push", delivery_id="d-1", timestamp=NOW, url="https://e/gh"
+    )
     delivery = receive(provider, request, endpoint="/gh", now=NOW)
     assert isinstance(delivery, Delivery)
     assert (delivery.topic, delivery.aliases, delivery.delivery_id) == ("push", (), "d-1")
@@ -58,8 +58,9 @@ def test_push_has_no_action_so_no_alias() -> None:
 
 def test_ping_is_an_ordinary_topic() -> None:
     provider = GitHub(secret=SECRET)
-    request = provider.sign({"zen": "Keep it logically awesome.", "hook_id": 42}, topic="ping",
-                            timestamp=NOW, url="https://e/gh")
+    request = provider.sign(
+        {"zen": "Keep it logically awesome.", "hook_id": 42}, topic="ping", timestamp=NOW, url="https://e/gh"
+    )
     delivery = receive(provider, request, endpoint="/gh", now=NOW)
     assert isinstance(delivery, Delivery)
     assert delivery.topic == "ping" and delivery.meta["hook_id"] == "42"
@@ -67,8 +68,11 @@ def test_ping_is_an_ordinary_topic() -> None:
 
 
 def test_installation_target_headers_land_in_meta() -> None:
-    request = load("pull_request_opened", x_github_hook_installation_target_type="repository",
-                   x_github_hook_installation_target_id="123")
+    request = load(
+        "pull_request_opened",
+        x_github_hook_installation_target_type="repository",
+        x_github_hook_installation_target_id="123",
+    )
     delivery = receive(GitHub(secret=SECRET), request, endpoint="/gh", now=NOW)
     assert isinstance(delivery, Delivery)
     assert delivery.meta["installation_target_type"] == "repository"
@@ -83,17 +87,20 @@ def test_vector_is_accepted_by_gidgethub_and_by_us() -> None:
     event = sansio.Event.from_http(request.headers, request.body, secret=SECRET)
     ours = receive(GitHub(secret=SECRET), request, endpoint="/gh", now=NOW)
     assert isinstance(ours, Delivery)
-    assert (event.event, event.delivery_id, event.data) == ("pull_request", ours.delivery_id,
-                                                            ours.payload)
+    assert (event.event, event.delivery_id, event.data) == ("pull_request", ours.delivery_id, ours.payload)
 
 
-@given(payload=st.dictionaries(st.text(min_size=1, max_size=8),
-                               st.one_of(st.text(max_size=20), st.integers()), max_size=4),
-       action=st.sampled_from(["", "opened", "closed", "synchronize"]))
+@given(
+    payload=st.dictionaries(
+        st.text(min_size=1, max_size=8), st.one_of(st.text(max_size=20), st.integers()), max_size=4
+    ),
+    action=st.sampled_from(["", "opened", "closed", "synchronize"]),
+)
 def test_our_signature_verifies_with_gidgethub(payload: dict[str, Any], action: str) -> None:
     topic = f"issues.{action}" if action else "issues"
-    request = GitHub(secret=["older", SECRET]).sign(payload, topic=topic, timestamp=NOW,
-                                                    url="https://e/gh", secret_index=1)
+    request = GitHub(secret=["older", SECRET]).sign(
+        payload, topic=topic, timestamp=NOW, url="https://e/gh", secret_index=1
+    )
     event = sansio.Event.from_http(request.headers, request.body, secret=SECRET)
     assert event.event == "issues"
     if action:
@@ -147,33 +154,41 @@ def test_legacy_enabled_with_no_signature_at_all() -> None:
 
 @pytest.mark.parametrize(
     "signature",
-    ["fefce014e19081b07bf2de7ab179d0a86917d05761684f647009bdbadf91f0a9",  # no prefix
-     "sha1=fefce014e19081b07bf2de7ab179d0a86917d05761684f647009bdbadf91f0a9",
-     "sha256=not-hex", "sha256="],
+    [
+        "fefce014e19081b07bf2de7ab179d0a86917d05761684f647009bdbadf91f0a9",  # no prefix
+        "sha1=fefce014e19081b07bf2de7ab179d0a86917d05761684f647009bdbadf91f0a9",
+        "sha256=not-hex",
+        "sha256=",
+    ],
 )
 def test_malformed_signature_header(signature: str) -> None:
     with pytest.raises(SignatureError):
-        GitHub(secret=SECRET).verify(load("pull_request_opened", x_hub_signature_256=signature),
-                                     now=NOW)
+        GitHub(secret=SECRET).verify(load("pull_request_opened", x_hub_signature_256=signature), now=NOW)
 
 
 def test_missing_event_header_is_a_missing_topic() -> None:
     with pytest.raises(PayloadError) as caught:
-        receive(GitHub(secret=SECRET), load("pull_request_opened", x_github_event=None),
-                endpoint="/gh", now=NOW)
+        receive(
+            GitHub(secret=SECRET), load("pull_request_opened", x_github_event=None), endpoint="/gh", now=NOW
+        )
     assert caught.value.reason == "missing_topic"
 
 
 def test_missing_delivery_header_falls_back_to_a_body_hash() -> None:
-    delivery = receive(GitHub(secret=SECRET), load("pull_request_opened", x_github_delivery=None),
-                       endpoint="/gh", now=NOW)
+    delivery = receive(
+        GitHub(secret=SECRET), load("pull_request_opened", x_github_delivery=None), endpoint="/gh", now=NOW
+    )
     assert isinstance(delivery, Delivery) and delivery.id_source == "body_hash"
 
 
 def test_xml_content_type_is_refused() -> None:
     with pytest.raises(UnsupportedContentType):
-        receive(GitHub(secret=SECRET), load("pull_request_opened", content_type="text/xml"),
-                endpoint="/gh", now=NOW)
+        receive(
+            GitHub(secret=SECRET),
+            load("pull_request_opened", content_type="text/xml"),
+            endpoint="/gh",
+            now=NOW,
+        )
 
 
 def test_repr_and_registry() -> None:
@@ -202,16 +217,16 @@ async def test_asgi_routes_both_the_action_and_the_bare_event() -> None:
     def ping(delivery: Delivery) -> None:
         ran.append("ping")
 
-    ping_request = GitHub(secret=SECRET).sign({"zen": "z", "hook_id": 1}, topic="ping",
-                                              delivery_id="ping-1", timestamp=NOW, url="http://t/")
+    ping_request = GitHub(secret=SECRET).sign(
+        {"zen": "z", "hook_id": 1}, topic="ping", delivery_id="ping-1", timestamp=NOW, url="http://t/"
+    )
     async with asgi_client(hooks, "http://test") as client:
         for name in ("pull_request_opened", "pull_request_opened_form"):
             request = load(name)
             response = await client.post("/github", content=request.body, headers=dict(request.headers))
             assert response.status_code == 200
         assert response.json()["status"] == "duplicate"  # the form variant is the same delivery
-        response = await client.post("/github", content=ping_request.body,
-                                     headers=dict(ping_request.headers))
+        response = await client.post("/github", content=ping_request.body, headers=dict(ping_request.headers))
         assert response.json() == {"status": "accepted", "delivery_id": "ping-1", "topic": "ping"}
         request = load("pull_request_opened")
         bad = await client.post("/github", content=request.body + b"\n", headers=dict(request.headers))

@@ -47,13 +47,15 @@ def deliver(provider: GitLab, request: HttpRequest) -> Delivery:
 @pytest.mark.parametrize(
     ("name", "topics", "delivery_id"),
     [
-        ("merge_request_open", ("merge_request.open", "merge_request"),
-         "2a8c9f1e-6d3b-4c1a-9e77-0b5d2f4a8c61"),
+        (
+            "merge_request_open",
+            ("merge_request.open", "merge_request"),
+            "2a8c9f1e-6d3b-4c1a-9e77-0b5d2f4a8c61",
+        ),
         ("push", ("push",), "f0e1d2c3-b4a5-4968-8776-a5b4c3d2e1f0:push"),
         ("pipeline", ("pipeline",), "2a8c9f1e-6d3b-4c1a-9e77-0b5d2f4a8c61"),
         ("release_create", ("release.create", "release"), "2a8c9f1e-6d3b-4c1a-9e77-0b5d2f4a8c61"),
-        ("system_project_create", ("project_create",),
-         "11111111-2222-4333-8444-555555555555:project_create"),
+        ("system_project_create", ("project_create",), "11111111-2222-4333-8444-555555555555:project_create"),
     ],
 )
 def test_samples(name: str, topics: tuple[str, ...], delivery_id: str) -> None:
@@ -64,9 +66,12 @@ def test_samples(name: str, topics: tuple[str, ...], delivery_id: str) -> None:
 
 def test_meta_carries_instance_and_uuids() -> None:
     meta = deliver(GitLab(secret=TOKEN), load("merge_request_open")).meta
-    assert meta == {"event": "Merge Request Hook", "instance": "https://gitlab.example.com",
-                    "webhook_uuid": "7d1f4c2a-0b8e-4e5f-a3c6-9d2e1b0f7a54",
-                    "event_uuid": "f0e1d2c3-b4a5-4968-8776-a5b4c3d2e1f0"}
+    assert meta == {
+        "event": "Merge Request Hook",
+        "instance": "https://gitlab.example.com",
+        "webhook_uuid": "7d1f4c2a-0b8e-4e5f-a3c6-9d2e1b0f7a54",
+        "event_uuid": "f0e1d2c3-b4a5-4968-8776-a5b4c3d2e1f0",
+    }
 
 
 def test_the_header_names_the_topic_when_the_body_does_not() -> None:
@@ -94,10 +99,8 @@ async def test_asgi_accepts_both_hooks_of_one_action() -> None:
     hooks.endpoint("/webhooks/gitlab", GitLab(secret=TOKEN)).on("*")(lambda d: None)
     async with asgi_client(hooks, "https://example.com") as client:
         statuses = []
-        for request in (load("merge_request_open", idempotency_key=None), load("push"),
-                        load("push")):
-            response = await client.post(request.path, content=request.body,
-                                         headers=dict(request.headers))
+        for request in (load("merge_request_open", idempotency_key=None), load("push"), load("push")):
+            response = await client.post(request.path, content=request.body, headers=dict(request.headers))
             statuses.append(response.json()["status"])
     assert statuses == ["accepted", "accepted", "duplicate"]
 
@@ -109,8 +112,14 @@ def test_no_ids_at_all_falls_back_to_the_body_hash() -> None:
 
 @pytest.mark.parametrize(
     ("kind", "header"),
-    [("push", "Push Hook"), ("merge_request", "Merge Request Hook"), ("build", "Job Hook"),
-     ("tag_push", "Tag Push Hook"), ("wiki_page", "Wiki Page Hook"), ("issue", "Issue Hook")],
+    [
+        ("push", "Push Hook"),
+        ("merge_request", "Merge Request Hook"),
+        ("build", "Job Hook"),
+        ("tag_push", "Tag Push Hook"),
+        ("wiki_page", "Wiki Page Hook"),
+        ("issue", "Issue Hook"),
+    ],
 )
 def test_event_header_names(kind: str, header: str) -> None:
     assert event_header(kind) == header
@@ -121,8 +130,14 @@ def test_event_header_names(kind: str, header: str) -> None:
 
 @pytest.mark.parametrize(
     ("token", "reason"),
-    [(None, "missing_signature"), ("", "missing_signature"), ("gl_hook_toke", "bad_token"),
-     ("gl_hook_token ", "bad_token"), ("GL_HOOK_TOKEN", "bad_token"), ("gl_hook_tokenX", "bad_token")],
+    [
+        (None, "missing_signature"),
+        ("", "missing_signature"),
+        ("gl_hook_toke", "bad_token"),
+        ("gl_hook_token ", "bad_token"),
+        ("GL_HOOK_TOKEN", "bad_token"),
+        ("gl_hook_tokenX", "bad_token"),
+    ],
 )
 def test_wrong_or_missing_token(token: str | None, reason: str) -> None:
     with pytest.raises(SignatureError) as info:
@@ -167,8 +182,14 @@ def test_wrong_content_type_is_415() -> None:
 @pytest.mark.parametrize("topic", ["push", "merge_request.merge", "issue.close", "build"])
 def test_sign_round_trip(topic: str) -> None:
     provider = GitLab(secret=[TOKEN, "older"])
-    request = provider.sign({"project": {"id": 1}}, topic=topic, delivery_id="idem-9", timestamp=NOW,
-                            url="https://example.com/gl", secret_index=1)
+    request = provider.sign(
+        {"project": {"id": 1}},
+        topic=topic,
+        delivery_id="idem-9",
+        timestamp=NOW,
+        url="https://example.com/gl",
+        secret_index=1,
+    )
     delivery = deliver(provider, request)
     assert (delivery.topic, delivery.delivery_id, delivery.secret_index) == (topic, "idem-9", 1)
     assert request.headers["x-gitlab-event"] == event_header(topic.partition(".")[0])
@@ -183,13 +204,17 @@ async def test_asgi_routes_action_topics_and_bare_kinds() -> None:
     endpoint = hooks.endpoint("/webhooks/gitlab", GitLab(secret=TOKEN))
     endpoint.on("merge_request")(lambda d: None)
     async with asgi_client(hooks, "https://example.com") as client:
+
         async def post(request: HttpRequest) -> httpx.Response:
             return await client.post(request.path, content=request.body, headers=dict(request.headers))
 
         first = await post(load("merge_request_open"))
         assert first.status_code == 200
-        assert first.json() == {"status": "accepted", "topic": "merge_request.open",
-                                "delivery_id": "2a8c9f1e-6d3b-4c1a-9e77-0b5d2f4a8c61"}
+        assert first.json() == {
+            "status": "accepted",
+            "topic": "merge_request.open",
+            "delivery_id": "2a8c9f1e-6d3b-4c1a-9e77-0b5d2f4a8c61",
+        }
         assert (await post(load("merge_request_open"))).json()["status"] == "duplicate"
         assert (await post(load("push"))).json()["status"] == "unrouted"
         bad = await post(load("push", x_gitlab_token="nope"))
@@ -215,8 +240,7 @@ async def test_the_stored_delivery_has_no_token() -> None:
     hooks.endpoint("/webhooks/gitlab", GitLab(secret=TOKEN)).on("*")(seen.append)
     async with asgi_client(hooks, "https://example.com") as client:
         request = load("push")
-        response = await client.post(request.path, content=request.body,
-                                     headers=dict(request.headers))
+        response = await client.post(request.path, content=request.body, headers=dict(request.headers))
     assert response.status_code == 200
     [job] = await hooks.store.take("test-worker", limit=1, wait=0)
     assert TOKEN.encode() not in dump_delivery(job.delivery)
@@ -242,11 +266,13 @@ SIGNING = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
 def test_a_signing_token_signature_verifies_with_the_standardwebhooks_sdk() -> None:
     provider = GitLab(secret="tok", signing_token=SIGNING)
-    request = provider.sign({"ref": "main"}, topic="push", delivery_id="idem-9", timestamp=1700000000,
-                            url="https://e/gl")
+    request = provider.sign(
+        {"ref": "main"}, topic="push", delivery_id="idem-9", timestamp=1700000000, url="https://e/gl"
+    )
     assert request.headers["webhook-id"] == "idem-9" == request.headers["idempotency-key"]
-    signed_now = provider.sign({"ref": "main"}, topic="push", delivery_id="idem-9",
-                               timestamp=time.time(), url="https://e/gl")
+    signed_now = provider.sign(
+        {"ref": "main"}, topic="push", delivery_id="idem-9", timestamp=time.time(), url="https://e/gl"
+    )
     standardwebhooks.Webhook(SIGNING).verify(signed_now.body, dict(signed_now.headers))
     delivery = receive(provider, request, endpoint="/gl", now=1700000000)
     assert isinstance(delivery, Delivery) and delivery.delivery_id == "idem-9"
@@ -281,7 +307,8 @@ def test_signing_token_rejections() -> None:
     assert token.value.reason == "bad_token"
     # Another provider's signature: Svix-signed with another key.
     svix_request = Svix(secret="whsec_dGhpcyBpcyBhbm90aGVyIHNlY3JldCE=").sign(
-        {}, topic="push", timestamp=1700000000, url="https://e/gl")
+        {}, topic="push", timestamp=1700000000, url="https://e/gl"
+    )
     with pytest.raises(SignatureError):
         GitLab(signing_token=SIGNING).verify(svix_request, now=1700000000)
     with pytest.raises(ConfigurationError):

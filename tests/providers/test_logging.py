@@ -51,16 +51,19 @@ CASES = [*sorted(PROVIDERS), "wechat-safe"]
 def signed(name: str, provider: Provider, index: int) -> HttpRequest:
     assert isinstance(provider, Signer)
     topic = DEFAULT_TOPICS[name.removesuffix("-safe")]
-    return build_request(provider, topic=topic, timestamp=NOW, url=f"{BASE}/hooks",
-                         secret_index=index)
+    return build_request(provider, topic=topic, timestamp=NOW, url=f"{BASE}/hooks", secret_index=index)
 
 
 async def post(provider: Provider, request: HttpRequest) -> int:
     hooks = memory_receiver(NOW)
     hooks.endpoint("/hooks", provider).on("*")(lambda d: None)
     async with asgi_client(hooks, BASE) as client:
-        response = await client.request(request.method, f"{request.path}?{request.query_string}",
-                                        content=request.body or None, headers=dict(request.headers))
+        response = await client.request(
+            request.method,
+            f"{request.path}?{request.query_string}",
+            content=request.body or None,
+            headers=dict(request.headers),
+        )
     return response.status_code
 
 

@@ -33,20 +33,30 @@ def test_vector_verifies_and_identifies() -> None:
 
 def test_the_sdk_accepts_the_vector_and_our_signature() -> None:
     request = load()
-    assert PaddleSignature().verify(request.headers["paddle-signature"], request.body.decode(),
-                                    Secret(SECRET))
+    assert PaddleSignature().verify(
+        request.headers["paddle-signature"], request.body.decode(), Secret(SECRET)
+    )
     ours = Paddle(secret=["pdl_ntfset_new", SECRET]).sign(
-        {"data": {"id": "txn_2"}}, topic="transaction.paid", timestamp=T,
-        url="https://example.com/p", secret_index=1)
+        {"data": {"id": "txn_2"}},
+        topic="transaction.paid",
+        timestamp=T,
+        url="https://example.com/p",
+        secret_index=1,
+    )
     assert PaddleSignature().verify(ours.headers["paddle-signature"], ours.body.decode(), [Secret(SECRET)])
-    assert PaddleSignature().verify(ours.headers["paddle-signature"], ours.body.decode(),
-                                    Secret("pdl_ntfset_new")) is False
+    assert (
+        PaddleSignature().verify(
+            ours.headers["paddle-signature"], ours.body.decode(), Secret("pdl_ntfset_new")
+        )
+        is False
+    )
 
 
 def test_rotation_several_h1_and_secrets() -> None:
     request = load()
-    header = request.headers["paddle-signature"].replace("ts=1700000000;", "ts=1700000000;h1=zz;h1="
-                                                           + "00" * 32 + ";")
+    header = request.headers["paddle-signature"].replace(
+        "ts=1700000000;", "ts=1700000000;h1=zz;h1=" + "00" * 32 + ";"
+    )
     assert Paddle(secret=["pdl_ntfset_other", SECRET]).verify(load(paddle_signature=header), now=T) == 1
 
 
@@ -61,9 +71,15 @@ def test_five_second_window_both_ways(now: float, ok: bool) -> None:
     assert Paddle(secret=SECRET, tolerance=0).verify(load(), now=T + 10**6) == 0
 
 
-@pytest.mark.parametrize(("header", "reason"), [
-    (None, "missing_signature"), ("h1=abc", "missing_timestamp"), ("ts=1700000000", "missing_signature"),
-    ("ts=soon;h1=" + "00" * 32, "bad_timestamp")])
+@pytest.mark.parametrize(
+    ("header", "reason"),
+    [
+        (None, "missing_signature"),
+        ("h1=abc", "missing_timestamp"),
+        ("ts=1700000000", "missing_signature"),
+        ("ts=soon;h1=" + "00" * 32, "bad_timestamp"),
+    ],
+)
 def test_malformed_headers(header: str | None, reason: str) -> None:
     with pytest.raises(SignatureError) as caught:
         Paddle(secret=SECRET).verify(load(paddle_signature=header), now=T)

@@ -55,8 +55,7 @@ def test_square_url_must_match_byte_for_byte() -> None:
 
 def test_square_sign_round_trip_and_rotation() -> None:
     square = Square(secret=["new-key", SQUARE_KEY])
-    request = square.sign({"data": {"id": "x"}}, topic="refund.created", timestamp=T, url=URL,
-                          secret_index=1)
+    request = square.sign({"data": {"id": "x"}}, topic="refund.created", timestamp=T, url=URL, secret_index=1)
     digest = hmac.new(SQUARE_KEY.encode(), URL.encode() + request.body, hashlib.sha256).digest()
     assert request.headers["x-square-hmacsha256-signature"] == base64.b64encode(digest).decode()
     assert accept(square, request).secret_index == 1
@@ -67,14 +66,22 @@ def test_square_sign_round_trip_and_rotation() -> None:
 
 def test_razorpay_sdk_both_ways() -> None:
     provider = Razorpay(secret=["rzp_new", "rzp_whsecret"])
-    request = provider.sign({"payload": {"payment": {"entity": {"id": "pay_1"}}}}, topic="payment.captured",
-                            delivery_id="KzV2bQ1xYxA8", timestamp=T, url="https://e/rzp", secret_index=1)
+    request = provider.sign(
+        {"payload": {"payment": {"entity": {"id": "pay_1"}}}},
+        topic="payment.captured",
+        delivery_id="KzV2bQ1xYxA8",
+        timestamp=T,
+        url="https://e/rzp",
+        secret_index=1,
+    )
     utility = razorpay.Utility(None)
-    assert utility.verify_webhook_signature(request.body.decode(), request.headers["x-razorpay-signature"],
-                                            "rzp_whsecret")
+    assert utility.verify_webhook_signature(
+        request.body.decode(), request.headers["x-razorpay-signature"], "rzp_whsecret"
+    )
     with pytest.raises(razorpay.errors.SignatureVerificationError):
-        utility.verify_webhook_signature(request.body.decode(), request.headers["x-razorpay-signature"],
-                                         "rzp_new")
+        utility.verify_webhook_signature(
+            request.body.decode(), request.headers["x-razorpay-signature"], "rzp_new"
+        )
     delivery = accept(provider, request)
     assert (delivery.topic, delivery.delivery_id) == ("payment.captured", "KzV2bQ1xYxA8")
     assert delivery.secret_index == 1
@@ -85,8 +92,14 @@ def test_razorpay_sdk_both_ways() -> None:
 def test_razorpay_known_answer() -> None:
     body = b'{"entity":"event","event":"payment.captured","payload":{}}'
     signature = hmac.new(b"rzp_whsecret", body, hashlib.sha256).hexdigest()
-    request = HttpRequest("POST", "https://e/rzp", "/rzp", {"content-type": "application/json",
-                          "x-razorpay-signature": signature, "x-razorpay-event-id": "Ev1"}, "", body)
+    request = HttpRequest(
+        "POST",
+        "https://e/rzp",
+        "/rzp",
+        {"content-type": "application/json", "x-razorpay-signature": signature, "x-razorpay-event-id": "Ev1"},
+        "",
+        body,
+    )
     assert accept(Razorpay(secret="rzp_whsecret"), request).delivery_id == "Ev1"
 
 
@@ -96,20 +109,33 @@ def test_razorpay_known_answer() -> None:
 def test_paystack_sha512_known_answer_and_body_hash_dedupe() -> None:
     body = b'{"event":"charge.success","data":{"id":302961,"reference":"qTPrJoy9Bx"}}'
     signature = hmac.new(b"sk_test_paystack", body, hashlib.sha512).hexdigest()
-    request = HttpRequest("POST", "https://e/ps", "/ps", {"content-type": "application/json",
-                          "x-paystack-signature": signature}, "", body)
+    request = HttpRequest(
+        "POST",
+        "https://e/ps",
+        "/ps",
+        {"content-type": "application/json", "x-paystack-signature": signature},
+        "",
+        body,
+    )
     delivery = accept(Paystack(secret=["sk_test_new", "sk_test_paystack"]), request)
     assert (delivery.topic, delivery.id_source, delivery.secret_index) == ("charge.success", "body_hash", 1)
     assert delivery.meta == {"reference": "qTPrJoy9Bx", "object_id": "302961"}
-    sha256_signed = replace_header(request, "x-paystack-signature",
-                                   hmac.new(b"sk_test_paystack", body, hashlib.sha256).hexdigest())
+    sha256_signed = replace_header(
+        request, "x-paystack-signature", hmac.new(b"sk_test_paystack", body, hashlib.sha256).hexdigest()
+    )
     with pytest.raises(SignatureError):
         Paystack(secret="sk_test_paystack").verify(sha256_signed, now=T)
 
 
 def replace_header(request: HttpRequest, name: str, value: str) -> HttpRequest:
-    return HttpRequest(request.method, request.url, request.path, {**request.headers, name: value},
-                       request.query_string, request.body)
+    return HttpRequest(
+        request.method,
+        request.url,
+        request.path,
+        {**request.headers, name: value},
+        request.query_string,
+        request.body,
+    )
 
 
 # -- Coinbase Commerce (coinbase-commerce 1.0.1 Webhook.construct_event) -------------------
@@ -117,29 +143,48 @@ def replace_header(request: HttpRequest, name: str, value: str) -> HttpRequest:
 
 def test_coinbase_sdk_both_ways() -> None:
     provider = Coinbase(secret="cc_shared_secret")
-    request = provider.sign({"data": {"code": "66BEOV2A"}}, topic="charge:confirmed",
-                            delivery_id="f3c4a7f1-0000-4000-8000-000000000001", timestamp=T, url="https://e/cc")
-    event = CoinbaseWebhook.construct_event(request.body.decode(), request.headers["x-cc-webhook-signature"],
-                                            "cc_shared_secret")
+    request = provider.sign(
+        {"data": {"code": "66BEOV2A"}},
+        topic="charge:confirmed",
+        delivery_id="f3c4a7f1-0000-4000-8000-000000000001",
+        timestamp=T,
+        url="https://e/cc",
+    )
+    event = CoinbaseWebhook.construct_event(
+        request.body.decode(), request.headers["x-cc-webhook-signature"], "cc_shared_secret"
+    )
     assert event["type"] == "charge:confirmed"
     with pytest.raises(CoinbaseSignatureError):
-        CoinbaseWebhook.construct_event(request.body.decode(), request.headers["x-cc-webhook-signature"],
-                                        "other")
+        CoinbaseWebhook.construct_event(
+            request.body.decode(), request.headers["x-cc-webhook-signature"], "other"
+        )
     delivery = accept(provider, request)
     assert delivery.topic == "charge:confirmed"
     assert delivery.delivery_id == "f3c4a7f1-0000-4000-8000-000000000001"
     assert delivery.meta["attempt_number"] == "1"
     body = json.dumps({"id": "n1", "event": {"id": "e1", "type": "charge:failed"}}).encode()
-    sdk_signed = HttpRequest("POST", "https://e/cc", "/cc", {
-        "content-type": "application/json",
-        "x-cc-webhook-signature": hmac.new(b"cc_shared_secret", body, hashlib.sha256).hexdigest()}, "", body)
+    sdk_signed = HttpRequest(
+        "POST",
+        "https://e/cc",
+        "/cc",
+        {
+            "content-type": "application/json",
+            "x-cc-webhook-signature": hmac.new(b"cc_shared_secret", body, hashlib.sha256).hexdigest(),
+        },
+        "",
+        body,
+    )
     assert accept(provider, sdk_signed).delivery_id == "e1"
 
 
 # -- shared rejections ----------------------------------------------------------------------
 
-SIGNERS = {"square": SQUARE_KEY, "razorpay": "rzp_whsecret", "paystack": "sk_test_paystack",
-           "coinbase": "cc_shared_secret"}
+SIGNERS = {
+    "square": SQUARE_KEY,
+    "razorpay": "rzp_whsecret",
+    "paystack": "sk_test_paystack",
+    "coinbase": "cc_shared_secret",
+}
 
 
 @pytest.mark.parametrize("name", sorted(SIGNERS))
@@ -166,8 +211,7 @@ async def test_asgi_accepts_and_dedupes(name: str) -> None:
     hooks = memory_receiver(T)
     provider: Any = PROVIDERS[name](secret=SIGNERS[name])
     hooks.endpoint("/in", provider).on("*")(lambda d: None)
-    request = provider.sign({"data": {"id": "x1"}}, topic="thing.done", timestamp=T,
-                            url="http://test/in")
+    request = provider.sign({"data": {"id": "x1"}}, topic="thing.done", timestamp=T, url="http://test/in")
     async with asgi_client(hooks, "http://test") as client:
         first = await client.post("/in", content=request.body, headers=dict(request.headers))
         again = await client.post("/in", content=request.body, headers=dict(request.headers))

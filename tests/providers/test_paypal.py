@@ -24,26 +24,36 @@ CERT_URL = "https://api.paypal.com/v1/notifications/certs/CERT-360caa42-fca2a594
 CERT = certificate_pair("paypal", "messageverificationcerts.paypal.com")
 OTHER = certificate_pair("paypal-other", "messageverificationcerts.paypal.com")
 NOT_PAYPAL = certificate_pair("paypal-impostor", "example.com")
-BODY = (b'{"id":"WH-0G2756385H040842W-5Y612302CV158622M","event_type":"PAYMENT.CAPTURE.COMPLETED",'
-        b'"resource":{"id":"42311647XV020574X"}}')
+BODY = (
+    b'{"id":"WH-0G2756385H040842W-5Y612302CV158622M","event_type":"PAYMENT.CAPTURE.COMPLETED",'
+    b'"resource":{"id":"42311647XV020574X"}}'
+)
 TIME = "2023-11-14T22:13:20Z"
 T = 1700000000.0
 
 
 def test_signed_string_vector() -> None:
     assert signed_string("69cd13f0-d67a-11e5-baa3-778b53f4ae55", TIME, WEBHOOK_ID, BODY) == (
-        b"69cd13f0-d67a-11e5-baa3-778b53f4ae55|2023-11-14T22:13:20Z|1JE4291016473214C|1125527156")
+        b"69cd13f0-d67a-11e5-baa3-778b53f4ae55|2023-11-14T22:13:20Z|1JE4291016473214C|1125527156"
+    )
 
 
-def request_for(body: bytes = BODY, cert: Any = CERT, webhook_id: str = WEBHOOK_ID,
-                **headers: str) -> HttpRequest:
+def request_for(
+    body: bytes = BODY, cert: Any = CERT, webhook_id: str = WEBHOOK_ID, **headers: str
+) -> HttpRequest:
     key = serialization.load_pem_private_key(cert.private_pem.encode(), password=None)
     assert isinstance(key, rsa.RSAPrivateKey)
     tid = "69cd13f0-d67a-11e5-baa3-778b53f4ae55"
     signature = key.sign(signed_string(tid, TIME, webhook_id, body), padding.PKCS1v15(), hashes.SHA256())
-    sent = {"content-type": "application/json", "paypal-transmission-id": tid,
-            "paypal-transmission-time": TIME, "paypal-transmission-sig": base64.b64encode(signature).decode(),
-            "paypal-cert-url": CERT_URL, "paypal-auth-algo": "SHA256withRSA", **headers}
+    sent = {
+        "content-type": "application/json",
+        "paypal-transmission-id": tid,
+        "paypal-transmission-time": TIME,
+        "paypal-transmission-sig": base64.b64encode(signature).decode(),
+        "paypal-cert-url": CERT_URL,
+        "paypal-auth-algo": "SHA256withRSA",
+        **headers,
+    }
     return HttpRequest("POST", "https://e/pp", "/pp", sent, "", body)
 
 
@@ -62,8 +72,10 @@ def test_verifies_identifies_and_caches_the_certificate() -> None:
     first = receive(provider, request_for(), endpoint="/pp", now=T)
     delivery = receive(provider, request_for(), endpoint="/pp", now=T)
     assert isinstance(first, Delivery) and isinstance(delivery, Delivery)
-    assert (delivery.topic, delivery.delivery_id) == ("PAYMENT.CAPTURE.COMPLETED",
-                                                      "WH-0G2756385H040842W-5Y612302CV158622M")
+    assert (delivery.topic, delivery.delivery_id) == (
+        "PAYMENT.CAPTURE.COMPLETED",
+        "WH-0G2756385H040842W-5Y612302CV158622M",
+    )
     assert fetcher.calls == 1
 
 
@@ -93,22 +105,31 @@ def test_rejections() -> None:
         PayPal(webhook_id=WEBHOOK_ID, fetch=Served(), tolerance=300).verify(request_for(), now=T + 301)
 
 
-@pytest.mark.parametrize("url", ["http://api.paypal.com/c", "https://api.paypal.com.evil.com/c",
-                                 "https://evilpaypal.com/c", "https://u@api.paypal.com/c",
-                                 "https://api.paypal.com:444/c"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://api.paypal.com/c",
+        "https://api.paypal.com.evil.com/c",
+        "https://evilpaypal.com/c",
+        "https://u@api.paypal.com/c",
+        "https://api.paypal.com:444/c",
+    ],
+)
 def test_certificate_urls_off_the_allow_list_are_never_fetched(url: str) -> None:
     fetcher = Served()
     with pytest.raises(SignatureError) as caught:
         PayPal(webhook_id=WEBHOOK_ID, fetch=fetcher).verify(
-            replace(request_for(), headers={**request_for().headers, "paypal-cert-url": url}), now=T)
+            replace(request_for(), headers={**request_for().headers, "paypal-cert-url": url}), now=T
+        )
     assert caught.value.reason == "untrusted_certificate_url" and fetcher.calls == 0
     assert allowed_paypal_url("https://api-m.sandbox.paypal.com/v1/notifications/certs/CERT-1")
 
 
 def test_sign_round_trip() -> None:
     provider = PayPal(webhook_id=WEBHOOK_ID, fetch=Served(), signing_key=CERT.private_pem)
-    request = provider.sign({"resource": {"id": "CAP-1"}}, topic="PAYMENT.CAPTURE.REFUNDED", timestamp=T,
-                            url="https://e/pp")
+    request = provider.sign(
+        {"resource": {"id": "CAP-1"}}, topic="PAYMENT.CAPTURE.REFUNDED", timestamp=T, url="https://e/pp"
+    )
     delivery = receive(provider, request, endpoint="/pp", now=T)
     assert isinstance(delivery, Delivery) and delivery.topic == "PAYMENT.CAPTURE.REFUNDED"
     assert delivery.delivery_id.startswith("WH-")

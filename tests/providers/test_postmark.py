@@ -16,14 +16,21 @@ from tests.providers.helpers import memory_receiver
 
 CREDENTIALS = "hooks:correct horse battery"
 NOW = 1700000000.0
-BODY = json.dumps({"RecordType": "Delivery", "MessageID": "883953f4-6105-42a2-a16a-77a8eac79483",
-                   "Recipient": "john@example.com", "MessageStream": "outbound",
-                   "DeliveredAt": "2023-11-14T22:13:20Z"}).encode()
+BODY = json.dumps(
+    {
+        "RecordType": "Delivery",
+        "MessageID": "883953f4-6105-42a2-a16a-77a8eac79483",
+        "Recipient": "john@example.com",
+        "MessageStream": "outbound",
+        "DeliveredAt": "2023-11-14T22:13:20Z",
+    }
+).encode()
 
 
 def post(headers: dict[str, str], body: bytes = BODY) -> HttpRequest:
-    return HttpRequest("POST", "https://example.com/pm", "/pm",
-                       {"content-type": "application/json", **headers}, "", body)
+    return HttpRequest(
+        "POST", "https://example.com/pm", "/pm", {"content-type": "application/json", **headers}, "", body
+    )
 
 
 def basic(credentials: str) -> dict[str, str]:
@@ -31,8 +38,9 @@ def basic(credentials: str) -> dict[str, str]:
 
 
 def test_basic_auth_as_a_browser_or_postmark_sends_it() -> None:
-    delivery = receive(Postmark(secret=["hooks:old", CREDENTIALS]), post(basic(CREDENTIALS)),
-                       endpoint="/pm", now=NOW)
+    delivery = receive(
+        Postmark(secret=["hooks:old", CREDENTIALS]), post(basic(CREDENTIALS)), endpoint="/pm", now=NOW
+    )
     assert isinstance(delivery, Delivery)
     assert (delivery.topic, delivery.secret_index) == ("Delivery", 1)
     assert delivery.delivery_id == "Delivery:883953f4-6105-42a2-a16a-77a8eac79483"
@@ -50,8 +58,11 @@ def test_a_custom_header_token() -> None:
 
 @pytest.mark.parametrize(
     ("topic", "topics", "id_prefix"),
-    [("Bounce", ("Bounce.HardBounce", "Bounce"), "Bounce:"), ("Delivery", ("Delivery",), "Delivery:"),
-     ("Inbound", ("Inbound",), "Inbound:")],
+    [
+        ("Bounce", ("Bounce.HardBounce", "Bounce"), "Bounce:"),
+        ("Delivery", ("Delivery",), "Delivery:"),
+        ("Inbound", ("Inbound",), "Inbound:"),
+    ],
 )
 def test_samples(topic: str, topics: tuple[str, ...], id_prefix: str) -> None:
     request = build_request("postmark", secret=CREDENTIALS, topic=topic, timestamp=NOW)
@@ -62,17 +73,24 @@ def test_samples(topic: str, topics: tuple[str, ...], id_prefix: str) -> None:
 
 def test_opens_have_no_id_of_their_own() -> None:
     provider = Postmark(secret=CREDENTIALS)
-    request = provider.sign({"MessageID": "m", "ReceivedAt": "2023-11-14T22:13:20Z"}, topic="Open",
-                            timestamp=NOW, url="https://e/pm")
+    request = provider.sign(
+        {"MessageID": "m", "ReceivedAt": "2023-11-14T22:13:20Z"},
+        topic="Open",
+        timestamp=NOW,
+        url="https://e/pm",
+    )
     delivery = receive(provider, request, endpoint="/pm", now=NOW)
     assert isinstance(delivery, Delivery) and delivery.id_source == "body_hash"
 
 
 @pytest.mark.parametrize(
     ("headers", "reason"),
-    [({}, "missing_signature"), (basic("hooks:wrong"), "bad_token"),
-     ({"authorization": "Bearer " + CREDENTIALS}, "missing_signature"),
-     ({"authorization": "Basic !!!"}, "bad_token")],
+    [
+        ({}, "missing_signature"),
+        (basic("hooks:wrong"), "bad_token"),
+        ({"authorization": "Bearer " + CREDENTIALS}, "missing_signature"),
+        ({"authorization": "Basic !!!"}, "bad_token"),
+    ],
 )
 def test_rejections(headers: dict[str, str], reason: str) -> None:
     with pytest.raises(SignatureError) as caught:
@@ -88,8 +106,7 @@ def test_another_providers_token_is_refused() -> None:
 
 def test_a_body_without_record_type_is_a_400() -> None:
     with pytest.raises(PayloadError) as caught:
-        receive(Postmark(secret=CREDENTIALS), post(basic(CREDENTIALS), b'{"x":1}'), endpoint="/pm",
-                now=NOW)
+        receive(Postmark(secret=CREDENTIALS), post(basic(CREDENTIALS), b'{"x":1}'), endpoint="/pm", now=NOW)
     assert caught.value.reason == "missing_topic"
 
 

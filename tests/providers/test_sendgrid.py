@@ -15,17 +15,24 @@ from hookreceiver.testing.keys import key_pair
 from tests.helpers import asgi_client
 from tests.providers.helpers import load_sample, memory_receiver, with_body
 
-PUBLIC = ("MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE9ycBkUUmjSsHQqQXEbDOI9XN4PGaC6WazxpIaidm+d3Q7CG/ddqzCyMAi"
-          "rQTGTvJLjrPkL8sIaIKV91G5g+VzA==")
+PUBLIC = (
+    "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE9ycBkUUmjSsHQqQXEbDOI9XN4PGaC6WazxpIaidm+d3Q7CG/ddqzCyMAi"
+    "rQTGTvJLjrPkL8sIaIKV91G5g+VzA=="
+)
 NOW = 1700000000.0
 PAIR = key_pair("sendgrid", "test")
 load = partial(load_sample, "sendgrid")
 
 
 def sdk_verifies(public: str, request_body: bytes, headers: dict[str, str]) -> bool:
-    return bool(EventWebhook().verify_signature(
-        request_body.decode(), headers["x-twilio-email-event-webhook-signature"],
-        headers["x-twilio-email-event-webhook-timestamp"], EventWebhook(public).public_key))
+    return bool(
+        EventWebhook().verify_signature(
+            request_body.decode(),
+            headers["x-twilio-email-event-webhook-signature"],
+            headers["x-twilio-email-event-webhook-timestamp"],
+            EventWebhook(public).public_key,
+        )
+    )
 
 
 def test_the_vector_verifies_here_and_with_the_sdk() -> None:
@@ -39,8 +46,9 @@ def test_the_vector_verifies_here_and_with_the_sdk() -> None:
 
 
 def test_our_signature_verifies_with_the_sdk() -> None:
-    request = SendGrid(secret=PAIR.private).sign([{"email": "a@b", "event": "x"}], topic="delivered",
-                                                 timestamp=NOW, url="https://e/sg")
+    request = SendGrid(secret=PAIR.private).sign(
+        [{"email": "a@b", "event": "x"}], topic="delivered", timestamp=NOW, url="https://e/sg"
+    )
     assert sdk_verifies(PAIR.public, request.body, dict(request.headers))
     delivery = receive(SendGrid(secret=[PUBLIC, PAIR.public]), request, endpoint="/sg", now=NOW)
     assert isinstance(delivery, Delivery)
@@ -53,8 +61,11 @@ def test_a_pem_public_key_is_accepted_too() -> None:
 
 
 def test_mixed_batches_alias_every_event_type() -> None:
-    events = [{"event": "open", "sg_event_id": "a"}, {"event": "click", "sg_event_id": "b"},
-              {"event": "open", "sg_event_id": "c"}]
+    events = [
+        {"event": "open", "sg_event_id": "a"},
+        {"event": "click", "sg_event_id": "b"},
+        {"event": "open", "sg_event_id": "c"},
+    ]
     provider = SendGrid(secret=PAIR.private)
     request = provider.sign(events, topic="batch", timestamp=NOW, url="https://e/sg")
     delivery = receive(provider, request, endpoint="/sg", now=NOW)
@@ -69,16 +80,22 @@ def test_rejections() -> None:
     with pytest.raises(SignatureError, match="does not verify"):  # tampered, even the CRLF
         receive(provider, with_body(request, request.body.rstrip()), endpoint="/sg", now=NOW)
     with pytest.raises(SignatureError, match="does not verify"):  # the SDK's own check: ts + 1
-        receive(provider, load("processed", x_twilio_email_event_webhook_timestamp="1700000001"),
-                endpoint="/sg", now=NOW)
+        receive(
+            provider,
+            load("processed", x_twilio_email_event_webhook_timestamp="1700000001"),
+            endpoint="/sg",
+            now=NOW,
+        )
     with pytest.raises(SignatureError, match="does not verify"):  # wrong key
         receive(SendGrid(secret=PAIR.public), request, endpoint="/sg", now=NOW)
     with pytest.raises(SignatureError, match="not valid base64"):
-        receive(provider, load("processed", x_twilio_email_event_webhook_signature="!!"),
-                endpoint="/sg", now=NOW)
+        receive(
+            provider, load("processed", x_twilio_email_event_webhook_signature="!!"), endpoint="/sg", now=NOW
+        )
     with pytest.raises(SignatureError) as missing:
-        receive(provider, load("processed", x_twilio_email_event_webhook_signature=None),
-                endpoint="/sg", now=NOW)
+        receive(
+            provider, load("processed", x_twilio_email_event_webhook_signature=None), endpoint="/sg", now=NOW
+        )
     assert missing.value.reason == "missing_signature"
     # No window by default (as in the SDK); one can be asked for.
     assert SendGrid(secret=PUBLIC).verify(request, now=NOW + 10**6) == 0
@@ -86,7 +103,8 @@ def test_rejections() -> None:
         SendGrid(secret=PUBLIC, tolerance=300).verify(request, now=NOW + 301)
     # Another provider's signature (Discord's Ed25519 headers).
     discord = Discord(secret=key_pair("discord", "x").private).sign(
-        {}, topic="ping", timestamp=NOW, url="https://e/sg")
+        {}, topic="ping", timestamp=NOW, url="https://e/sg"
+    )
     with pytest.raises(SignatureError):
         receive(provider, discord, endpoint="/sg", now=NOW)
 
@@ -99,8 +117,15 @@ def test_a_body_that_is_not_an_event_array_is_a_400() -> None:
     assert caught.value.reason == "missing_topic"
 
 
-@pytest.mark.parametrize("bad", ["not base64!", "AAAA", key_pair("discord", "x").private,
-                                 "MCowBQYDK2VwAyEAA6EHv/POEL4dcN0Y50vAmWfk1jCbpQ1fHdyGZBJVMbg="])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "not base64!",
+        "AAAA",
+        key_pair("discord", "x").private,
+        "MCowBQYDK2VwAyEAA6EHv/POEL4dcN0Y50vAmWfk1jCbpQ1fHdyGZBJVMbg=",
+    ],
+)
 def test_bad_keys_are_configuration_errors(bad: str) -> None:
     with pytest.raises(ConfigurationError):
         SendGrid(secret=bad)

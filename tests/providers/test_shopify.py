@@ -62,17 +62,25 @@ def test_vector_matches_the_documented_algorithm() -> None:
     assert documented_hmac(SECRET, request.body) == request.headers["x-shopify-hmac-sha256"]
 
 
-@given(payload=st.dictionaries(st.text(min_size=1, max_size=8),
-                               st.one_of(st.text(max_size=20), st.integers()), max_size=4))
+@given(
+    payload=st.dictionaries(
+        st.text(min_size=1, max_size=8), st.one_of(st.text(max_size=20), st.integers()), max_size=4
+    )
+)
 def test_our_signer_agrees_with_the_documented_algorithm(payload: dict[str, Any]) -> None:
     provider = Shopify(secret=["shpss_new", SECRET])
-    request = provider.sign(payload, topic="products/update", delivery_id="evt-1", timestamp=NOW,
-                            url="https://e/shop", secret_index=1)
+    request = provider.sign(
+        payload,
+        topic="products/update",
+        delivery_id="evt-1",
+        timestamp=NOW,
+        url="https://e/shop",
+        secret_index=1,
+    )
     assert request.headers["x-shopify-hmac-sha256"] == documented_hmac(SECRET, request.body)
     delivery = receive(provider, request, endpoint="/shop", now=NOW)
     assert isinstance(delivery, Delivery)
-    assert (delivery.topic, delivery.delivery_id, delivery.secret_index) == (
-        "products/update", "evt-1", 1)
+    assert (delivery.topic, delivery.delivery_id, delivery.secret_index) == ("products/update", "evt-1", 1)
     assert delivery.sent_at == NOW
 
 
@@ -132,8 +140,12 @@ def test_tampered_body_and_wrong_secret_fail() -> None:
 
 @pytest.mark.parametrize(
     ("value", "reason"),
-    [(None, "missing_signature"), ("", "missing_signature"), ("!!notbase64!!", "bad_signature"),
-     (base64.b64encode(b"short").decode(), "bad_signature")],
+    [
+        (None, "missing_signature"),
+        ("", "missing_signature"),
+        ("!!notbase64!!", "bad_signature"),
+        (base64.b64encode(b"short").decode(), "bad_signature"),
+    ],
 )
 def test_missing_or_malformed_hmac(value: str | None, reason: str) -> None:
     with pytest.raises(SignatureError) as caught:
@@ -142,16 +154,16 @@ def test_missing_or_malformed_hmac(value: str | None, reason: str) -> None:
 
 
 def test_a_hex_digest_is_not_accepted() -> None:
-    request = load(x_shopify_hmac_sha256=hmac.new(SECRET.encode(), load().body,
-                                                  hashlib.sha256).hexdigest())
+    request = load(x_shopify_hmac_sha256=hmac.new(SECRET.encode(), load().body, hashlib.sha256).hexdigest())
     with pytest.raises(SignatureError):
         Shopify(secret=SECRET).verify(request, now=NOW)
 
 
 def test_form_body_is_refused() -> None:
     body = b"id=1"
-    request = load(x_shopify_hmac_sha256=documented_hmac(SECRET, body),
-                   content_type="application/x-www-form-urlencoded")
+    request = load(
+        x_shopify_hmac_sha256=documented_hmac(SECRET, body), content_type="application/x-www-form-urlencoded"
+    )
     with pytest.raises(UnsupportedContentType):
         receive(Shopify(secret=SECRET), with_body(request, body), endpoint="/s", now=NOW)
 
@@ -177,12 +189,11 @@ async def test_asgi_dedupes_on_the_event_id_across_subscriptions() -> None:
     async with asgi_client(hooks, "http://test") as client:
         statuses = []
         for request in (first, second, events_style(first), tampered):
-            response = await client.post("/shopify", content=request.body,
-                                         headers=dict(request.headers))
-            statuses.append((response.status_code, response.json().get("status")
-                             or response.json().get("error")))
-    assert statuses == [(200, "accepted"), (200, "duplicate"), (200, "duplicate"),
-                        (401, "bad_signature")]
+            response = await client.post("/shopify", content=request.body, headers=dict(request.headers))
+            statuses.append(
+                (response.status_code, response.json().get("status") or response.json().get("error"))
+            )
+    assert statuses == [(200, "accepted"), (200, "duplicate"), (200, "duplicate"), (401, "bad_signature")]
     await hooks.worker.run_once()
     assert [d.delivery_id for d in seen] == [EVENT_ID]
 

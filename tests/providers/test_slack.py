@@ -46,8 +46,11 @@ load = partial(load_sample, "slack", path="/slack")
 def sdk_signed(body: bytes, content_type: str, *, secret: str = SECRET, ts: int = int(T)) -> HttpRequest:
     signature = SignatureVerifier(secret).generate_signature(timestamp=str(ts), body=body)
     assert signature is not None
-    headers = {"content-type": content_type, "x-slack-request-timestamp": str(ts),
-               "x-slack-signature": signature}
+    headers = {
+        "content-type": content_type,
+        "x-slack-request-timestamp": str(ts),
+        "x-slack-signature": signature,
+    }
     return HttpRequest("POST", "https://example.com/slack", "/slack", headers, "", body)
 
 
@@ -92,8 +95,16 @@ def test_rotation_reports_the_matching_index() -> None:
 
 
 def envelope(event: dict[str, Any], **extra: Any) -> bytes:
-    body = {"token": "x", "team_id": "T1", "api_app_id": "A1", "type": "event_callback",
-            "event_id": "Ev123", "event_time": int(T), "event": event, **extra}
+    body = {
+        "token": "x",
+        "team_id": "T1",
+        "api_app_id": "A1",
+        "type": "event_callback",
+        "event_id": "Ev123",
+        "event_time": int(T),
+        "event": event,
+        **extra,
+    }
     return json.dumps(body).encode()
 
 
@@ -132,8 +143,15 @@ def test_event_callback_without_event_type() -> None:
 
 
 def test_app_rate_limited_is_a_topic_of_its_own() -> None:
-    body = json.dumps({"token": "x", "type": "app_rate_limited", "team_id": "T1",
-                       "minute_rate_limited": 1518467820, "api_app_id": "A1"}).encode()
+    body = json.dumps(
+        {
+            "token": "x",
+            "type": "app_rate_limited",
+            "team_id": "T1",
+            "minute_rate_limited": 1518467820,
+            "api_app_id": "A1",
+        }
+    ).encode()
     delivery = receive(Slack(secret=SECRET), sdk_signed(body, "application/json"), endpoint="/s", now=T)
     assert isinstance(delivery, Delivery) and delivery.topic == "app_rate_limited"
 
@@ -144,8 +162,10 @@ def test_app_rate_limited_is_a_topic_of_its_own() -> None:
 @pytest.mark.parametrize(
     ("payload", "topics"),
     [
-        ({"type": "view_submission", "view": {"callback_id": "deploy_form"}},
-         ("view_submission.deploy_form", "view_submission")),
+        (
+            {"type": "view_submission", "view": {"callback_id": "deploy_form"}},
+            ("view_submission.deploy_form", "view_submission"),
+        ),
         ({"type": "shortcut", "callback_id": "open_ticket"}, ("shortcut.open_ticket", "shortcut")),
         ({"type": "block_suggestion", "action_id": "pick"}, ("block_suggestion.pick", "block_suggestion")),
         ({"type": "view_closed", "view": {}}, ("view_closed",)),
@@ -160,8 +180,9 @@ def test_interaction_topics(payload: dict[str, Any], topics: tuple[str, ...]) ->
 
 def test_ssl_check_is_answered_empty() -> None:
     body = b"ssl_check=1&token=xyz"
-    reply = receive(Slack(secret=SECRET), sdk_signed(body, "application/x-www-form-urlencoded"),
-                    endpoint="/s", now=T)
+    reply = receive(
+        Slack(secret=SECRET), sdk_signed(body, "application/x-www-form-urlencoded"), endpoint="/s", now=T
+    )
     assert isinstance(reply, Reply) and (reply.status, reply.body) == (200, b"")
 
 
@@ -176,17 +197,25 @@ def test_url_verification_without_challenge_is_refused() -> None:
 
 @pytest.mark.parametrize(
     "topic",
-    ["app_mention", "message.bot_message", "block_actions.approve", "view_submission.form",
-     "command./deploy", "url_verification"],
+    [
+        "app_mention",
+        "message.bot_message",
+        "block_actions.approve",
+        "view_submission.form",
+        "command./deploy",
+        "url_verification",
+    ],
 )
 def test_our_signer_verifies_with_slack_sdk_and_round_trips(topic: str) -> None:
     provider = Slack(secret=["slack_new", SECRET])
-    request = provider.sign({"text": "hello"}, topic=topic, delivery_id="EvX", timestamp=T,
-                            url="https://e/slack", secret_index=1)
+    request = provider.sign(
+        {"text": "hello"}, topic=topic, delivery_id="EvX", timestamp=T, url="https://e/slack", secret_index=1
+    )
     verifier = SignatureVerifier(SECRET, clock=PinnedClock(T))
     assert verifier.is_valid_request(request.body, dict(request.headers))
     assert not SignatureVerifier("slack_new", clock=PinnedClock(T)).is_valid_request(
-        request.body, dict(request.headers))
+        request.body, dict(request.headers)
+    )
     outcome = receive(provider, request, endpoint="/s", now=T)
     if topic == "url_verification":
         assert isinstance(outcome, Reply)
@@ -216,7 +245,8 @@ def test_stale_and_future_timestamps(now: float, skew: float) -> None:
     # slack_sdk agrees
     request = load("block_actions")
     assert not SignatureVerifier(SECRET, clock=PinnedClock(now)).is_valid_request(
-        request.body, dict(request.headers))
+        request.body, dict(request.headers)
+    )
 
 
 @pytest.mark.parametrize("now", [T + 300, T - 300])
@@ -287,6 +317,7 @@ async def test_asgi_handshake_events_and_rejections(caplog: pytest.LogCaptureFix
     join = sdk_signed(envelope({"type": "message", "subtype": "channel_join"}), "application/json")
     stale = sdk_signed(envelope({"type": "message"}), "application/json", ts=int(T) - 400)
     async with asgi_client(hooks, "http://test") as client:
+
         async def post(request: HttpRequest) -> httpx.Response:
             return await client.post("/slack", content=request.body, headers=dict(request.headers))
 
@@ -308,15 +339,29 @@ async def test_asgi_handshake_events_and_rejections(caplog: pytest.LogCaptureFix
 # -- odd values in signed fields -----------------------------------------------------------
 
 JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.builds(lambda n: 10**n, st.integers(0, 400))
-    | st.floats() | st.text() | st.sampled_from(["\u00b2", "9" * 400, "1e999", "nan"]),
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.builds(lambda n: 10**n, st.integers(0, 400))
+    | st.floats()
+    | st.text()
+    | st.sampled_from(["\u00b2", "9" * 400, "1e999", "nan"]),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
-    max_leaves=8)
+    max_leaves=8,
+)
 
 
-@pytest.mark.parametrize(("event_time", "sent_at"),
-                         [(10**400, None), (1e308 * 10, None), (True, None), ("1700000000", None),
-                          (1700000000, T), (1700000000.5, T + 0.5)])
+@pytest.mark.parametrize(
+    ("event_time", "sent_at"),
+    [
+        (10**400, None),
+        (1e308 * 10, None),
+        (True, None),
+        ("1700000000", None),
+        (1700000000, T),
+        (1700000000.5, T + 0.5),
+    ],
+)
 def test_event_time_is_a_finite_number_or_nothing(event_time: Any, sent_at: float | None) -> None:
     request = sdk_signed(envelope({"type": "app_mention"}, event_time=event_time), "application/json")
     delivery = receive(Slack(secret=SECRET), request, endpoint="/s", now=T)

@@ -31,9 +31,15 @@ CERT = certificate_pair("sns")
 OTHER = certificate_pair("sns-other")
 
 NOTIFICATION = {
-    "Type": "Notification", "MessageId": "22b80b92-fdea-4c2c-8f9d-bdfb0c7bf324", "TopicArn": ARN,
-    "Subject": "My First Message", "Message": "Hello world!", "Timestamp": "2012-05-02T00:54:06.655Z",
-    "SignatureVersion": "2", "SigningCertURL": CERT_URL}
+    "Type": "Notification",
+    "MessageId": "22b80b92-fdea-4c2c-8f9d-bdfb0c7bf324",
+    "TopicArn": ARN,
+    "Subject": "My First Message",
+    "Message": "Hello world!",
+    "Timestamp": "2012-05-02T00:54:06.655Z",
+    "SignatureVersion": "2",
+    "SigningCertURL": CERT_URL,
+}
 NOTIFICATION_SHA256 = "19b478a5097fafe0273520bbe813de90c3cbe3cb11fc69d093fcb2ccdeec2dbf"
 
 
@@ -58,8 +64,14 @@ def signed(message: dict[str, Any], cert: Any = CERT, version: str = "2") -> dic
 
 
 def as_request(message: dict[str, Any]) -> HttpRequest:
-    return HttpRequest("POST", "https://e/sns", "/sns", {"content-type": "text/plain; charset=UTF-8"}, "",
-                       json.dumps(message).encode())
+    return HttpRequest(
+        "POST",
+        "https://e/sns",
+        "/sns",
+        {"content-type": "text/plain; charset=UTF-8"},
+        "",
+        json.dumps(message).encode(),
+    )
 
 
 def sns(fetcher: Served | None = None, **options: Any) -> SNS:
@@ -85,10 +97,12 @@ def test_signature_versions_verify_and_identify(version: str) -> None:
 def test_tampered_wrong_key_other_topic_and_other_provider_fail() -> None:
     request = as_request(signed(NOTIFICATION))
     tampered = with_body(request, request.body.replace(b"Hello world!", b"Hello World!"))
-    for bad, reason in ((tampered, "bad_signature"),
-                        (as_request(signed(NOTIFICATION, OTHER)), "bad_signature"),
-                        (as_request(signed({**NOTIFICATION, "TopicArn": ARN + "2"})), "unexpected_topic"),
-                        (as_request({**signed(NOTIFICATION), "SignatureVersion": "3"}), "bad_signature")):
+    for bad, reason in (
+        (tampered, "bad_signature"),
+        (as_request(signed(NOTIFICATION, OTHER)), "bad_signature"),
+        (as_request(signed({**NOTIFICATION, "TopicArn": ARN + "2"})), "unexpected_topic"),
+        (as_request({**signed(NOTIFICATION), "SignatureVersion": "3"}), "bad_signature"),
+    ):
         with pytest.raises(SignatureError) as caught:
             sns().verify(bad, now=T)
         assert caught.value.reason == reason
@@ -97,11 +111,18 @@ def test_tampered_wrong_key_other_topic_and_other_provider_fail() -> None:
         receive(sns(), stripe, endpoint="/sns", now=T)
 
 
-@pytest.mark.parametrize("url", [
-    "http://sns.us-west-2.amazonaws.com/cert.pem", "https://sns.us-west-2.amazonaws.com.evil.com/cert.pem",
-    "https://evil.com/sns.us-west-2.amazonaws.com/cert.pem", "https://x@sns.us-west-2.amazonaws.com/c.pem",
-    "https://sns.us-west-2.amazonaws.com:8443/cert.pem", "https://sns.us-west-2.amazonaws.com/cert.txt",
-    "https://s3.amazonaws.com/cert.pem"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://sns.us-west-2.amazonaws.com/cert.pem",
+        "https://sns.us-west-2.amazonaws.com.evil.com/cert.pem",
+        "https://evil.com/sns.us-west-2.amazonaws.com/cert.pem",
+        "https://x@sns.us-west-2.amazonaws.com/c.pem",
+        "https://sns.us-west-2.amazonaws.com:8443/cert.pem",
+        "https://sns.us-west-2.amazonaws.com/cert.txt",
+        "https://s3.amazonaws.com/cert.pem",
+    ],
+)
 def certificate_pair_urls_off_the_allow_list_are_never_fetched(url: str) -> None:
     fetcher = Served({url: CERT.certificate_pem})
     with pytest.raises(SignatureError) as caught:
@@ -131,8 +152,11 @@ def test_fetch_failures_and_non_certificates_are_signature_errors() -> None:
     def broken(url: str) -> bytes:
         raise OSError("down")
 
-    for fetcher, reason in ((broken, "certificate_unavailable"), (lambda u: b"not a cert", "bad_certificate"),
-                            (lambda u: b"x" * 70000, "bad_certificate")):
+    for fetcher, reason in (
+        (broken, "certificate_unavailable"),
+        (lambda u: b"not a cert", "bad_certificate"),
+        (lambda u: b"x" * 70000, "bad_certificate"),
+    ):
         with pytest.raises(SignatureError) as caught:
             SNS(topic_arns=ARN, fetch=fetcher).verify(as_request(signed(NOTIFICATION)), now=T)
         assert caught.value.reason == reason
@@ -148,11 +172,15 @@ def test_an_expired_certificate_and_a_stale_timestamp_are_refused() -> None:
 
 
 CONFIRMATION = {
-    "Type": "SubscriptionConfirmation", "MessageId": "165545c9-2a5c-472c-8df2-7ff2be2b3b1b",
+    "Type": "SubscriptionConfirmation",
+    "MessageId": "165545c9-2a5c-472c-8df2-7ff2be2b3b1b",
     "Token": "2336412f37",
-    "TopicArn": ARN, "Message": "You have chosen to subscribe.", "Timestamp": "2012-04-26T20:45:04.751Z",
+    "TopicArn": ARN,
+    "Message": "You have chosen to subscribe.",
+    "Timestamp": "2012-04-26T20:45:04.751Z",
     "SubscribeURL": "https://sns.us-west-2.amazonaws.com/?Action=ConfirmSubscription&Token=2336412f37",
-    "SigningCertURL": CERT_URL}
+    "SigningCertURL": CERT_URL,
+}
 
 
 def test_confirmation_is_a_delivery_unless_confirm_is_given() -> None:
@@ -173,9 +201,15 @@ def test_confirmation_is_a_delivery_unless_confirm_is_given() -> None:
 
 
 def test_sign_round_trip_with_the_certificate_pair() -> None:
-    provider = SNS(topic_arns=ARN, fetch=Served({CERT_URL: CERT.certificate_pem}),
-                   signing_key=CERT.private_pem, cert_url=CERT_URL)
-    request = provider.sign({"order": 7}, topic="Notification", delivery_id="m-1", timestamp=T, url="https://e/s")
+    provider = SNS(
+        topic_arns=ARN,
+        fetch=Served({CERT_URL: CERT.certificate_pem}),
+        signing_key=CERT.private_pem,
+        cert_url=CERT_URL,
+    )
+    request = provider.sign(
+        {"order": 7}, topic="Notification", delivery_id="m-1", timestamp=T, url="https://e/s"
+    )
     delivery = receive(provider, request, endpoint="/sns", now=T)
     assert isinstance(delivery, Delivery)
     assert (delivery.delivery_id, json.loads(delivery.payload["Message"])) == ("m-1", {"order": 7})
@@ -216,8 +250,9 @@ async def test_asgi_text_plain_body_is_accepted_and_deduped() -> None:
     async with asgi_client(hooks, "http://test") as client:
         first = await client.post("/sns", content=request.body, headers=dict(request.headers))
         again = await client.post("/sns", content=request.body, headers=dict(request.headers))
-        bad = await client.post("/sns", content=as_request(signed(NOTIFICATION, OTHER)).body,
-                                headers=dict(request.headers))
+        bad = await client.post(
+            "/sns", content=as_request(signed(NOTIFICATION, OTHER)).body, headers=dict(request.headers)
+        )
     assert first.status_code == 200 and first.json()["status"] == "accepted", first.text
     assert again.json()["status"] == "duplicate"
     assert bad.status_code == 401

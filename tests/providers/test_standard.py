@@ -40,12 +40,17 @@ URL = "https://example.com/webhooks/std"
 load = partial(load_sample, "standard")
 
 
-def sdk_headers(secret: str, msg_id: str, timestamp: float, body: bytes,
-                prefix: str = "webhook-") -> dict[str, str]:
+def sdk_headers(
+    secret: str, msg_id: str, timestamp: float, body: bytes, prefix: str = "webhook-"
+) -> dict[str, str]:
     stamp = datetime.fromtimestamp(timestamp, tz=UTC)
     signature = standardwebhooks.Webhook(secret).sign(msg_id, stamp, body.decode())
-    return {"content-type": "application/json", f"{prefix}id": msg_id,
-            f"{prefix}timestamp": str(int(timestamp)), f"{prefix}signature": signature}
+    return {
+        "content-type": "application/json",
+        f"{prefix}id": msg_id,
+        f"{prefix}timestamp": str(int(timestamp)),
+        f"{prefix}signature": signature,
+    }
 
 
 # -- known answers -------------------------------------------------------------------------
@@ -90,10 +95,15 @@ def test_sdk_signs_we_verify(prefix: str) -> None:
 
 def test_svix_sdk_signs_we_verify() -> None:
     body = b'{"type":"invoice.paid"}'
-    signature = svix.webhooks.Webhook(SECRET).sign("msg_svix", datetime.fromtimestamp(NOW, tz=UTC),
-                                                    body.decode())
-    headers = {"content-type": "application/json", "svix-id": "msg_svix",
-               "svix-timestamp": str(int(NOW)), "svix-signature": signature}
+    signature = svix.webhooks.Webhook(SECRET).sign(
+        "msg_svix", datetime.fromtimestamp(NOW, tz=UTC), body.decode()
+    )
+    headers = {
+        "content-type": "application/json",
+        "svix-id": "msg_svix",
+        "svix-timestamp": str(int(NOW)),
+        "svix-signature": signature,
+    }
     request = HttpRequest("POST", URL, "/webhooks/std", headers, "", body)
     assert Svix(secret=SECRET).verify(request, now=NOW) == 0
 
@@ -101,8 +111,9 @@ def test_svix_sdk_signs_we_verify() -> None:
 @pytest.mark.parametrize("cls", [StandardWebhooks, Svix])
 def test_we_sign_sdks_verify(cls: type[StandardWebhooks]) -> None:
     # The SDKs read the real clock, so sign at the real time.
-    request = cls(secret=SECRET).sign({"data": {"n": 1}}, topic="invoice.paid", delivery_id="msg_1",
-                                      timestamp=time.time(), url=URL)
+    request = cls(secret=SECRET).sign(
+        {"data": {"n": 1}}, topic="invoice.paid", delivery_id="msg_1", timestamp=time.time(), url=URL
+    )
     headers = dict(request.headers)
     if cls is Svix:
         assert "svix-signature" in headers and "webhook-signature" not in headers
@@ -132,8 +143,12 @@ def test_a_header_with_both_signatures_passes_for_either_secret() -> None:
     body = b'{"type":"t"}'
     new = sdk_headers(SECRET, "m", NOW, body)["webhook-signature"]
     old = sdk_headers(OLD_SECRET, "m", NOW, body)["webhook-signature"]
-    headers = {"webhook-id": "m", "webhook-timestamp": str(int(NOW)),
-               "webhook-signature": f"{old} {new}", "content-type": "application/json"}
+    headers = {
+        "webhook-id": "m",
+        "webhook-timestamp": str(int(NOW)),
+        "webhook-signature": f"{old} {new}",
+        "content-type": "application/json",
+    }
     request = HttpRequest("POST", URL, "/std", headers, "", body)
     assert StandardWebhooks(secret=SECRET).verify(request, now=NOW) == 0
     assert StandardWebhooks(secret=OLD_SECRET).verify(request, now=NOW) == 0
@@ -142,12 +157,10 @@ def test_a_header_with_both_signatures_passes_for_either_secret() -> None:
 def test_other_versions_and_garbage_entries_are_ignored() -> None:
     good = load("invoice_paid").headers["webhook-signature"]
     mixed = f"v1a,AAAA v2,{good[3:]} v1,!!notbase64!! {good}"
-    assert StandardWebhooks(secret=SECRET).verify(load("invoice_paid", webhook_signature=mixed),
-                                                  now=NOW) == 0
+    assert StandardWebhooks(secret=SECRET).verify(load("invoice_paid", webhook_signature=mixed), now=NOW) == 0
     only_v1a = "v1a," + good[3:]
     with pytest.raises(SignatureError, match="no v1"):
-        StandardWebhooks(secret=SECRET).verify(load("invoice_paid", webhook_signature=only_v1a),
-                                               now=NOW)
+        StandardWebhooks(secret=SECRET).verify(load("invoice_paid", webhook_signature=only_v1a), now=NOW)
 
 
 # -- failures ------------------------------------------------------------------------------
@@ -174,7 +187,8 @@ def test_the_signed_id_and_timestamp_cannot_be_swapped() -> None:
 
 
 @pytest.mark.parametrize(
-    ("offset", "ok"), [(-300, True), (300, True), (-301, False), (301, False), (400, False)])
+    ("offset", "ok"), [(-300, True), (300, True), (-301, False), (301, False), (400, False)]
+)
 def test_window_is_300_seconds_both_ways(offset: float, ok: bool) -> None:
     # offset = timestamp - now: negative means the delivery is old, positive from the future.
     provider = StandardWebhooks(secret=SECRET)
@@ -190,8 +204,7 @@ def test_window_is_300_seconds_both_ways(offset: float, ok: bool) -> None:
 def test_tolerance_is_configurable_and_zero_turns_it_off() -> None:
     with pytest.raises(StaleTimestamp):
         StandardWebhooks(secret=SECRET, tolerance=10).verify(load("invoice_paid"), now=NOW + 11)
-    assert StandardWebhooks(secret=SECRET, tolerance=0).verify(load("invoice_paid"),
-                                                               now=NOW + 10**6) == 0
+    assert StandardWebhooks(secret=SECRET, tolerance=0).verify(load("invoice_paid"), now=NOW + 10**6) == 0
 
 
 @pytest.mark.parametrize(
@@ -221,8 +234,7 @@ def test_topic_field_is_configurable_and_required() -> None:
     delivery = receive(provider, load("invoice_paid"), endpoint="/std", now=NOW)
     assert isinstance(delivery, Delivery) and delivery.topic == "inv_1"
     with pytest.raises(PayloadError) as info:
-        receive(StandardWebhooks(secret=SECRET, topic="kind"), load("invoice_paid"),
-                endpoint="/std", now=NOW)
+        receive(StandardWebhooks(secret=SECRET, topic="kind"), load("invoice_paid"), endpoint="/std", now=NOW)
     assert info.value.reason == "missing_topic"
 
 
@@ -239,16 +251,22 @@ def test_secrets_never_show() -> None:
 
 # -- properties ----------------------------------------------------------------------------
 
-_json = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=20),
-                     lambda inner: st.lists(inner, max_size=4)
-                     | st.dictionaries(st.text(max_size=8), inner, max_size=4), max_leaves=12)
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
 
 
 @settings(max_examples=60)
-@given(payload=st.dictionaries(st.text(max_size=8), _json, max_size=5), topic=st.text(min_size=1),
-       flip=st.integers(min_value=0))
-def test_sign_verify_round_trip_and_any_flipped_byte_fails(payload: dict[str, Any], topic: str,
-                                                           flip: int) -> None:
+@given(
+    payload=st.dictionaries(st.text(max_size=8), _json, max_size=5),
+    topic=st.text(min_size=1),
+    flip=st.integers(min_value=0),
+)
+def test_sign_verify_round_trip_and_any_flipped_byte_fails(
+    payload: dict[str, Any], topic: str, flip: int
+) -> None:
     provider = StandardWebhooks(secret=SECRET)
     request = provider.sign(payload, topic=topic, delivery_id="msg_h", timestamp=NOW, url=URL)
     delivery = receive(provider, request, endpoint="/std", now=NOW)
@@ -271,8 +289,9 @@ def app(provider: StandardWebhooks) -> tuple[HookReceiver, list[Delivery]]:
 
 async def send(hooks: HookReceiver, request: HttpRequest) -> httpx.Response:
     async with asgi_client(hooks, "https://example.com") as client:
-        return await client.request(request.method, request.url, content=request.body,
-                                    headers=dict(request.headers))
+        return await client.request(
+            request.method, request.url, content=request.body, headers=dict(request.headers)
+        )
 
 
 @pytest.mark.anyio
@@ -328,8 +347,9 @@ V1A = key_pair("standard-webhooks", "v1a test")
 
 def test_v1a_signatures_verify_with_libsodium_and_here() -> None:
     signer = StandardWebhooks(secret=V1A.private)
-    request = signer.sign({"data": {"id": 1}}, topic="invoice.paid", delivery_id="msg_1",
-                          timestamp=NOW, url=URL)
+    request = signer.sign(
+        {"data": {"id": 1}}, topic="invoice.paid", delivery_id="msg_1", timestamp=NOW, url=URL
+    )
     version, _, signature = request.headers["webhook-signature"].partition(",")
     assert version == "v1a"
     public = base64.b64decode(V1A.public.removeprefix("whpk_"))
@@ -345,8 +365,12 @@ def test_v1a_signed_by_libsodium_is_accepted() -> None:
     sodium = nacl.signing.SigningKey(seed)
     body = b'{"type":"user.created"}'
     signature = base64.b64encode(sodium.sign(b"msg_2.1700000000." + body).signature).decode()
-    headers = {"content-type": "application/json", "webhook-id": "msg_2",
-               "webhook-timestamp": "1700000000", "webhook-signature": f"v1,AAAA v1a,{signature}"}
+    headers = {
+        "content-type": "application/json",
+        "webhook-id": "msg_2",
+        "webhook-timestamp": "1700000000",
+        "webhook-signature": f"v1,AAAA v1a,{signature}",
+    }
     request = HttpRequest("POST", URL, "/std", headers, "", body)
     assert StandardWebhooks(secret=V1A.public).verify(request, now=NOW) == 0
     # libsodium's 64-byte secret key (seed + public key) is a whsk_ too.

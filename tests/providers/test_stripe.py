@@ -70,8 +70,13 @@ def test_v0_entries_are_ignored() -> None:
 
 def test_meta_carries_livemode_account_and_api_version() -> None:
     provider = Stripe(secret=SECRET)
-    request = provider.sign({"livemode": True, "account": "acct_1", "api_version": "2024-06-20"},
-                            topic="invoice.paid", delivery_id="evt_1", timestamp=T, url="https://x/s")
+    request = provider.sign(
+        {"livemode": True, "account": "acct_1", "api_version": "2024-06-20"},
+        topic="invoice.paid",
+        delivery_id="evt_1",
+        timestamp=T,
+        url="https://x/s",
+    )
     delivery = receive(provider, request, endpoint="/s", now=T)
     assert isinstance(delivery, Delivery)
     assert delivery.meta["livemode"] == "true"
@@ -94,8 +99,13 @@ def test_sdk_signed_header_verifies_with_ours() -> None:
 def test_our_signature_verifies_with_the_sdk() -> None:
     now = time.time()
     request = Stripe(secret=["whsec_new", SECRET]).sign(
-        {"data": {"object": {"id": "pi_1"}}}, topic="payment_intent.created", delivery_id="evt_ours",
-        timestamp=now, url="https://example.com/s", secret_index=1)
+        {"data": {"object": {"id": "pi_1"}}},
+        topic="payment_intent.created",
+        delivery_id="evt_ours",
+        timestamp=now,
+        url="https://example.com/s",
+        secret_index=1,
+    )
     event = stripe.Webhook.construct_event(request.body, request.headers["stripe-signature"], SECRET)
     assert event["type"] == "payment_intent.created"
     assert event["id"] == "evt_ours"
@@ -103,8 +113,10 @@ def test_our_signature_verifies_with_the_sdk() -> None:
         stripe.Webhook.construct_event(request.body, request.headers["stripe-signature"], "whsec_new")
 
 
-@given(payload=st.dictionaries(st.text(min_size=1, max_size=8), st.text(max_size=20), max_size=4),
-       flip=st.integers(min_value=0))
+@given(
+    payload=st.dictionaries(st.text(min_size=1, max_size=8), st.text(max_size=20), max_size=4),
+    flip=st.integers(min_value=0),
+)
 def test_sign_round_trip_and_any_flipped_byte_fails(payload: dict[str, Any], flip: int) -> None:
     provider = Stripe(secret=[SECRET, OLD_SECRET])
     request = provider.sign(payload, topic="x.y", timestamp=T, url="https://e/s", secret_index=1)
@@ -193,9 +205,11 @@ def test_form_body_is_refused() -> None:
     provider = Stripe(secret=SECRET)
     body = b"type=payment_intent.succeeded&id=evt_1"
     header = f"t={int(T)},v1=" + stripe.WebhookSignature._compute_signature(
-        f"{int(T)}.{body.decode()}", SECRET)
-    request = load("payment_intent_succeeded", stripe_signature=header,
-                   content_type="application/x-www-form-urlencoded")
+        f"{int(T)}.{body.decode()}", SECRET
+    )
+    request = load(
+        "payment_intent_succeeded", stripe_signature=header, content_type="application/x-www-form-urlencoded"
+    )
     with pytest.raises(UnsupportedContentType):
         receive(provider, with_body(request, body), endpoint="/s", now=T)
 
@@ -239,8 +253,11 @@ async def test_asgi_accepts_dedupes_and_runs_the_handler() -> None:
     hooks = make_app(seen)
     first = await post(hooks, load("payment_intent_succeeded"))
     assert first.status_code == 200
-    assert first.json() == {"status": "accepted", "delivery_id": "evt_test_webhook",
-                            "topic": "payment_intent.succeeded"}
+    assert first.json() == {
+        "status": "accepted",
+        "delivery_id": "evt_test_webhook",
+        "topic": "payment_intent.succeeded",
+    }
     again = await post(hooks, load("payment_intent_succeeded"))
     assert again.status_code == 200 and again.json()["status"] == "duplicate"
     outcomes = await hooks.worker.run_once()
@@ -257,8 +274,9 @@ async def test_asgi_accepts_dedupes_and_runs_the_handler() -> None:
         ({"content_type": "text/plain"}, b"", 415, "unsupported_content_type"),
     ],
 )
-async def test_asgi_rejections(changes: dict[str, str | None], body_suffix: bytes, status: int,
-                               error: str) -> None:
+async def test_asgi_rejections(
+    changes: dict[str, str | None], body_suffix: bytes, status: int, error: str
+) -> None:
     request = load("payment_intent_succeeded", **changes)
     response = await post(make_app([]), with_body(request, request.body + body_suffix))
     assert response.status_code == status

@@ -17,10 +17,12 @@ TOKEN = "tg_Secret-token_0123"
 NOW = 1700000000.0
 HEADER = "x-telegram-bot-api-secret-token"
 # An update as the Bot API documents it, sent with the setWebhook secret_token.
-BODY = (b'{"update_id":10000,"message":{"date":1441645532,"chat":{"last_name":"Test Lastname",'
-        b'"id":1111111,"type":"private","first_name":"Test Firstname","username":"Testusername"},'
-        b'"message_id":1365,"from":{"last_name":"Test Lastname","id":1111111,"first_name":'
-        b'"Test Firstname","username":"Testusername"},"text":"/start"}}')
+BODY = (
+    b'{"update_id":10000,"message":{"date":1441645532,"chat":{"last_name":"Test Lastname",'
+    b'"id":1111111,"type":"private","first_name":"Test Firstname","username":"Testusername"},'
+    b'"message_id":1365,"from":{"last_name":"Test Lastname","id":1111111,"first_name":'
+    b'"Test Firstname","username":"Testusername"},"text":"/start"}}'
+)
 
 
 def update(token: str | None = TOKEN, body: bytes = BODY) -> HttpRequest:
@@ -46,14 +48,25 @@ def test_samples_round_trip(topic: str) -> None:
 
 
 def test_sign_takes_the_inner_object_and_a_numeric_id() -> None:
-    request = Telegram(secret=TOKEN).sign({"text": "hi", "chat": {"id": 5}}, topic="message",
-                                          delivery_id="77", timestamp=NOW, url="https://e/tg")
+    request = Telegram(secret=TOKEN).sign(
+        {"text": "hi", "chat": {"id": 5}},
+        topic="message",
+        delivery_id="77",
+        timestamp=NOW,
+        url="https://e/tg",
+    )
     assert json.loads(request.body) == {"update_id": 77, "message": {"text": "hi", "chat": {"id": 5}}}
 
 
-@pytest.mark.parametrize(("token", "reason"), [(None, "missing_signature"), ("", "missing_signature"),
-                                               ("other_token", "bad_token"),
-                                               (TOKEN + "x", "bad_token")])
+@pytest.mark.parametrize(
+    ("token", "reason"),
+    [
+        (None, "missing_signature"),
+        ("", "missing_signature"),
+        ("other_token", "bad_token"),
+        (TOKEN + "x", "bad_token"),
+    ],
+)
 def test_wrong_or_missing_tokens(token: str | None, reason: str) -> None:
     with pytest.raises(SignatureError) as caught:
         receive(Telegram(secret=TOKEN), update(token), endpoint="/tg", now=NOW)
@@ -73,8 +86,9 @@ def test_the_body_is_not_covered_so_dedupe_is_on_update_id() -> None:
     assert isinstance(delivery, Delivery) and delivery.delivery_id == "10000"
 
 
-@pytest.mark.parametrize("body", [b'{"message":{}}', b'{"update_id":"1","message":{}}',
-                                  b'{"update_id":1}', b"[1]"])
+@pytest.mark.parametrize(
+    "body", [b'{"message":{}}', b'{"update_id":"1","message":{}}', b'{"update_id":1}', b"[1]"]
+)
 def test_malformed_updates_are_400s(body: bytes) -> None:
     with pytest.raises(PayloadError):
         receive(Telegram(secret=TOKEN), update(body=body), endpoint="/tg", now=NOW)

@@ -25,8 +25,14 @@ from tests.providers.helpers import load_sample, memory_receiver
 TOKEN = "12345"
 OTHER = "67890"
 NOW = 1700000000.0
-SMS = {"MessageSid": "SM0001", "SmsStatus": "received", "From": "+15550001111",
-       "To": "+15550002222", "Body": "hello", "AccountSid": "AC0001"}
+SMS = {
+    "MessageSid": "SM0001",
+    "SmsStatus": "received",
+    "From": "+15550001111",
+    "To": "+15550002222",
+    "Body": "hello",
+    "AccountSid": "AC0001",
+}
 
 
 load = partial(load_sample, "twilio")
@@ -34,9 +40,14 @@ load = partial(load_sample, "twilio")
 
 def form_request(url: str, params: dict[str, str], signature: str, **headers: str) -> HttpRequest:
     parts = urlsplit(url)
-    return HttpRequest("POST", url, parts.path, {
-        "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signature,
-        **headers}, parts.query, urlencode(params).encode())
+    return HttpRequest(
+        "POST",
+        url,
+        parts.path,
+        {"content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signature, **headers},
+        parts.query,
+        urlencode(params).encode(),
+    )
 
 
 def identify(provider: Twilio, request: HttpRequest) -> Delivery:
@@ -56,8 +67,9 @@ def test_vectors_verify(name: str) -> None:
 def test_multi_value_params_are_all_signed() -> None:
     request = load("multi_value")
     assert identify(Twilio(secret=TOKEN), request).payload["To"] == ["+15550002222", "+15550001111"]
-    dropped = HttpRequest("POST", request.url, request.path, request.headers, "",
-                          b"To=%2B15550002222&From=%2B15550003333")
+    dropped = HttpRequest(
+        "POST", request.url, request.path, request.headers, "", b"To=%2B15550002222&From=%2B15550003333"
+    )
     with pytest.raises(SignatureError):
         Twilio(secret=TOKEN).verify(dropped, now=NOW)
 
@@ -79,10 +91,14 @@ def test_any_port_may_be_left_out_as_the_sdk_allows() -> None:
 
 
 def test_url_variants() -> None:
-    assert url_variants("https://a.example/x?y=1") == ["https://a.example/x?y=1",
-                                                       "https://a.example:443/x?y=1"]
-    assert url_variants("http://u:p@a.example:8080/x") == ["http://u:p@a.example:8080/x",
-                                                           "http://u:p@a.example/x"]
+    assert url_variants("https://a.example/x?y=1") == [
+        "https://a.example/x?y=1",
+        "https://a.example:443/x?y=1",
+    ]
+    assert url_variants("http://u:p@a.example:8080/x") == [
+        "http://u:p@a.example:8080/x",
+        "http://u:p@a.example/x",
+    ]
     assert url_variants("http://[::1]/x")[1] == "http://[::1]:80/x"
 
 
@@ -101,12 +117,18 @@ def test_sdk_signs_we_verify_json_body() -> None:
     body = b'{"event": "x", "n": 1}'
     url = f"https://hooks.example.com/events?bodySHA256={hashlib.sha256(body).hexdigest()}"
     signature = RequestValidator(TOKEN).compute_signature(url, {})
-    request = HttpRequest("POST", url, "/events", {"content-type": "application/json",
-                                                   "x-twilio-signature": signature},
-                          urlsplit(url).query, body)
+    request = HttpRequest(
+        "POST",
+        url,
+        "/events",
+        {"content-type": "application/json", "x-twilio-signature": signature},
+        urlsplit(url).query,
+        body,
+    )
     assert Twilio(secret=TOKEN).verify(request, now=NOW) == 0
-    tampered = HttpRequest(request.method, url, request.path, request.headers,
-                           request.query_string, body.replace(b"1", b"2"))
+    tampered = HttpRequest(
+        request.method, url, request.path, request.headers, request.query_string, body.replace(b"1", b"2")
+    )
     with pytest.raises(SignatureError) as info:
         Twilio(secret=TOKEN).verify(tampered, now=NOW)
     assert info.value.reason == "bad_body_hash"
@@ -115,8 +137,9 @@ def test_sdk_signs_we_verify_json_body() -> None:
 def test_sdk_signs_sha256_shared_key_we_verify() -> None:
     url = "https://hooks.example.com/sms"
     signature = RequestValidator(TOKEN).compute_signature(url, SMS, "HMAC_SHA256")
-    request = form_request(url, SMS, signature,
-                           **{"x-twilio-webhooks-signature-settings": "key=HK1,algorithm=HMAC_SHA256"})
+    request = form_request(
+        url, SMS, signature, **{"x-twilio-webhooks-signature-settings": "key=HK1,algorithm=HMAC_SHA256"}
+    )
     assert Twilio(secret=TOKEN).verify(request, now=NOW) == 0
     sha1_claimed = form_request(url, SMS, signature)  # no settings header: SHA-1 expected
     with pytest.raises(SignatureError):
@@ -137,13 +160,17 @@ def test_we_sign_sdk_verifies(topic: str) -> None:
 
     validator = RequestValidator(TOKEN)
     assert validator.validate(url, MultiDict(params), request.headers["x-twilio-signature"])
-    assert not RequestValidator(OTHER).validate(url, MultiDict(params),
-                                                request.headers["x-twilio-signature"])
+    assert not RequestValidator(OTHER).validate(url, MultiDict(params), request.headers["x-twilio-signature"])
 
 
 @settings(max_examples=50)
-@given(params=st.dictionaries(st.text(st.characters(codec="utf-8"), min_size=1, max_size=8),
-                              st.text(st.characters(codec="utf-8"), max_size=12), max_size=6))
+@given(
+    params=st.dictionaries(
+        st.text(st.characters(codec="utf-8"), min_size=1, max_size=8),
+        st.text(st.characters(codec="utf-8"), max_size=12),
+        max_size=6,
+    )
+)
 def test_any_params_round_trip_with_the_sdk(params: dict[str, str]) -> None:
     url = "https://hooks.example.com/sms"
     signature = RequestValidator(TOKEN).compute_signature(url, params)
@@ -177,8 +204,12 @@ def test_tampered_params_fail(body: bytes) -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["http://mycompany.com/myapp.php?foo=1&bar=2", "https://mycompany.com/myapp.php?foo=1",
-     "https://proxy.internal/myapp.php?foo=1&bar=2", "http://mycompany.com:443/myapp.php?foo=1&bar=2"],
+    [
+        "http://mycompany.com/myapp.php?foo=1&bar=2",
+        "https://mycompany.com/myapp.php?foo=1",
+        "https://proxy.internal/myapp.php?foo=1&bar=2",
+        "http://mycompany.com:443/myapp.php?foo=1&bar=2",
+    ],
 )
 def test_a_different_url_fails(url: str) -> None:
     with pytest.raises(SignatureError, match="public URL"):
@@ -222,11 +253,17 @@ def test_token_never_shows() -> None:
     ("params", "topic", "aliases"),
     [
         (SMS, "message.received", ("message",)),
-        ({"MessageSid": "SM1", "MessageStatus": "delivered", "SmsStatus": "delivered"},
-         "message.delivered", ("message",)),
+        (
+            {"MessageSid": "SM1", "MessageStatus": "delivered", "SmsStatus": "delivered"},
+            "message.delivered",
+            ("message",),
+        ),
         ({"CallSid": "CA1", "CallStatus": "ringing"}, "call.ringing", ("call",)),
-        ({"CallSid": "CA1", "RecordingSid": "RE1", "RecordingStatus": "completed"},
-         "recording.completed", ("recording",)),
+        (
+            {"CallSid": "CA1", "RecordingSid": "RE1", "RecordingStatus": "completed"},
+            "recording.completed",
+            ("recording",),
+        ),
         ({"EventType": "onMessageAdded", "ConversationSid": "CH1"}, "onMessageAdded", ()),
         ({"Digits": "1"}, "callback", ()),
     ],
@@ -240,8 +277,11 @@ def test_automatic_topics(params: dict[str, str], topic: str, aliases: tuple[str
 
 @pytest.mark.parametrize(
     ("option", "topic"),
-    [("sms.incoming", "sms.incoming"), ("sms.{SmsStatus}", "sms.received"),
-     ("{AccountSid}/{SmsStatus}", "AC0001/received")],
+    [
+        ("sms.incoming", "sms.incoming"),
+        ("sms.{SmsStatus}", "sms.received"),
+        ("{AccountSid}/{SmsStatus}", "AC0001/received"),
+    ],
 )
 def test_topic_option_constant_or_template(option: str, topic: str) -> None:
     provider = Twilio(secret=TOKEN, topic=option)
@@ -259,8 +299,9 @@ def test_template_needs_its_parameter() -> None:
 def test_a_templated_endpoint_says_how_a_test_sender_can_satisfy_it() -> None:
     # `hookreceiver send --provider twilio` signs without the endpoint's template ...
     endpoint = Twilio(secret=TOKEN, topic="sms.{SmsStatus}")
-    request = build_request("twilio", {}, topic="sms.delivered", secret=TOKEN, timestamp=NOW,
-                            url="https://h.example/sms")
+    request = build_request(
+        "twilio", {}, topic="sms.delivered", secret=TOKEN, timestamp=NOW, url="https://h.example/sms"
+    )
     with pytest.raises(PayloadError) as info:
         identify(endpoint, request)
     assert info.value.reason == "missing_topic"
@@ -270,8 +311,14 @@ def test_a_templated_endpoint_says_how_a_test_sender_can_satisfy_it() -> None:
     request = build_request(endpoint, {}, topic="sms.delivered", timestamp=NOW, url="https://h.example/sms")
     assert identify(endpoint, request).topic == "sms.delivered"
     # ... or put the parameter in the payload (--data).
-    request = build_request("twilio", {"SmsStatus": "delivered"}, topic="sms.delivered", secret=TOKEN,
-                            timestamp=NOW, url="https://h.example/sms")
+    request = build_request(
+        "twilio",
+        {"SmsStatus": "delivered"},
+        topic="sms.delivered",
+        secret=TOKEN,
+        timestamp=NOW,
+        url="https://h.example/sms",
+    )
     assert identify(endpoint, request).topic == "sms.delivered"
 
 
@@ -285,26 +332,36 @@ def test_sign_places_automatic_topics_where_identify_reads_them(topic: str) -> N
 # -- through the ASGI app ------------------------------------------------------------------
 
 
-def make_app(settings: Settings | None = None, public_url: str | None = None,
-             reply: Reply | None = None) -> tuple[HookReceiver, list[str]]:
+def make_app(
+    settings: Settings | None = None, public_url: str | None = None, reply: Reply | None = None
+) -> tuple[HookReceiver, list[str]]:
     hooks = memory_receiver(NOW, settings)
     endpoint = hooks.endpoint("/sms", Twilio(secret=TOKEN), public_url=public_url)
     seen: list[str] = []
     endpoint.on("*")(lambda d: None)
     if reply is not None:
+
         @endpoint.respond
         def respond(delivery: Delivery) -> Reply:
             seen.append(delivery.topic)
             return reply
+
     return hooks, seen
 
 
-async def call(hooks: HookReceiver, request: HttpRequest, *, base: str = "http://internal:8000",
-               path: str = "/sms", **headers: str) -> httpx.Response:
+async def call(
+    hooks: HookReceiver,
+    request: HttpRequest,
+    *,
+    base: str = "http://internal:8000",
+    path: str = "/sms",
+    **headers: str,
+) -> httpx.Response:
     async with asgi_client(hooks, base) as client:
         target = path + (f"?{request.query_string}" if request.query_string else "")
-        return await client.request(request.method, target, content=request.body,
-                                    headers={**request.headers, **headers})
+        return await client.request(
+            request.method, target, content=request.body, headers={**request.headers, **headers}
+        )
 
 
 def signed(url: str, params: dict[str, Any] | None = None) -> HttpRequest:
@@ -339,8 +396,9 @@ async def test_asgi_get_callback() -> None:
     signature = RequestValidator(TOKEN).compute_signature(url, {})
     request = HttpRequest("GET", url, "/sms", {"x-twilio-signature": signature}, query, b"")
     assert (await call(hooks, request)).status_code == 200
-    forged = HttpRequest("GET", url, "/sms", {"x-twilio-signature": signature},
-                         query.replace("completed", "failed"), b"")
+    forged = HttpRequest(
+        "GET", url, "/sms", {"x-twilio-signature": signature}, query.replace("completed", "failed"), b""
+    )
     assert (await call(hooks, forged)).json()["error"] == "bad_signature"
 
 
@@ -392,8 +450,9 @@ async def test_example_twilio_sms_auto_replies() -> None:
 
     hooks = twilio_sms.hooks
     provider = Twilio(secret=twilio_sms.auth_token)
-    request = provider.sign({**SMS, "Body": "ping <3"}, topic="message.received", timestamp=NOW,
-                            url="http://internal:8000/sms")
+    request = provider.sign(
+        {**SMS, "Body": "ping <3"}, topic="message.received", timestamp=NOW, url="http://internal:8000/sms"
+    )
     try:
         response = await call(hooks, request)
     finally:

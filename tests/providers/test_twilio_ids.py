@@ -20,8 +20,14 @@ TOKEN = "12345"
 OTHER = "67890"
 NOW = 1700000000.0
 URL = "https://h.example/s"
-SMS = {"MessageSid": "SM0001", "SmsStatus": "received", "From": "+15550001111",
-       "To": "+15550002222", "Body": "hello", "AccountSid": "AC0001"}
+SMS = {
+    "MessageSid": "SM0001",
+    "SmsStatus": "received",
+    "From": "+15550001111",
+    "To": "+15550002222",
+    "Body": "hello",
+    "AccountSid": "AC0001",
+}
 
 
 def form(params: list[tuple[str, str]], *, url: str = URL, **headers: str) -> HttpRequest:
@@ -36,9 +42,14 @@ def form(params: list[tuple[str, str]], *, url: str = URL, **headers: str) -> Ht
 
     signature = RequestValidator(TOKEN).compute_signature(url, MultiDict(grouped))
     parts = urlsplit(url)
-    return HttpRequest("POST", url, parts.path, {
-        "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signature,
-        **headers}, parts.query, urlencode(params).encode())
+    return HttpRequest(
+        "POST",
+        url,
+        parts.path,
+        {"content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signature, **headers},
+        parts.query,
+        urlencode(params).encode(),
+    )
 
 
 def accept(request: HttpRequest, provider: Twilio | None = None) -> Delivery:
@@ -57,7 +68,8 @@ def accept(request: HttpRequest, provider: Twilio | None = None) -> Delivery:
     ],
 )
 def test_the_delivery_id_is_sid_status_and_a_hash_of_the_signed_content(
-        params: dict[str, str], prefix: str) -> None:
+    params: dict[str, str], prefix: str
+) -> None:
     delivery = accept(form(list(params.items())))
     assert delivery.delivery_id == prefix + content_id(URL, params.items())
     assert delivery.id_source == "provider"
@@ -114,8 +126,9 @@ def test_sign_places_the_delivery_id_in_a_signed_sid() -> None:
 
 def test_peek_names_no_delivery_id() -> None:
     # The token is not the delivery id any more, and the SID is in the unverified body.
-    request = Twilio(secret=TOKEN).sign(SMS, topic="message.received", delivery_id="idem-7",
-                                        timestamp=NOW, url=URL)
+    request = Twilio(secret=TOKEN).sign(
+        SMS, topic="message.received", delivery_id="idem-7", timestamp=NOW, url=URL
+    )
     assert Twilio(secret=OTHER).peek_delivery_id(request) is None
 
 
@@ -149,9 +162,11 @@ async def test_asgi_a_signed_get_replayed_with_a_body_is_refused() -> None:
         target = url.removeprefix("http://internal:8000")
         legit = await client.get(target, headers={"x-twilio-signature": signature})
         forged = await client.request(
-            "GET", target, content=b"MessageSid=SM666&MessageStatus=received&Body=pay+me",
-            headers={"x-twilio-signature": signature,
-                     "content-type": "application/x-www-form-urlencoded"})
+            "GET",
+            target,
+            content=b"MessageSid=SM666&MessageStatus=received&Body=pay+me",
+            headers={"x-twilio-signature": signature, "content-type": "application/x-www-form-urlencoded"},
+        )
     assert legit.status_code == 200
     assert (forged.status_code, forged.json()["error"]) == (400, "unexpected_body")
 
@@ -163,8 +178,9 @@ async def test_asgi_a_new_idempotency_token_does_not_make_a_new_delivery() -> No
     key = f"/sms:{accept(request).delivery_id}"
     async with asgi_client(hooks, "http://internal:8000") as client:
         for token in ("idem-1", "idem-2"):
-            response = await client.post("/sms", content=request.body, headers={
-                **request.headers, "i-twilio-idempotency-token": token})
+            response = await client.post(
+                "/sms", content=request.body, headers={**request.headers, "i-twilio-idempotency-token": token}
+            )
             assert response.status_code == 200
     stored = await hooks.store.get(key)
     assert stored is not None and stored.meta["idempotency_token"] == "idem-1"
@@ -175,6 +191,7 @@ async def test_asgi_a_malformed_host_is_a_400() -> None:
     hooks, _ = app()
     request = form(list(SMS.items()), url="http://internal:8000/sms")
     async with asgi_client(hooks, "http://internal:8000") as client:
-        response = await client.post("/sms", content=request.body,
-                                     headers={**request.headers, "host": "[::1"})
+        response = await client.post(
+            "/sms", content=request.body, headers={**request.headers, "host": "[::1"}
+        )
     assert (response.status_code, response.json()["error"]) == (400, "bad_url")

@@ -31,9 +31,11 @@ TOKEN = "wechat_token"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 APP_ID = "wx0123456789abcdef"
 NOW = 1700000000.0
-DECRYPTED = (b"<xml><ToUserName><![CDATA[gh_0123456789ab]]></ToUserName><FromUserName><![CDATA[oUser123]]>"
-             b"</FromUserName><CreateTime>1700000000</CreateTime><MsgType><![CDATA[text]]></MsgType>"
-             b"<Content><![CDATA[hello]]></Content><MsgId>23456789012345678</MsgId></xml>")
+DECRYPTED = (
+    b"<xml><ToUserName><![CDATA[gh_0123456789ab]]></ToUserName><FromUserName><![CDATA[oUser123]]>"
+    b"</FromUserName><CreateTime>1700000000</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+    b"<Content><![CDATA[hello]]></Content><MsgId>23456789012345678</MsgId></xml>"
+)
 
 
 load = partial(load_sample, "wechat")
@@ -66,8 +68,12 @@ def test_plain_message() -> None:
     delivery = deliver(plain(), load("plain_text"))
     assert (delivery.topic, delivery.delivery_id, delivery.sent_at) == ("text", "23456789012345678", NOW)
     assert delivery.payload["Content"] == "hello"
-    assert delivery.meta == {"openid": "oUser123", "to_user": "gh_0123456789ab",
-                             "from_user": "oUser123", "encryption": "none"}
+    assert delivery.meta == {
+        "openid": "oUser123",
+        "to_user": "gh_0123456789ab",
+        "from_user": "oUser123",
+        "encryption": "none",
+    }
 
 
 def test_safe_mode_message_decrypts_to_the_vector() -> None:
@@ -103,12 +109,15 @@ def test_compatibility_mode_accepts_plain_messages_only_when_asked() -> None:
 
 
 def test_safe_mode_get_verification_still_uses_the_plain_signature() -> None:
-    assert receive(safe(), load("get_verification"), endpoint="/wechat", now=NOW) == \
-        Reply.text("6374298391722745391")
+    assert receive(safe(), load("get_verification"), endpoint="/wechat", now=NOW) == Reply.text(
+        "6374298391722745391"
+    )
 
 
-@pytest.mark.parametrize("body", [b"garbage", b"<xml><Nope/></xml>", b"<xml><Encrypt></Encrypt></xml>",
-                                  b"<xml><Encrypt>", b"\xff\xfe<<"])
+@pytest.mark.parametrize(
+    "body",
+    [b"garbage", b"<xml><Nope/></xml>", b"<xml><Encrypt></Encrypt></xml>", b"<xml><Encrypt>", b"\xff\xfe<<"],
+)
 def test_safe_mode_unreadable_body_with_a_wrong_signature_is_401(body: bytes) -> None:
     with pytest.raises(SignatureError) as info:
         receive(safe(), with_body(load("safe_text"), body), endpoint="/wechat", now=NOW)
@@ -125,9 +134,10 @@ def test_safe_mode_missing_signature_is_401_before_the_body_is_read() -> None:
 def test_safe_mode_signed_message_without_encrypt_is_400() -> None:
     # Only a sender holding the token can sign an empty Encrypt; its body is then its own fault.
     stamp, nonce = "1700000000", "99"
-    request = with_query(with_body(load("safe_text"), b"<xml><ToUserName>x</ToUserName></xml>"),
-                         {"timestamp": stamp, "nonce": nonce,
-                          "msg_signature": sha1_signature(TOKEN, stamp, nonce, "")})
+    request = with_query(
+        with_body(load("safe_text"), b"<xml><ToUserName>x</ToUserName></xml>"),
+        {"timestamp": stamp, "nonce": nonce, "msg_signature": sha1_signature(TOKEN, stamp, nonce, "")},
+    )
     with pytest.raises(PayloadError) as info:
         receive(safe(), request, endpoint="/wechat", now=NOW)
     assert info.value.reason == "missing_encrypt"
@@ -137,8 +147,9 @@ def test_safe_mode_signed_message_without_encrypt_is_400() -> None:
 
 
 def test_our_signature_passes_wechatpy() -> None:
-    request = plain().sign({"Content": "hi"}, topic="text", delivery_id="1", timestamp=NOW,
-                           url="https://e.example/wechat")
+    request = plain().sign(
+        {"Content": "hi"}, topic="text", delivery_id="1", timestamp=NOW, url="https://e.example/wechat"
+    )
     q = request.query
     reference = WeChatSigner()
     reference.add_data(TOKEN, q["timestamp"], q["nonce"])
@@ -151,8 +162,9 @@ def test_our_signature_passes_wechatpy() -> None:
 def test_wechatpy_signature_passes_ours() -> None:
     signer = WeChatSigner()
     signer.add_data(TOKEN, "1700000123", "42")
-    query = urlencode({"signature": signer.signature, "timestamp": "1700000123", "nonce": "42",
-                       "echostr": "abc"})
+    query = urlencode(
+        {"signature": signer.signature, "timestamp": "1700000123", "nonce": "42", "echostr": "abc"}
+    )
     request = HttpRequest("GET", f"https://e.example/wechat?{query}", "/wechat", {}, query)
     assert receive(plain(), request, endpoint="/wechat", now=NOW) == Reply.text("abc")
 
@@ -160,20 +172,33 @@ def test_wechatpy_signature_passes_ours() -> None:
 def test_wechatpy_encrypts_we_decrypt() -> None:
     envelope = WeChatCrypto(TOKEN, AES_KEY, APP_ID).encrypt_message(DECRYPTED.decode(), "777", 1700000000)
     fields = decode_xml(envelope.encode())
-    query = urlencode({"timestamp": fields["TimeStamp"], "nonce": fields["Nonce"],
-                       "encrypt_type": "aes", "msg_signature": fields["MsgSignature"]})
+    query = urlencode(
+        {
+            "timestamp": fields["TimeStamp"],
+            "nonce": fields["Nonce"],
+            "encrypt_type": "aes",
+            "msg_signature": fields["MsgSignature"],
+        }
+    )
     body = to_xml({"ToUserName": "gh_0123456789ab", "Encrypt": fields["Encrypt"]}).encode()
-    request = HttpRequest("POST", f"https://e.example/wechat?{query}", "/wechat",
-                          {"content-type": "text/xml"}, query, body)
+    request = HttpRequest(
+        "POST", f"https://e.example/wechat?{query}", "/wechat", {"content-type": "text/xml"}, query, body
+    )
     assert deliver(safe(), request).payload == decode_xml(DECRYPTED)
 
 
 def test_we_encrypt_wechatpy_decrypts() -> None:
-    request = safe().sign({"Content": "你好 ]]> <b>"}, topic="text", delivery_id="5", timestamp=NOW,
-                          url="https://e.example/wechat")
+    request = safe().sign(
+        {"Content": "你好 ]]> <b>"},
+        topic="text",
+        delivery_id="5",
+        timestamp=NOW,
+        url="https://e.example/wechat",
+    )
     q = request.query
     plain_xml = WeChatCrypto(TOKEN, AES_KEY, APP_ID).decrypt_message(
-        request.body.decode(), q["msg_signature"], q["timestamp"], q["nonce"])
+        request.body.decode(), q["msg_signature"], q["timestamp"], q["nonce"]
+    )
     fields = decode_xml(plain_xml.encode())
     assert (fields["Content"], fields["MsgType"], fields["MsgId"]) == ("你好 ]]> <b>", "text", "5")
 
@@ -186,10 +211,15 @@ def test_our_encrypted_passive_reply_decrypts_with_wechatpy() -> None:
     envelope = decode_xml(reply.body)
     assert set(envelope) == {"Encrypt", "MsgSignature", "TimeStamp", "Nonce"}
     inner = WeChatCrypto(TOKEN, AES_KEY, APP_ID).decrypt_message(
-        reply.body.decode(), envelope["MsgSignature"], envelope["TimeStamp"], envelope["Nonce"])
-    assert decode_xml(inner.encode()) == {"ToUserName": "oUser123", "FromUserName": "gh_0123456789ab",
-                                          "CreateTime": "1700000000", "MsgType": "text",
-                                          "Content": "echo: hello"}
+        reply.body.decode(), envelope["MsgSignature"], envelope["TimeStamp"], envelope["Nonce"]
+    )
+    assert decode_xml(inner.encode()) == {
+        "ToUserName": "oUser123",
+        "FromUserName": "gh_0123456789ab",
+        "CreateTime": "1700000000",
+        "MsgType": "text",
+        "Content": "echo: hello",
+    }
 
 
 # -- failures ------------------------------------------------------------------------------
@@ -219,8 +249,10 @@ def test_wrong_token_and_rotation() -> None:
     with pytest.raises(SignatureError):
         WeChat(secret="other").verify(load("plain_text"), now=NOW)
     assert WeChat(secret=["other", TOKEN]).verify(load("plain_text"), now=NOW) == 1
-    assert WeChat(secret=["other", TOKEN], aes_key=AES_KEY, app_id=APP_ID).verify(
-        load("safe_text"), now=NOW) == 1
+    assert (
+        WeChat(secret=["other", TOKEN], aes_key=AES_KEY, app_id=APP_ID).verify(load("safe_text"), now=NOW)
+        == 1
+    )
 
 
 def test_safe_mode_tampered_encrypt_fails_the_signature() -> None:
@@ -231,13 +263,15 @@ def test_safe_mode_tampered_encrypt_fails_the_signature() -> None:
 
 def test_safe_mode_other_app_id_and_other_key() -> None:
     with pytest.raises(SignatureError) as info:
-        receive(WeChat(secret=TOKEN, aes_key=AES_KEY, app_id="wxOTHER"), load("safe_text"),
-                endpoint="/w", now=NOW)
+        receive(
+            WeChat(secret=TOKEN, aes_key=AES_KEY, app_id="wxOTHER"), load("safe_text"), endpoint="/w", now=NOW
+        )
     assert info.value.reason == "bad_app_id"
     other_key = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefg"
     with pytest.raises((PayloadError, SignatureError)):
-        receive(WeChat(secret=TOKEN, aes_key=other_key, app_id=APP_ID), load("safe_text"),
-                endpoint="/w", now=NOW)
+        receive(
+            WeChat(secret=TOKEN, aes_key=other_key, app_id=APP_ID), load("safe_text"), endpoint="/w", now=NOW
+        )
 
 
 def test_safe_mode_without_a_key_is_a_clear_400() -> None:
@@ -303,11 +337,13 @@ def test_configuration_errors_and_repr() -> None:
         ("event.CLICK", {"EventKey": "menu"}, ("event.click", "event"), "oUser123:1700000000:CLICK"),
     ],
 )
-def test_topics_and_ids(topic: str, fields: dict[str, str], topics: tuple[str, ...],
-                        delivery_id: str) -> None:
+def test_topics_and_ids(
+    topic: str, fields: dict[str, str], topics: tuple[str, ...], delivery_id: str
+) -> None:
     for provider in (plain(), safe()):
-        request = provider.sign(fields, topic=topic, delivery_id="m-1", timestamp=NOW,
-                                url="https://e.example/wechat")
+        request = provider.sign(
+            fields, topic=topic, delivery_id="m-1", timestamp=NOW, url="https://e.example/wechat"
+        )
         delivery = deliver(provider, request)
         assert (delivery.topics, delivery.delivery_id) == (topics, delivery_id)
 
@@ -332,16 +368,22 @@ def make_app(provider: WeChat, *, echo: bool = False) -> HookReceiver:
     endpoint = hooks.endpoint("/wechat", provider)
     endpoint.on("*")(lambda d: None)
     if echo:
+
         @endpoint.respond
         def reply(delivery: Delivery) -> Reply:
             return text_reply(delivery, "echo: " + str(delivery.payload.get("Content")))
+
     return hooks
 
 
 async def call(hooks: HookReceiver, request: HttpRequest) -> httpx.Response:
     async with asgi_client(hooks, "https://example.com") as client:
-        return await client.request(request.method, f"{request.path}?{request.query_string}",
-                                    content=request.body or None, headers=dict(request.headers))
+        return await client.request(
+            request.method,
+            f"{request.path}?{request.query_string}",
+            content=request.body or None,
+            headers=dict(request.headers),
+        )
 
 
 @pytest.mark.anyio
@@ -370,7 +412,8 @@ async def test_asgi_passive_reply_plain_and_encrypted() -> None:
     response = await call(make_app(safe(), echo=True), load("safe_text"))
     envelope = decode_xml(response.content)
     inner = WeChatCrypto(TOKEN, AES_KEY, APP_ID).decrypt_message(
-        response.text, envelope["MsgSignature"], envelope["TimeStamp"], envelope["Nonce"])
+        response.text, envelope["MsgSignature"], envelope["TimeStamp"], envelope["Nonce"]
+    )
     assert decode_xml(inner.encode())["Content"] == "echo: hello"
 
 
@@ -379,8 +422,9 @@ async def test_example_wechat_echo_replies() -> None:
     from examples import wechat_echo
 
     provider = WeChat(secret=wechat_echo.token)
-    request = provider.sign({"Content": "ping"}, topic="text", delivery_id="77", timestamp=NOW,
-                            url="http://internal/wechat")
+    request = provider.sign(
+        {"Content": "ping"}, topic="text", delivery_id="77", timestamp=NOW, url="http://internal/wechat"
+    )
     try:
         response = await call(wechat_echo.hooks, request)
     finally:

@@ -28,8 +28,9 @@ def test_aes_key_is_the_32_bytes_of_the_encoding_aes_key() -> None:
     assert len(key) == 32 and key == base64.b64decode(ENCODING_AES_KEY + "=")
 
 
-@pytest.mark.parametrize("bad", ["", "short", ENCODING_AES_KEY[:-1], ENCODING_AES_KEY + "H",
-                                 ENCODING_AES_KEY[:-1] + "!"])
+@pytest.mark.parametrize(
+    "bad", ["", "short", ENCODING_AES_KEY[:-1], ENCODING_AES_KEY + "H", ENCODING_AES_KEY[:-1] + "!"]
+)
 def test_a_malformed_encoding_aes_key_is_a_configuration_error(bad: str) -> None:
     with pytest.raises(ConfigurationError, match="43-character EncodingAESKey"):
         crypto.aes_key(bad)
@@ -85,8 +86,13 @@ def test_a_message_for_another_app_id_says_so(key: bytes) -> None:
 
 def test_the_provider_refuses_a_message_encrypted_for_another_app_id() -> None:
     sender = WeChat(secret="token", aes_key=ENCODING_AES_KEY, app_id="wxOTHER")
-    request = sender.sign({"Content": "hi"}, topic="text", delivery_id="1", timestamp=1_700_000_000,
-                          url="https://e.example/wechat")
+    request = sender.sign(
+        {"Content": "hi"},
+        topic="text",
+        delivery_id="1",
+        timestamp=1_700_000_000,
+        url="https://e.example/wechat",
+    )
     ours = WeChat(secret="token", aes_key=ENCODING_AES_KEY, app_id=APP_ID)
     with pytest.raises(SignatureError) as info:
         receive(ours, request, endpoint="/wechat", now=1_700_000_000)
@@ -95,8 +101,10 @@ def test_the_provider_refuses_a_message_encrypted_for_another_app_id() -> None:
     assert receive(same, request, endpoint="/wechat", now=1_700_000_000) is not None
 
 
-@pytest.mark.parametrize("ciphertext", ["not base64!", "", base64.b64encode(b"x" * 15).decode(),
-                                        base64.b64encode(b"x" * 33).decode()])
+@pytest.mark.parametrize(
+    "ciphertext",
+    ["not base64!", "", base64.b64encode(b"x" * 15).decode(), base64.b64encode(b"x" * 33).decode()],
+)
 def test_malformed_ciphertext_is_undecryptable(ciphertext: str, key: bytes) -> None:
     with pytest.raises(PayloadError) as info:
         crypto.decrypt(ciphertext, key=key)

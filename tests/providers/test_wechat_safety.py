@@ -56,14 +56,18 @@ def test_a_large_safe_mode_body_is_refused_unread() -> None:
     with pytest.raises(PayloadTooLarge):
         receive(safe(), signed_for(with_body(genuine, padded), ""), endpoint="/wechat", now=NOW)
     with pytest.raises(SignatureError):  # unsigned: still a 401 first
-        receive(safe(), with_query(with_body(genuine, TAGS), {"msg_signature": "00"}),
-                endpoint="/wechat", now=NOW)
+        receive(
+            safe(), with_query(with_body(genuine, TAGS), {"msg_signature": "00"}), endpoint="/wechat", now=NOW
+        )
 
 
 @pytest.mark.parametrize(
     "body",
-    [b"<xml><Encrypt>QUJD</Encrypt><Encrypt>REVG</Encrypt></xml>",  # which one? neither
-     b"<xml><Encrypt>not base64!</Encrypt></xml>", b"<xml><Encrypt><![CDATA[]]></Encrypt></xml>"],
+    [
+        b"<xml><Encrypt>QUJD</Encrypt><Encrypt>REVG</Encrypt></xml>",  # which one? neither
+        b"<xml><Encrypt>not base64!</Encrypt></xml>",
+        b"<xml><Encrypt><![CDATA[]]></Encrypt></xml>",
+    ],
 )
 def test_an_ambiguous_or_odd_encrypt_is_missing(body: bytes) -> None:
     request = signed_for(with_body(load("safe_text"), body), "")
@@ -89,21 +93,31 @@ def test_an_out_of_range_timestamp_is_a_401() -> None:
     assert info.value.reason == "bad_timestamp"
 
 
-@pytest.mark.parametrize(("created", "sent_at"),
-                         [("\u00b2", None), ("\u0663", None), ("9" * 400, None), ("1700000000", 1.7e9)])
+@pytest.mark.parametrize(
+    ("created", "sent_at"), [("\u00b2", None), ("\u0663", None), ("9" * 400, None), ("1700000000", 1.7e9)]
+)
 def test_create_time_is_read_only_as_plain_digits(created: str, sent_at: float | None) -> None:
     provider = WeChat(secret=TOKEN)
-    request = provider.sign({"FromUserName": "u", "CreateTime": created}, topic="event.click",
-                            timestamp=NOW, url=URL)
+    request = provider.sign(
+        {"FromUserName": "u", "CreateTime": created}, topic="event.click", timestamp=NOW, url=URL
+    )
     delivery = receive(provider, request, endpoint="/wechat", now=NOW)
     assert isinstance(delivery, Delivery) and delivery.sent_at == sent_at
 
 
-JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text()
-                    | st.sampled_from(["\u00b2", "\u0663", "9" * 400, "1e999", "-1"]),
-                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
-                        st.from_regex(r"[A-Za-z]{1,6}", fullmatch=True), inner, max_size=3),
-                    max_leaves=8)
+JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text()
+    | st.sampled_from(["\u00b2", "\u0663", "9" * 400, "1e999", "-1"]),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.from_regex(r"[A-Za-z]{1,6}", fullmatch=True), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
 
 
 @settings(max_examples=150)
@@ -112,12 +126,12 @@ JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st
 @example(value="9" * 400, safe_mode=True, topic="event.click")
 @example(value={"a": ["\u0663"]}, safe_mode=False, topic="event.click")
 def test_any_json_value_in_signed_fields_is_only_ever_a_delivery_error(
-        value: Any, safe_mode: bool, topic: str) -> None:
+    value: Any, safe_mode: bool, topic: str
+) -> None:
     provider = safe() if safe_mode else WeChat(secret=TOKEN)
     for field in ("CreateTime", "MsgId", "FromUserName", "Event"):
         try:
-            request = provider.sign({field: value}, topic=topic, delivery_id="1", timestamp=NOW,
-                                    url=URL)
+            request = provider.sign({field: value}, topic=topic, delivery_id="1", timestamp=NOW, url=URL)
         except (ValueError, UnicodeEncodeError):  # text XML cannot carry (NUL, surrogates)
             continue
         try:  # anything but a DeliveryError fails the test

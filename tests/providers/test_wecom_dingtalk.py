@@ -19,8 +19,10 @@ CORP = "wx0123456789abcdef"
 NOW = 1700000000.0
 # PROVIDERS.md, "wecom_style_encrypted_echostr" (made with wechatpy 1.8.18).
 ECHOSTR = "Q3stYC6hdFzMh9T8HCvyDKiMSl80csQOcPh+hopewwcLFy424vaO1Xrl1M7WOVlE9umeSbE8tpqmWrSo6gyg6Q=="
-QUERY = (f"msg_signature=df4700f2c71bb4faf06ba0accac0223d8ed8a46e&timestamp=1700000000&nonce=1514711492"
-         f"&echostr={ECHOSTR.replace('+', '%2B').replace('=', '%3D')}")
+QUERY = (
+    f"msg_signature=df4700f2c71bb4faf06ba0accac0223d8ed8a46e&timestamp=1700000000&nonce=1514711492"
+    f"&echostr={ECHOSTR.replace('+', '%2B').replace('=', '%3D')}"
+)
 wecom = WeCom(secret=["newer", TOKEN], aes_key=AES_KEY, corp_id=CORP)
 
 
@@ -43,17 +45,25 @@ def test_url_check_rejections() -> None:
     with pytest.raises(SignatureError):  # the echostr is signed
         receive(wecom, with_query(url_check(), {"echostr": ECHOSTR[:-4] + "AA=="}), endpoint="/w", now=NOW)
     with pytest.raises(SignatureError) as other_corp:  # right signature, another CorpID inside
-        receive(WeCom(secret=TOKEN, aes_key=AES_KEY, corp_id="ww_other"), url_check(), endpoint="/w",
-                now=NOW)
+        receive(WeCom(secret=TOKEN, aes_key=AES_KEY, corp_id="ww_other"), url_check(), endpoint="/w", now=NOW)
     assert other_corp.value.reason == "bad_receive_id"
     with pytest.raises(SignatureError) as plain:  # WeChat's plain GET check is not enough here
-        receive(wecom, with_query(url_check(), {"msg_signature": None,
-                                                "signature": "5e76e563a684934364a491a9f033136f7658b0f9"}),
-                endpoint="/w", now=NOW)
+        receive(
+            wecom,
+            with_query(
+                url_check(), {"msg_signature": None, "signature": "5e76e563a684934364a491a9f033136f7658b0f9"}
+            ),
+            endpoint="/w",
+            now=NOW,
+        )
     assert plain.value.reason == "missing_signature"
     with pytest.raises(StaleTimestamp):
-        receive(WeCom(secret=TOKEN, aes_key=AES_KEY, corp_id=CORP, tolerance=300), url_check(),
-                endpoint="/w", now=NOW + 301)
+        receive(
+            WeCom(secret=TOKEN, aes_key=AES_KEY, corp_id=CORP, tolerance=300),
+            url_check(),
+            endpoint="/w",
+            now=NOW + 301,
+        )
 
 
 def test_the_kits_url_check_round_trips() -> None:
@@ -61,11 +71,18 @@ def test_the_kits_url_check_round_trips() -> None:
     assert receive(wecom, request, endpoint="/w", now=NOW) == Reply.text("123")
 
 
-@pytest.mark.parametrize(("topic", "topics"), [("text", ("text",)),
-                                               ("event.enter_agent", ("event.enter_agent", "event"))])
+@pytest.mark.parametrize(
+    ("topic", "topics"), [("text", ("text",)), ("event.enter_agent", ("event.enter_agent", "event"))]
+)
 def test_messages_round_trip(topic: str, topics: tuple[str, ...]) -> None:
-    request = wecom.sign({"Content": "hi"}, topic=topic, delivery_id="1001", timestamp=NOW,
-                         url="https://e/wecom", secret_index=1)
+    request = wecom.sign(
+        {"Content": "hi"},
+        topic=topic,
+        delivery_id="1001",
+        timestamp=NOW,
+        url="https://e/wecom",
+        secret_index=1,
+    )
     delivery = receive(wecom, request, endpoint="/w", now=NOW)
     assert isinstance(delivery, Delivery)
     assert delivery.topics == topics and delivery.secret_index == 1
@@ -84,7 +101,8 @@ def test_message_rejections() -> None:
         receive(wecom, with_body(request, b"<xml></xml>"), endpoint="/w", now=NOW)
     # Another provider's request: WeChat's safe mode under another AppID's key material.
     wechat = WeChat(secret=TOKEN, aes_key=AES_KEY, app_id="wx_other").sign(
-        {}, topic="text", timestamp=NOW, url="https://e/wecom")
+        {}, topic="text", timestamp=NOW, url="https://e/wecom"
+    )
     with pytest.raises(SignatureError):
         receive(wecom, wechat, endpoint="/w", now=NOW)
 
@@ -111,8 +129,9 @@ def test_dingtalk_check_url_gets_an_encrypted_success() -> None:
     assert set(answer) == {"msg_signature", "timeStamp", "nonce", "encrypt"}
     key = wechat_crypto.aes_key(AES_KEY)
     assert wechat_crypto.decrypt(answer["encrypt"], key=key) == (b"success", "ding0123456789")
-    assert answer["msg_signature"] == sha1_signature(TOKEN, answer["timeStamp"], answer["nonce"],
-                                                     answer["encrypt"])
+    assert answer["msg_signature"] == sha1_signature(
+        TOKEN, answer["timeStamp"], answer["nonce"], answer["encrypt"]
+    )
 
 
 def test_dingtalk_events_and_their_ack() -> None:
@@ -128,18 +147,26 @@ def test_dingtalk_events_and_their_ack() -> None:
 def test_dingtalk_rejections() -> None:
     request = dingtalk.sign({}, topic="user_add_org", timestamp=NOW, url="https://e/ding")
     with pytest.raises(SignatureError):  # tampered
-        receive(dingtalk, with_body(request, request.body.replace(b'"encrypt": "', b'"encrypt": "A')),
-                endpoint="/d", now=NOW)
+        receive(
+            dingtalk,
+            with_body(request, request.body.replace(b'"encrypt": "', b'"encrypt": "A')),
+            endpoint="/d",
+            now=NOW,
+        )
     with pytest.raises(SignatureError):  # wrong token
-        receive(DingTalk(secret="x", aes_key=AES_KEY, owner_key="ding0123456789"), request,
-                endpoint="/d", now=NOW)
+        receive(
+            DingTalk(secret="x", aes_key=AES_KEY, owner_key="ding0123456789"), request, endpoint="/d", now=NOW
+        )
     with pytest.raises(SignatureError) as other:
-        receive(DingTalk(secret=TOKEN, aes_key=AES_KEY, owner_key="another"), request, endpoint="/d",
-                now=NOW)
+        receive(DingTalk(secret=TOKEN, aes_key=AES_KEY, owner_key="another"), request, endpoint="/d", now=NOW)
     assert other.value.reason == "bad_receive_id"
     with pytest.raises(StaleTimestamp):  # the timestamp is in milliseconds
-        receive(DingTalk(secret=TOKEN, aes_key=AES_KEY, owner_key="ding0123456789", tolerance=3600),
-                request, endpoint="/d", now=NOW + 3601)
+        receive(
+            DingTalk(secret=TOKEN, aes_key=AES_KEY, owner_key="ding0123456789", tolerance=3600),
+            request,
+            endpoint="/d",
+            now=NOW + 3601,
+        )
     with pytest.raises(PayloadError) as missing:
         receive(dingtalk, with_body(request, b'{"x":1}'), endpoint="/d", now=NOW)
     assert missing.value.reason == "missing_encrypt"
@@ -154,7 +181,8 @@ async def test_through_asgi() -> None:
     event = dingtalk.sign({}, topic="user_add_org", timestamp=NOW, url="https://e/ding")
     async with asgi_client(hooks, "https://e") as client:
         checked = await client.get(f"/wecom?{QUERY}")
-        acked = await client.post(f"/ding?{event.query_string}", content=event.body,
-                                  headers=dict(event.headers))
+        acked = await client.post(
+            f"/ding?{event.query_string}", content=event.body, headers=dict(event.headers)
+        )
     assert (checked.status_code, checked.text) == (200, "6374298391722745391")
     assert acked.status_code == 200 and "encrypt" in acked.json()

@@ -164,9 +164,7 @@ class StoreContract:
         assert (await self.take_one(store)).delivery.attempt == 3
 
     @pytest.mark.anyio
-    async def test_bury_makes_a_dead_letter_with_the_error(
-        self, store: Store, clock: FakeClock
-    ) -> None:
+    async def test_bury_makes_a_dead_letter_with_the_error(self, store: Store, clock: FakeClock) -> None:
         await store.admit(delivery("a"))
         job = await self.take_one(store)
         await store.bury(job, error="Traceback: ValueError: nope")
@@ -210,9 +208,7 @@ class StoreContract:
     # -- re-admission by the provider -------------------------------------------------------
 
     @pytest.mark.anyio
-    async def test_redelivery_of_failed_runs_now_and_only_once(
-        self, store: Store, clock: FakeClock
-    ) -> None:
+    async def test_redelivery_of_failed_runs_now_and_only_once(self, store: Store, clock: FakeClock) -> None:
         await store.admit(delivery("a"))
         await store.retry(await self.take_one(store), delay=600.0, error="boom")
         assert await store.admit(delivery("a")) is Admission.ACCEPTED
@@ -286,7 +282,8 @@ class StoreContract:
         assert await store.record(live) == Admission.DUPLICATE
         assert await store.state(live.key) == ClaimState.PENDING
         assert [job.delivery.key for job in await store.take(CONSUMER, limit=10, wait=self.wait)] == [
-            live.key]
+            live.key
+        ]
 
     @pytest.mark.anyio
     async def test_replay_of_recorded_runs_it(self, store: Store) -> None:
@@ -313,9 +310,7 @@ class StoreContract:
     # -- retention --------------------------------------------------------------------------
 
     @pytest.mark.anyio
-    async def test_settled_claims_expire_after_retention(
-        self, store: Store, clock: FakeClock
-    ) -> None:
+    async def test_settled_claims_expire_after_retention(self, store: Store, clock: FakeClock) -> None:
         await store.admit(delivery("done"))
         await store.complete(await self.take_one(store))
         await store.admit(delivery("dead"))

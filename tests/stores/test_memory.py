@@ -80,7 +80,9 @@ async def test_live_records_outlive_retention() -> None:
     assert await store.state("/orders:failing") is ClaimState.FAILED
     clock.advance(51)
     assert {j.delivery.delivery_id for j in await store.take(CONSUMER, limit=10, wait=0)} == {
-        "waiting", "failing"}
+        "waiting",
+        "failing",
+    }
 
 
 async def test_expired_record_is_forgotten_and_can_be_admitted_again() -> None:

@@ -24,8 +24,7 @@ class TestRedisStore(StoreContract):
         self.url, self.namespace = redis_url, redis_namespace
 
     async def make_store(self, clock: Callable[[], float]) -> Store:
-        return RedisStore.from_url(self.url, retention=self.retention, clock=clock,
-                                   namespace=self.namespace)
+        return RedisStore.from_url(self.url, retention=self.retention, clock=clock, namespace=self.namespace)
 
 
 @pytest.fixture
@@ -75,7 +74,8 @@ async def take_when_due(store: RedisStore, consumer: str) -> list[Job]:
 async def all_idle_for(store: RedisStore, seconds: float) -> bool:
     """Whether every pending entry of the inbox went ``seconds`` without a heartbeat or claim."""
     rows: list[dict[str, Any]] = await store.client.xpending_range(
-        store.inbox, "workers", min="-", max="+", count=1000)
+        store.inbox, "workers", min="-", max="+", count=1000
+    )
     return bool(rows) and all(row["time_since_delivered"] >= seconds * 1000 for row in rows)
 
 
@@ -123,8 +123,10 @@ async def test_live_claims_have_no_ttl_settled_ones_keep_retention(
     jobs = {j.delivery.delivery_id: j for j in await store.take(CONSUMER, limit=10, wait=0)}
     await store.complete(jobs["done"])
     await store.bury(jobs["dead"], error="x")
-    ttl = {name: await store.client.ttl(store.claim_key(member_for(f"/orders:{name}")))
-           for name in ("live", "done", "dead")}
+    ttl = {
+        name: await store.client.ttl(store.claim_key(member_for(f"/orders:{name}")))
+        for name in ("live", "done", "dead")
+    }
     assert ttl["live"] == -1
     assert 990 <= ttl["done"] <= 1000 and 990 <= ttl["dead"] <= 1000
 
@@ -230,7 +232,8 @@ async def test_take_recovers_when_redis_lost_the_inbox(make: Callable[..., Redis
 async def pending_owners(store: RedisStore) -> dict[str, str]:
     """Entry id -> consumer for every entry in the group's pending list."""
     rows: list[dict[str, Any]] = await store.client.xpending_range(
-        store.inbox, "workers", min="-", max="+", count=100)
+        store.inbox, "workers", min="-", max="+", count=100
+    )
     return {row["message_id"].decode(): row["consumer"].decode() for row in rows}
 
 

@@ -44,8 +44,12 @@ def start_cluster(base: Path) -> tuple[list[RedisServer], str]:
         for node in nodes:
             node.start()
         addresses = [f"127.0.0.1:{node.port}" for node in nodes]
-        subprocess.run([str(cli), "--cluster", "create", *addresses, "--cluster-replicas", "0",
-                        "--cluster-yes"], check=True, capture_output=True, timeout=60)
+        subprocess.run(
+            [str(cli), "--cluster", "create", *addresses, "--cluster-replicas", "0", "--cluster-yes"],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
         wait_for_cluster(nodes)
     except BaseException:
         for node in nodes:
@@ -70,16 +74,19 @@ class TestRedisStoreOnCluster(StoreContract):
         self.url = cluster_url
 
     async def make_store(self, clock: Callable[[], float]) -> Store:
-        return RedisStore.from_url(self.url, retention=self.retention, clock=clock,
-                                   namespace=f"c-{uuid.uuid4().hex[:10]}")
+        return RedisStore.from_url(
+            self.url, retention=self.retention, clock=clock, namespace=f"c-{uuid.uuid4().hex[:10]}"
+        )
 
 
 @pytest.mark.anyio
 async def test_namespaces_spread_over_the_cluster_and_each_works(cluster_url: str) -> None:
     from redis.crc import key_slot
 
-    stores = [RedisStore.from_url(cluster_url, namespace=f"spread-{i}-{uuid.uuid4().hex[:6]}",
-                                  clock=FakeClock()) for i in range(6)]
+    stores = [
+        RedisStore.from_url(cluster_url, namespace=f"spread-{i}-{uuid.uuid4().hex[:6]}", clock=FakeClock())
+        for i in range(6)
+    ]
     try:
         slots = {key_slot(store.inbox.encode()) for store in stores}
         assert len(slots) > 1
@@ -105,7 +112,8 @@ def wait_for_cluster(nodes: list[RedisServer]) -> None:
 
 @pytest.mark.anyio
 async def test_a_cluster_outage_is_a_503_and_the_worker_keeps_going(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     nodes, url = start_cluster(tmp_path / "doomed")
     handled: list[str] = []

@@ -12,17 +12,21 @@ from hookreceiver.stores.redis import RedisStore
 from hookreceiver.stores.redis.connect import COMMAND_TIMEOUT, MAX_BLOCK, parse_url, plan
 
 
-@pytest.mark.parametrize(("url", "cluster", "options"), [
-    ("redis://127.0.0.1:6379/0", False, ("default", 60.0, 100_000)),
-    ("rediss://:pw@cache.example:6380/2?namespace=shop&ssl_cert_reqs=required", False,
-     ("shop", 60.0, 100_000)),
-    ("redis+cluster://node-1:7000?visibility_timeout=2.5&max_retained=10", True,
-     ("default", 2.5, 10)),
-    ("rediss+cluster://:pw@node-1:7000", True, ("default", 60.0, 100_000)),
-    ("unix:///run/redis.sock?namespace=a.b-c", False, ("a.b-c", 60.0, 100_000)),
-])
+@pytest.mark.parametrize(
+    ("url", "cluster", "options"),
+    [
+        ("redis://127.0.0.1:6379/0", False, ("default", 60.0, 100_000)),
+        (
+            "rediss://:pw@cache.example:6380/2?namespace=shop&ssl_cert_reqs=required",
+            False,
+            ("shop", 60.0, 100_000),
+        ),
+        ("redis+cluster://node-1:7000?visibility_timeout=2.5&max_retained=10", True, ("default", 2.5, 10)),
+        ("rediss+cluster://:pw@node-1:7000", True, ("default", 60.0, 100_000)),
+        ("unix:///run/redis.sock?namespace=a.b-c", False, ("a.b-c", 60.0, 100_000)),
+    ],
+)
 def test_store_urls(url: str, cluster: bool, options: tuple[str, float, int]) -> None:
-
 
     plain, is_cluster, parsed = parse_url(url, "default", 60.0, 100_000)
     assert is_cluster is cluster and "+cluster" not in plain
@@ -30,26 +34,31 @@ def test_store_urls(url: str, cluster: bool, options: tuple[str, float, int]) ->
     assert "namespace=" not in plain and "visibility_timeout" not in plain
 
 
-@pytest.mark.parametrize("url", [
-    "http://:hunter2@127.0.0.1:6379", "redis://:hunter2@h:1?visibility_timeout=soon",
-    "redis://:hunter2@h:1?namespace={tag}",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://:hunter2@127.0.0.1:6379",
+        "redis://:hunter2@h:1?visibility_timeout=soon",
+        "redis://:hunter2@h:1?namespace={tag}",
+    ],
+)
 def test_bad_store_urls_are_configuration_errors_without_the_password(url: str) -> None:
-
 
     with pytest.raises(ConfigurationError) as caught:
         RedisStore.from_url(url)
     assert "hunter2" not in str(caught.value)
 
 
-@pytest.mark.parametrize(("url", "unknown"), [
-    ("redis://:hunter2@127.0.0.1:6379/0?namepsace=shop", "namepsace"),
-    ("redis://127.0.0.1:6379/0?namespace=shop&decode_responses=true", "decode_responses"),
-    ("redis+cluster://node-1:7000?visibility-timeout=3", "visibility-timeout"),
-    ("redis://127.0.0.1:6379/0?ssl_cert_reqs=required", "ssl_cert_reqs"),  # TLS option, plain URL
-])
+@pytest.mark.parametrize(
+    ("url", "unknown"),
+    [
+        ("redis://:hunter2@127.0.0.1:6379/0?namepsace=shop", "namepsace"),
+        ("redis://127.0.0.1:6379/0?namespace=shop&decode_responses=true", "decode_responses"),
+        ("redis+cluster://node-1:7000?visibility-timeout=3", "visibility-timeout"),
+        ("redis://127.0.0.1:6379/0?ssl_cert_reqs=required", "ssl_cert_reqs"),  # TLS option, plain URL
+    ],
+)
 def test_unknown_url_query_keys_are_refused_when_the_store_is_built(url: str, unknown: str) -> None:
-
 
     with pytest.raises(ConfigurationError) as caught:
         RedisStore.from_url(url)
@@ -67,8 +76,12 @@ def test_every_allowed_url_key_is_a_store_option_or_a_redis_py_keyword(tls: bool
 
     from hookreceiver.stores.redis.connect import allowed_query_keys
 
-    classes = (connection.AbstractConnection, connection.Connection, connection.BlockingConnectionPool,
-               connection.SSLConnection if tls else connection.UnixDomainSocketConnection)
+    classes = (
+        connection.AbstractConnection,
+        connection.Connection,
+        connection.BlockingConnectionPool,
+        connection.SSLConnection if tls else connection.UnixDomainSocketConnection,
+    )
     plain = set().union(*(inspect.signature(cls.__init__).parameters for cls in classes))
     cluster = set(inspect.signature(redis.asyncio.cluster.RedisCluster.__init__).parameters)
     ours = set(inspect.signature(RedisStore.__init__).parameters) | {"timeout"}
@@ -77,8 +90,13 @@ def test_every_allowed_url_key_is_a_store_option_or_a_redis_py_keyword(tls: bool
 
 
 def test_keyword_options_win_over_the_url_query() -> None:
-    how = plan("redis://h:1/0?namespace=from-url&visibility_timeout=5&timeout=2", namespace="default",
-               visibility_timeout=60.0, max_retained=100_000, options={"namespace": "from-code"})
+    how = plan(
+        "redis://h:1/0?namespace=from-url&visibility_timeout=5&timeout=2",
+        namespace="default",
+        visibility_timeout=60.0,
+        max_retained=100_000,
+        options={"namespace": "from-code"},
+    )
     assert how.store_options["namespace"] == "from-code"
     assert how.store_options["visibility_timeout"] == 5.0 and how.timeout == 2.0
     assert "timeout" not in how.store_options and "namespace" not in how.url
@@ -89,15 +107,22 @@ def test_the_blocking_client_waits_for_the_longest_block_plus_the_command_timeou
     assert how.timeout == COMMAND_TIMEOUT
     assert how.client_options(blocking=False)["socket_timeout"] == COMMAND_TIMEOUT
     assert how.client_options(blocking=True)["socket_timeout"] == COMMAND_TIMEOUT + MAX_BLOCK
-    assert how.pool_options(blocking=True)["max_connections"] < how.pool_options(blocking=False)[
-        "max_connections"]
+    assert (
+        how.pool_options(blocking=True)["max_connections"]
+        < how.pool_options(blocking=False)["max_connections"]
+    )
 
 
 @pytest.mark.parametrize("timeout", ["0", "-1", "nan"])
 def test_a_timeout_that_is_not_positive_is_refused(timeout: str) -> None:
     with pytest.raises(ConfigurationError):
-        plan(f"redis://:hunter2@h:1/0?timeout={timeout}", namespace="d", visibility_timeout=60.0,
-             max_retained=1, options={})
+        plan(
+            f"redis://:hunter2@h:1/0?timeout={timeout}",
+            namespace="d",
+            visibility_timeout=60.0,
+            max_retained=1,
+            options={},
+        )
 
 
 def test_an_unsupported_scheme_names_the_scheme_not_the_password() -> None:

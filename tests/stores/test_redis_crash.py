@@ -25,7 +25,7 @@ from tests.helpers import delivery
 
 pytestmark = [pytest.mark.anyio, pytest.mark.redis, pytest.mark.e2e]
 
-APP = '''
+APP = """
 import asyncio, os, pathlib
 from hookreceiver import Delivery, HookReceiver
 from hookreceiver.providers import Generic
@@ -42,7 +42,7 @@ async def handle(delivery: Delivery) -> None:
         await asyncio.sleep(0.02)
     with open(DIR / "finished.log", "a") as log:
         log.write(f"{delivery.delivery_id} {os.getpid()}\\n")
-'''
+"""
 
 COUNT = 12
 
@@ -78,20 +78,37 @@ class WorkerProcess:
 
 
 @pytest.fixture
-def spawn(workdir: Path, redis_url: str, redis_namespace: str
-          ) -> Iterator[Callable[[float], WorkerProcess]]:
+def spawn(workdir: Path, redis_url: str, redis_namespace: str) -> Iterator[Callable[[float], WorkerProcess]]:
     processes: list[subprocess.Popen[bytes]] = []
 
     def start(visibility_timeout: float) -> WorkerProcess:
-        env = {**os.environ, "CRASH_DIR": str(workdir), "HOOKRECEIVER_SHUTDOWN_GRACE": "0.5",
-               "HOOKRECEIVER_REDIS_URL":
-                   f"{redis_url}?namespace={redis_namespace}&visibility_timeout={visibility_timeout}"}
+        env = {
+            **os.environ,
+            "CRASH_DIR": str(workdir),
+            "HOOKRECEIVER_SHUTDOWN_GRACE": "0.5",
+            "HOOKRECEIVER_REDIS_URL": (
+                f"{redis_url}?namespace={redis_namespace}&visibility_timeout={visibility_timeout}"
+            ),
+        }
         log_path = workdir / f"worker-{len(processes)}.log"
         with log_path.open("wb") as log:
             process = subprocess.Popen(
-                [sys.executable, "-m", "hookreceiver", "worker", "crash_app:hooks",
-                 "--concurrency", "4", "--log-level", "warning"],
-                cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=log)
+                [
+                    sys.executable,
+                    "-m",
+                    "hookreceiver",
+                    "worker",
+                    "crash_app:hooks",
+                    "--concurrency",
+                    "4",
+                    "--log-level",
+                    "warning",
+                ],
+                cwd=workdir,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+            )
         processes.append(process)
         return WorkerProcess(process, log_path)
 
@@ -113,8 +130,7 @@ def wait_for(condition: Callable[[], bool], timeout: float, what: str, worker: W
 
 
 def started(workdir: Path, pid: int) -> set[str]:
-    return {p.name.rsplit(".", 1)[0] for p in (workdir / "started").iterdir()
-            if p.name.endswith(f".{pid}")}
+    return {p.name.rsplit(".", 1)[0] for p in (workdir / "started").iterdir() if p.name.endswith(f".{pid}")}
 
 
 def finished(workdir: Path) -> list[str]:
@@ -143,8 +159,10 @@ async def all_done(store: RedisStore, timeout: float, worker: WorkerProcess) -> 
 
 
 async def test_sigkill_mid_handler_loses_nothing(
-    workdir: Path, spawn: Callable[[float], WorkerProcess],
-    redis_url: str, redis_namespace: str,
+    workdir: Path,
+    spawn: Callable[[float], WorkerProcess],
+    redis_url: str,
+    redis_namespace: str,
 ) -> None:
     store = await admit_all(redis_url, redis_namespace)
     try:
@@ -167,8 +185,10 @@ async def test_sigkill_mid_handler_loses_nothing(
 
 
 async def test_sigterm_hands_in_flight_deliveries_back_at_once(
-    workdir: Path, spawn: Callable[[float], WorkerProcess],
-    redis_url: str, redis_namespace: str,
+    workdir: Path,
+    spawn: Callable[[float], WorkerProcess],
+    redis_url: str,
+    redis_namespace: str,
 ) -> None:
     store = await admit_all(redis_url, redis_namespace)
     try:

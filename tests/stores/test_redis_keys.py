@@ -16,9 +16,14 @@ from hookreceiver.stores.redis.keys import (
 )
 
 
-@pytest.mark.parametrize(("namespace", "prefix"), [
-    ("default", "hookreceiver:{default}:"), ("a.b-c_9", "hookreceiver:{a.b-c_9}:"),
-    ("x" * 64, "hookreceiver:{" + "x" * 64 + "}:")])
+@pytest.mark.parametrize(
+    ("namespace", "prefix"),
+    [
+        ("default", "hookreceiver:{default}:"),
+        ("a.b-c_9", "hookreceiver:{a.b-c_9}:"),
+        ("x" * 64, "hookreceiver:{" + "x" * 64 + "}:"),
+    ],
+)
 def test_key_prefix_is_hash_tagged(namespace: str, prefix: str) -> None:
     assert key_prefix(namespace) == prefix
 
@@ -29,13 +34,16 @@ def test_a_namespace_that_could_break_the_key_layout_is_refused(namespace: str) 
         key_prefix(namespace)
 
 
-@pytest.mark.parametrize(("key", "member"), [
-    ("/orders:d-1", "/orders:d-1"),
-    ("/orders:{evil}", "/orders:%7Bevil%7D"),
-    ("/orders:a b", "/orders:a%20b"),
-    ("/orders:a%20b", "/orders:a%2520b"),  # stays apart from the one above
-    ("/orders:ü", "/orders:%C3%BC"),
-])
+@pytest.mark.parametrize(
+    ("key", "member"),
+    [
+        ("/orders:d-1", "/orders:d-1"),
+        ("/orders:{evil}", "/orders:%7Bevil%7D"),
+        ("/orders:a b", "/orders:a%20b"),
+        ("/orders:a%20b", "/orders:a%2520b"),  # stays apart from the one above
+        ("/orders:ü", "/orders:%C3%BC"),
+    ],
+)
 def test_member_for_cases(key: str, member: str) -> None:
     assert member_for(key) == member
 
@@ -59,11 +67,14 @@ def test_a_long_key_keeps_a_readable_head_and_a_digest_of_the_whole() -> None:
     assert member_for("y" * MAX_MEMBER_CHARS) == "y" * MAX_MEMBER_CHARS  # at the limit: as is
 
 
-@pytest.mark.parametrize(("message", "clean"), [
-    ("Error connecting to redis://:hunter2@h:6379", "Error connecting to redis://***@h:6379"),
-    ("user rediss://admin:hunter2@h/0 and unix://x:y@/s", "user rediss://***@h/0 and unix://***@/s"),
-    ("no credentials here", "no credentials here"),
-])
+@pytest.mark.parametrize(
+    ("message", "clean"),
+    [
+        ("Error connecting to redis://:hunter2@h:6379", "Error connecting to redis://***@h:6379"),
+        ("user rediss://admin:hunter2@h/0 and unix://x:y@/s", "user rediss://***@h/0 and unix://***@/s"),
+        ("no credentials here", "no credentials here"),
+    ],
+)
 def test_scrub_removes_credentials(message: str, clean: str) -> None:
     assert scrub(message) == clean
 

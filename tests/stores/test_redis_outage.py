@@ -35,7 +35,8 @@ SENDER_TIMEOUT = 10.0  # seconds a webhook sender waits for an answer (many wait
 
 
 async def test_redis_killed_means_503_and_restarted_means_service(
-    redis_server: RedisServer, caplog: pytest.LogCaptureFixture,
+    redis_server: RedisServer,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.INFO)
     handled: list[str] = []
@@ -91,12 +92,17 @@ async def test_wrong_password_is_store_unavailable(redis_server: RedisServer) ->
     await store.close()
 
 
-@pytest.mark.parametrize(("setup", "expected"), [
-    (("REPLICAOF", "127.0.0.1", "1"), "ReadOnlyError"),  # a replica (e.g. after a failover)
-    (("CONFIG", "SET", "maxmemory", "1"), "OutOfMemoryError"),  # full, with the default noeviction policy
-])
+@pytest.mark.parametrize(
+    ("setup", "expected"),
+    [
+        (("REPLICAOF", "127.0.0.1", "1"), "ReadOnlyError"),  # a replica (e.g. after a failover)
+        (("CONFIG", "SET", "maxmemory", "1"), "OutOfMemoryError"),  # full, with the default noeviction policy
+    ],
+)
 async def test_read_only_or_full_redis_refuses_admission_with_503(
-    redis_server: RedisServer, setup: tuple[str, ...], expected: str,
+    redis_server: RedisServer,
+    setup: tuple[str, ...],
+    expected: str,
 ) -> None:
     store = RedisStore.from_url(redis_server.url, namespace="refusing", clock=FakeClock())
     receiver, endpoint = make_receiver(store=store)
@@ -115,7 +121,8 @@ async def test_read_only_or_full_redis_refuses_admission_with_503(
 
 
 async def test_a_hung_redis_is_a_503_well_before_the_sender_gives_up(
-    redis_server: RedisServer, caplog: pytest.LogCaptureFixture,
+    redis_server: RedisServer,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.INFO)
     store = RedisStore.from_url(redis_server.url, namespace="hung")

@@ -25,7 +25,7 @@ pytestmark = [pytest.mark.anyio, pytest.mark.redis]
 INSTANCES = 4
 REQUESTS = 80
 
-STORM_APP = '''
+STORM_APP = """
 import os, pathlib
 from hookreceiver import Delivery, HookReceiver
 from hookreceiver.providers import Generic
@@ -39,27 +39,34 @@ orders = hooks.endpoint("/orders", Generic(secret=os.environ["STORM_SECRET"],
 def handle(delivery: Delivery) -> None:
     with open(pathlib.Path(os.environ["STORM_DIR"]) / "runs.log", "a") as log:
         log.write(f"{delivery.delivery_id} {os.getpid()}\\n")
-'''
+"""
 
 
 @pytest.mark.e2e
 async def test_duplicate_storm_across_real_server_processes_runs_the_handler_once(
-    tmp_path: Path, redis_url: str, redis_namespace: str,
+    tmp_path: Path,
+    redis_url: str,
+    redis_namespace: str,
 ) -> None:
     (tmp_path / "storm_app.py").write_text(STORM_APP)
-    env = {"HOOKRECEIVER_REDIS_URL": f"{redis_url}?namespace={redis_namespace}",
-           "STORM_SECRET": SECRET, "STORM_DIR": str(tmp_path), "PYTHONPATH": str(tmp_path)}
-    servers = [ServerProcess("storm_app:hooks", tmp_path / f"serve-{i}.log", env=env)
-               for i in range(3)]
+    env = {
+        "HOOKRECEIVER_REDIS_URL": f"{redis_url}?namespace={redis_namespace}",
+        "STORM_SECRET": SECRET,
+        "STORM_DIR": str(tmp_path),
+        "PYTHONPATH": str(tmp_path),
+    }
+    servers = [ServerProcess("storm_app:hooks", tmp_path / f"serve-{i}.log", env=env) for i in range(3)]
     runs = tmp_path / "runs.log"
     try:
         for server in servers:
             server.start()
         async with httpx.AsyncClient(timeout=30) as client:
-            responses = await asyncio.gather(*(
-                post(client, sign({"n": 1}, delivery_id="storm-p",
-                                  url=f"{servers[i % 3].url}/orders"))
-                for i in range(REQUESTS)))
+            responses = await asyncio.gather(
+                *(
+                    post(client, sign({"n": 1}, delivery_id="storm-p", url=f"{servers[i % 3].url}/orders"))
+                    for i in range(REQUESTS)
+                )
+            )
         assert all(r.status_code == 200 for r in responses), [r.text for r in responses]
         statuses = [r.json()["status"] for r in responses]
         assert (statuses.count("accepted"), statuses.count("duplicate")) == (1, REQUESTS - 1)
@@ -85,7 +92,8 @@ async def test_duplicate_storm_across_real_server_processes_runs_the_handler_onc
 
 
 async def test_concurrent_duplicates_across_instances_run_the_handler_once(
-    redis_url: str, redis_namespace: str,
+    redis_url: str,
+    redis_namespace: str,
 ) -> None:
     clock = FakeClock()
     runs: list[str] = []
@@ -102,8 +110,7 @@ async def test_concurrent_duplicates_across_instances_run_the_handler_once(
     clients = [asgi_client(r) for r in receivers]
     try:
         request = sign({"n": 1}, delivery_id="storm-1")
-        responses = await asyncio.gather(*(
-            post(clients[i % INSTANCES], request) for i in range(REQUESTS)))
+        responses = await asyncio.gather(*(post(clients[i % INSTANCES], request) for i in range(REQUESTS)))
         statuses = [r.json()["status"] for r in responses]
         assert all(r.status_code == 200 for r in responses)
         assert statuses.count("accepted") == 1
@@ -127,7 +134,8 @@ async def test_concurrent_duplicates_across_instances_run_the_handler_once(
 
 
 async def test_many_distinct_deliveries_each_run_once_across_instances(
-    redis_url: str, redis_namespace: str,
+    redis_url: str,
+    redis_namespace: str,
 ) -> None:
     clock = FakeClock()
     runs: list[str] = []
@@ -141,8 +149,9 @@ async def test_many_distinct_deliveries_each_run_once_across_instances(
     try:
         # 30 ids, each sent twice by the sender to two different instances, all at once.
         requests = [sign({"n": i}, delivery_id=f"id-{i}") for i in range(30)]
-        responses = await asyncio.gather(*(
-            post(clients[(i + k) % INSTANCES], requests[i]) for i in range(30) for k in (0, 1)))
+        responses = await asyncio.gather(
+            *(post(clients[(i + k) % INSTANCES], requests[i]) for i in range(30) for k in (0, 1))
+        )
         assert [r.json()["status"] for r in responses].count("accepted") == 30
         workers = [Worker(r.endpoints, r.store, concurrency=8) for r in receivers]
         while len(runs) < 30:

@@ -42,8 +42,9 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def app(redis_url: str, redis_namespace: str,
-              clock: FakeClock) -> AsyncIterator[tuple[HookReceiver, Endpoint]]:
+async def app(
+    redis_url: str, redis_namespace: str, clock: FakeClock
+) -> AsyncIterator[tuple[HookReceiver, Endpoint]]:
     store = RedisStore.from_url(redis_url, namespace=redis_namespace, clock=clock)
     receiver, endpoint = make_receiver(store=store, clock=clock, max_attempts=3)
     yield receiver, endpoint
@@ -62,8 +63,7 @@ def worker(receiver: HookReceiver) -> Worker:
     return Worker(receiver.endpoints, receiver.store, concurrency=4, rand=lambda: 0.5)
 
 
-async def test_failures_back_off_then_succeed(app: tuple[HookReceiver, Endpoint],
-                                              clock: FakeClock) -> None:
+async def test_failures_back_off_then_succeed(app: tuple[HookReceiver, Endpoint], clock: FakeClock) -> None:
     receiver, endpoint = app
     handler = Flaky(failures=2)
     endpoint.on("order.created")(handler)
@@ -85,7 +85,8 @@ async def test_failures_back_off_then_succeed(app: tuple[HookReceiver, Endpoint]
 
 
 async def test_last_failure_is_a_dead_letter_with_traceback_then_replay(
-    app: tuple[HookReceiver, Endpoint], clock: FakeClock,
+    app: tuple[HookReceiver, Endpoint],
+    clock: FakeClock,
 ) -> None:
     receiver, endpoint = app
     handler = Flaky(failures=3)
@@ -111,7 +112,8 @@ async def test_last_failure_is_a_dead_letter_with_traceback_then_replay(
 
 
 async def test_provider_redelivery_of_failed_runs_now_and_of_dead_starts_again(
-    app: tuple[HookReceiver, Endpoint], clock: FakeClock,
+    app: tuple[HookReceiver, Endpoint],
+    clock: FakeClock,
 ) -> None:
     receiver, endpoint = app
     handler = Flaky(failures=10)
@@ -183,7 +185,9 @@ class Faulty(RedisStore):
 
 
 async def test_a_worker_survives_unexpected_store_errors_and_resumes(
-    redis_url: str, redis_namespace: str, caplog: pytest.LogCaptureFixture,
+    redis_url: str,
+    redis_namespace: str,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     store = Faulty.from_url(redis_url, namespace=redis_namespace)
     assert isinstance(store, Faulty)
@@ -213,12 +217,14 @@ async def test_a_worker_survives_unexpected_store_errors_and_resumes(
 
 
 async def test_stop_during_a_blocking_take_strands_nothing(
-    redis_url: str, redis_namespace: str,
+    redis_url: str,
+    redis_namespace: str,
 ) -> None:
     name = f"blocked-{uuid.uuid4().hex[:10]}"  # names the worker's connections in CLIENT LIST
     joiner = "&" if "?" in redis_url else "?"
-    store = RedisStore.from_url(f"{redis_url}{joiner}client_name={name}", namespace=redis_namespace,
-                                visibility_timeout=600)
+    store = RedisStore.from_url(
+        f"{redis_url}{joiner}client_name={name}", namespace=redis_namespace, visibility_timeout=600
+    )
     sender = RedisStore.from_url(redis_url, namespace=redis_namespace)
     receiver, endpoint = make_receiver(store=store)
     release = asyncio.Event()
@@ -232,8 +238,10 @@ async def test_stop_during_a_blocking_take_strands_nothing(
     first = Worker(receiver.endpoints, store, poll_interval=1.0)
     first.start()
     deadline = time.monotonic() + 20
-    while not any(c.get("name") == name and c.get("cmd") == "xreadgroup" and "b" in c.get("flags", "")
-                  for c in await sender.client.client_list()):
+    while not any(
+        c.get("name") == name and c.get("cmd") == "xreadgroup" and "b" in c.get("flags", "")
+        for c in await sender.client.client_list()
+    ):
         assert time.monotonic() < deadline, "the worker never blocked in its read of the inbox"
         await asyncio.sleep(0.02)
     await sender.admit(delivery("a"))

@@ -24,8 +24,7 @@ class Boom(RuntimeError):
 
 def stripe_app(max_attempts: int = 3) -> tuple[HookReceiver, Endpoint]:
     receiver = HookReceiver(settings=Settings(), run_worker=True)
-    return receiver, receiver.endpoint("/stripe", Stripe(secret=STRIPE_SECRET),
-                                       max_attempts=max_attempts)
+    return receiver, receiver.endpoint("/stripe", Stripe(secret=STRIPE_SECRET), max_attempts=max_attempts)
 
 
 async def test_handlers_have_run_when_send_returns() -> None:
@@ -120,8 +119,14 @@ async def test_rejected_duplicate_and_unrouted_requests() -> None:
 
     async with HookClient(receiver) as client:
         good = client.request("/stripe", delivery_id="evt_dup")
-        forged = HttpRequest(good.method, good.url, good.path, good.headers, good.query_string,
-                             good.body.replace(b"2000", b"9000"))
+        forged = HttpRequest(
+            good.method,
+            good.url,
+            good.path,
+            good.headers,
+            good.query_string,
+            good.body.replace(b"2000", b"9000"),
+        )
         rejected = await client.post(forged)
         assert (rejected.status_code, rejected.status, rejected.outcomes) == (401, "rejected", ())
         assert rejected.response.json()["error"] == "bad_signature"
@@ -147,8 +152,9 @@ async def test_stale_signatures_are_rejected_against_the_frozen_clock() -> None:
 async def test_url_signed_twilio_and_query_signed_wechat() -> None:
     receiver = HookReceiver(settings=Settings())
     sms = receiver.endpoint("/sms", Twilio(secret="twilio-auth-token"))
-    behind_proxy = receiver.endpoint("/sms-public", Twilio(secret="twilio-auth-token"),
-                                     public_url="https://hooks.example.com/twilio/sms")
+    behind_proxy = receiver.endpoint(
+        "/sms-public", Twilio(secret="twilio-auth-token"), public_url="https://hooks.example.com/twilio/sms"
+    )
     wechat = receiver.endpoint("/wechat", WeChat(secret="wechat_token"))
     seen: list[Any] = []
 
@@ -162,9 +168,11 @@ async def test_url_signed_twilio_and_query_signed_wechat() -> None:
         seen.append(delivery.payload["Content"])
 
     async with HookClient(receiver) as client:
-        direct = await client.send("/sms", {"Body": "hello", "From": "+1555", "To": "+1666",
-                                            "MessageSid": "SM1", "AccountSid": "AC1"},
-                                 topic="message.received")
+        direct = await client.send(
+            "/sms",
+            {"Body": "hello", "From": "+1555", "To": "+1666", "MessageSid": "SM1", "AccountSid": "AC1"},
+            topic="message.received",
+        )
         proxied = await client.send("/sms-public")
         assert client.request("/sms-public").url == "https://hooks.example.com/twilio/sms"
         chat = await client.send("/wechat", {"Content": "你好"}, topic="text")

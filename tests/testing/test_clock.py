@@ -22,8 +22,10 @@ def test_it_starts_at_the_instant_the_samples_use_and_stands_still() -> None:
     assert first == clock() == FROZEN_AT
 
 
-@pytest.mark.parametrize(("start", "moves", "end"), [
-    (FROZEN_AT, [10.0], FROZEN_AT + 10), (0, [1.5, -0.5], 1.0), (5, [], 5.0), (100, [-100], 0.0)])
+@pytest.mark.parametrize(
+    ("start", "moves", "end"),
+    [(FROZEN_AT, [10.0], FROZEN_AT + 10), (0, [1.5, -0.5], 1.0), (5, [], 5.0), (100, [-100], 0.0)],
+)
 def test_advance_moves_it_by_exactly_that(start: float, moves: list[float], end: float) -> None:
     clock = FrozenClock(start)
     for seconds in moves:

@@ -10,7 +10,7 @@ import pytest
 # conftest below the rootdir, and a test module's list applies to that module only.
 pytest_plugins = ["pytester"]
 
-USER_CONFTEST = '''
+USER_CONFTEST = """
 import pytest
 
 from hookreceiver import Delivery, HookReceiver
@@ -35,9 +35,9 @@ def anyio_backend() -> str:
 @pytest.fixture
 def hook_receiver() -> HookReceiver:
     return hooks
-'''
+"""
 
-USER_TESTS = '''
+USER_TESTS = """
 import time
 
 import httpx
@@ -101,7 +101,7 @@ async def test_a_failing_handler_shows_in_the_result(hook_client) -> None:
 
     result = await hook_client.send("/stripe", topic="payment_intent.succeeded")
     assert result.status == "failed" and isinstance(result.error, KeyError)
-'''
+"""
 
 
 def test_the_plugin_is_registered_as_an_entry_point() -> None:
@@ -117,10 +117,12 @@ def test_a_user_suite_uses_the_fixtures(pytester: pytest.Pytester) -> None:
 
 
 def test_hook_client_without_a_receiver_says_what_to_do(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(test_forgot='''
+    pytester.makepyfile(
+        test_forgot="""
 def test_forgot(hook_client) -> None:
     pass
-''')
+"""
+    )
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*define a `hook_receiver` fixture*"])
@@ -132,7 +134,7 @@ def test_the_fixtures_are_listed(pytester: pytest.Pytester) -> None:
         result.stdout.fnmatch_lines([f"{name} -- *hookreceiver*testing*plugin.py*"])
 
 
-BACKEND_CONFTEST = '''
+BACKEND_CONFTEST = """
 import pytest
 
 from hookreceiver import Delivery, HookReceiver
@@ -146,9 +148,9 @@ stripe.on("invoice.paid")(lambda delivery: None)
 @pytest.fixture
 def hook_receiver() -> HookReceiver:
     return hooks
-'''
+"""
 
-BACKEND_TESTS = '''
+BACKEND_TESTS = """
 import pytest
 
 
@@ -161,7 +163,7 @@ async def test_send(hook_client, anyio_backend) -> None:
 @pytest.mark.anyio
 async def test_backend(anyio_backend_name) -> None:
     assert anyio_backend_name == "asyncio"
-'''
+"""
 
 
 def test_a_user_suite_without_anyio_backend_runs_on_asyncio_only(pytester: pytest.Pytester) -> None:
@@ -175,12 +177,15 @@ def test_a_user_suite_without_anyio_backend_runs_on_asyncio_only(pytester: pytes
 
 
 def test_a_conftest_anyio_backend_still_wins(pytester: pytest.Pytester) -> None:
-    pytester.makeconftest(BACKEND_CONFTEST + '''
+    pytester.makeconftest(
+        BACKEND_CONFTEST
+        + """
 
 @pytest.fixture(params=["asyncio", "asyncio"], ids=["first", "second"])
 def anyio_backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
-''')
+"""
+    )
     pytester.makepyfile(test_backend=BACKEND_TESTS)
     result = pytester.runpytest("-p", "no:cacheprovider", "-W", "error", "-v")
     result.assert_outcomes(passed=4)

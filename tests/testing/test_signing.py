@@ -26,27 +26,40 @@ from hookreceiver.testing.keys import key_pair
 
 NOW = 1_700_000_000.0
 URL = "https://hooks.example.com/in?tenant=7"
-SECRETS = {"adyen": "44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056",
-           "standard-webhooks": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-           "svix": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-           # Key-signed providers sign with a test private key (they verify with its public half).
-           "discord": key_pair("discord", "one").private,
-           "sendgrid": key_pair("sendgrid", "one").private,
-           "postmark": "hooks:postmark-test-secret"}  # basic auth: user:password
+SECRETS = {
+    "adyen": "44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056",
+    "standard-webhooks": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+    "svix": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+    # Key-signed providers sign with a test private key (they verify with its public half).
+    "discord": key_pair("discord", "one").private,
+    "sendgrid": key_pair("sendgrid", "one").private,
+    "postmark": "hooks:postmark-test-secret",
+}  # basic auth: user:password
 # Another secret of the same form, which must be refused.
-OTHER_SECRETS = {"adyen": "0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF",
-                 "standard-webhooks": "whsec_dGhpcyBpcyBhbm90aGVyIHNlY3JldCE=",
-                 "svix": "whsec_dGhpcyBpcyBhbm90aGVyIHNlY3JldCE=",
-                 "discord": key_pair("discord", "two").private,
-                 "sendgrid": key_pair("sendgrid", "two").private,
-                 "postmark": "hooks:another-secret"}
+OTHER_SECRETS = {
+    "adyen": "0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF",
+    "standard-webhooks": "whsec_dGhpcyBpcyBhbm90aGVyIHNlY3JldCE=",
+    "svix": "whsec_dGhpcyBpcyBhbm90aGVyIHNlY3JldCE=",
+    "discord": key_pair("discord", "two").private,
+    "sendgrid": key_pair("sendgrid", "two").private,
+    "postmark": "hooks:another-secret",
+}
 # Token schemes whose check covers no body bytes (Mailgun signs only a timestamp and token;
 # Feishu without an Encrypt Key checks only the token in the body; Adyen signs eight fields of each
 # item, so a flipped byte elsewhere, in eventDate say, is not detected).
 BODY_UNSIGNED = {"adyen", "feishu", "gitlab", "lark", "mailgun", "postmark", "telegram"}
 # Fields the providers' sign() writes themselves (topic, id, envelope fields).
-RESERVED = {"type", "id", "object", "created", "livemode", "action", "object_kind", "object_attributes",
-            "data"}
+RESERVED = {
+    "type",
+    "id",
+    "object",
+    "created",
+    "livemode",
+    "action",
+    "object_kind",
+    "object_attributes",
+    "data",
+}
 CASES = [(name, topic) for name in sorted(PROVIDERS) for topic in sample_topics(name)]
 
 
@@ -86,8 +99,9 @@ def test_a_flipped_body_byte_fails_verification(name: str) -> None:
     request = build_request(name, secret=secret_for(name), timestamp=NOW, url=URL)
     body = bytearray(request.body)
     body[len(body) // 2] ^= 0x01
-    tampered = HttpRequest(request.method, request.url, request.path, request.headers,
-                           request.query_string, bytes(body))
+    tampered = HttpRequest(
+        request.method, request.url, request.path, request.headers, request.query_string, bytes(body)
+    )
     with pytest.raises((SignatureError, PayloadError)):
         accept(name, tampered)
 
@@ -102,8 +116,9 @@ def test_another_secret_is_refused(name: str) -> None:
 
 def test_delivery_id_and_payload_pass_through() -> None:
     payload = {"data": {"object": {"id": "in_42", "amount_paid": 5}}}
-    request = build_request("stripe", payload, secret="whsec_x", topic="invoice.paid",
-                            delivery_id="evt_given", timestamp=NOW)
+    request = build_request(
+        "stripe", payload, secret="whsec_x", topic="invoice.paid", delivery_id="evt_given", timestamp=NOW
+    )
     delivery = accept("stripe", request, secret="whsec_x")
     assert (delivery.delivery_id, delivery.topic) == ("evt_given", "invoice.paid")
     assert delivery.payload["data"]["object"] == {"id": "in_42", "amount_paid": 5}
@@ -111,8 +126,9 @@ def test_delivery_id_and_payload_pass_through() -> None:
 
 
 def test_topic_defaults_to_the_payloads_type_then_to_the_providers_usual_one() -> None:
-    typed = build_request("stripe", {"type": "customer.created", "data": {"object": {}}},
-                          secret="whsec_x", timestamp=NOW)
+    typed = build_request(
+        "stripe", {"type": "customer.created", "data": {"object": {}}}, secret="whsec_x", timestamp=NOW
+    )
     assert accept("stripe", typed, secret="whsec_x").topic == "customer.created"
     default = build_request("github", secret="github-test-secret", timestamp=NOW)
     assert accept("github", default).topic == "push"
@@ -165,12 +181,21 @@ JSON_VALUES = st.recursive(
 
 
 @settings(max_examples=60, deadline=None)
-@given(name=st.sampled_from(["github", "shopify", "standard-webhooks", "stripe", "gitlab"]),
-       extra=st.dictionaries(st.text(min_size=1, max_size=12).filter(lambda k: k not in RESERVED),
-                             JSON_VALUES, max_size=5))
+@given(
+    name=st.sampled_from(["github", "shopify", "standard-webhooks", "stripe", "gitlab"]),
+    extra=st.dictionaries(
+        st.text(min_size=1, max_size=12).filter(lambda k: k not in RESERVED), JSON_VALUES, max_size=5
+    ),
+)
 def test_any_json_payload_round_trips(name: str, extra: dict[str, Any]) -> None:
-    request = build_request(name, {"data": {"object": {}}, **extra}, secret=secret_for(name),
-                            topic="thing.happened", timestamp=NOW, url=URL)
+    request = build_request(
+        name,
+        {"data": {"object": {}}, **extra},
+        secret=secret_for(name),
+        topic="thing.happened",
+        timestamp=NOW,
+        url=URL,
+    )
     delivery = accept(name, request)
     assert delivery.topic == "thing.happened"
     for key, value in extra.items():
@@ -181,11 +206,15 @@ def test_any_json_payload_round_trips(name: str, extra: dict[str, Any]) -> None:
 CONTENT_DEDUPED = {("generic", "order.created"), ("slack", "block_actions"), ("wechat", "event.subscribe")}
 # Senders that make a new id for every request anyway, as the real ones do.
 RANDOM_IDS = {"gitlab", "standard-webhooks", "svix"}
-ID_STYLES = [("stripe", r"evt_[A-Za-z0-9]{24}"), ("slack", r"Ev[A-Z0-9]{10}"),
-             ("standard-webhooks", r"msg_[A-Za-z0-9]{27}"), ("svix", r"msg_[A-Za-z0-9]{27}"),
-             ("wechat", r"[1-9][0-9]{18}"),
-             ("github", r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"),
-             ("twilio", r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")]
+ID_STYLES = [
+    ("stripe", r"evt_[A-Za-z0-9]{24}"),
+    ("slack", r"Ev[A-Z0-9]{10}"),
+    ("standard-webhooks", r"msg_[A-Za-z0-9]{27}"),
+    ("svix", r"msg_[A-Za-z0-9]{27}"),
+    ("wechat", r"[1-9][0-9]{18}"),
+    ("github", r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"),
+    ("twilio", r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"),
+]
 
 
 @pytest.mark.parametrize(("name", "pattern"), ID_STYLES)
@@ -198,8 +227,9 @@ def test_new_delivery_ids_look_like_the_providers_own(name: str, pattern: str) -
 @pytest.mark.parametrize(("name", "topic"), CASES, ids=[f"{n}:{t}" for n, t in CASES])
 def test_fresh_id_makes_each_request_a_new_delivery(name: str, topic: str) -> None:
     def delivery_id(fresh: bool) -> str:
-        request = build_request(name, secret=secret_for(name), topic=topic, timestamp=NOW, url=URL,
-                                fresh_id=fresh)
+        request = build_request(
+            name, secret=secret_for(name), topic=topic, timestamp=NOW, url=URL, fresh_id=fresh
+        )
         return accept(name, request).delivery_id
 
     if name not in RANDOM_IDS:

@@ -107,8 +107,7 @@ class RedisStore:
         self.clock = clock
         self.inbox, self.delayed = self.prefix + layout.INBOX, self.prefix + layout.DELAYED
         self.dead, self.settled = self.prefix + layout.DEAD, self.prefix + layout.SETTLED
-        self._scripts = {name: client.register_script(getattr(lua, name))
-                         for name in lua.__all__}
+        self._scripts = {name: client.register_script(getattr(lua, name)) for name in lua.__all__}
         self._group_ready = False
         self._closed = False
         # entry id -> (consumer, member, gen, run) of each running job, refreshed by the heartbeat
@@ -119,15 +118,31 @@ class RedisStore:
         self._cluster_lock = asyncio.Lock() if isinstance(client, RedisCluster) else None
 
     @classmethod
-    def from_url(cls, url: str, *, retention: float = layout.RETENTION,
-                 clock: Callable[[], float] = time.time, **options: Any) -> RedisStore:
+    def from_url(
+        cls,
+        url: str,
+        *,
+        retention: float = layout.RETENTION,
+        clock: Callable[[], float] = time.time,
+        **options: Any,
+    ) -> RedisStore:
         """Connect to ``redis://``, ``rediss://`` (TLS), ``unix://`` or ``redis+cluster://`` /
         ``rediss+cluster://`` (Redis Cluster). Store options may ride in the query string:
         ``?namespace=orders&visibility_timeout=30&max_retained=50000&timeout=2``."""
-        how = plan(url, namespace=layout.DEFAULT_NAMESPACE, visibility_timeout=layout.VISIBILITY_TIMEOUT,
-                   max_retained=layout.MAX_RETAINED, options=options)
-        return cls(connect(how, blocking=False), reader=connect(how, blocking=True),
-                   retention=retention, clock=clock, **how.store_options)
+        how = plan(
+            url,
+            namespace=layout.DEFAULT_NAMESPACE,
+            visibility_timeout=layout.VISIBILITY_TIMEOUT,
+            max_retained=layout.MAX_RETAINED,
+            options=options,
+        )
+        return cls(
+            connect(how, blocking=False),
+            reader=connect(how, blocking=True),
+            retention=retention,
+            clock=clock,
+            **how.store_options,
+        )
 
     def __repr__(self) -> str:
         kind = "cluster" if isinstance(self.client, RedisCluster) else "redis"
@@ -194,17 +209,20 @@ class RedisStore:
         member = member_for(delivery.key)
         now, expires, _ = self.times()
         async with self.guard("admit"):
-            accepted = await self.run_script("ADMIT", self.keys_for(member),
-                                       [member, repr(now), expires, dump_delivery(delivery)])
+            accepted = await self.run_script(
+                "ADMIT", self.keys_for(member), [member, repr(now), expires, dump_delivery(delivery)]
+            )
         return Admission.ACCEPTED if accepted else Admission.DUPLICATE
 
     async def record(self, delivery: Delivery) -> Admission:
         member = member_for(delivery.key)
         now, expires, ttl = self.times()
         async with self.guard("record"):
-            settled = await self.run_script("RECORD", [self.claim_key(member), self.settled],
-                                      [member, repr(now), expires, dump_delivery(delivery), ttl,
-                                       repr(self.retention)])
+            settled = await self.run_script(
+                "RECORD",
+                [self.claim_key(member), self.settled],
+                [member, repr(now), expires, dump_delivery(delivery), ttl, repr(self.retention)],
+            )
         if not settled:
             return Admission.DUPLICATE
         await self._evict(int(settled))
@@ -212,8 +230,7 @@ class RedisStore:
 
     async def state(self, key: str) -> ClaimState | None:
         async with self.guard("state"):
-            state, expires = await self.client.hmget(self.claim_key(member_for(key)),
-                                                     ["state", "expires"])
+            state, expires = await self.client.hmget(self.claim_key(member_for(key)), ["state", "expires"])
         if state is None or self._expired(state, expires):
             return None
         return ClaimState(_text(state))
@@ -225,7 +242,8 @@ class RedisStore:
     async def get(self, key: str) -> Delivery | None:
         async with self.guard("get"):
             state, expires, attempt, data = await self.client.hmget(
-                self.claim_key(member_for(key)), ["state", "expires", "attempt", "delivery"])
+                self.claim_key(member_for(key)), ["state", "expires", "attempt", "delivery"]
+            )
         if state is None or data is None or self._expired(state, expires):
             return None
         return load_delivery(data).with_attempt(int(attempt or 1))
@@ -254,8 +272,9 @@ class RedisStore:
         due = await self.client.zrangebyscore(self.delayed, "-inf", repr(now), start=0, num=100)
         if due:
             members = [_text(m) for m in due]
-            await self.run_script("PROMOTE", [self.delayed, self.inbox, *map(self.claim_key, members)],
-                            [repr(now), *members])
+            await self.run_script(
+                "PROMOTE", [self.delayed, self.inbox, *map(self.claim_key, members)], [repr(now), *members]
+            )
 
     async def _wait_budget(self, wait: float, now: float) -> float:
         first = await self.client.zrange(self.delayed, 0, 0, withscores=True)
@@ -268,27 +287,29 @@ class RedisStore:
             return []
         self._last_reclaim = time.monotonic()
         idle = max(1, int(self.visibility_timeout * 1000))
-        reply: Any = await self.client.xautoclaim(self.inbox, layout.GROUP, consumer, idle,
-                                                  self._reclaim_cursor, count=limit)
+        reply: Any = await self.client.xautoclaim(
+            self.inbox, layout.GROUP, consumer, idle, self._reclaim_cursor, count=limit
+        )
         self._reclaim_cursor = _text(reply[0])  # "0-0" again once the whole list was scanned
         entries = [(_text(entry_id), fields or {}, True) for entry_id, fields in reply[1]]
         if entries:
-            log.warning("took over %d deliveries from stopped workers consumer=%s",
-                        len(entries), consumer)
+            log.warning("took over %d deliveries from stopped workers consumer=%s", len(entries), consumer)
         return entries
 
-    async def _read(self, consumer: str, count: int, block: float | None
-                    ) -> list[tuple[str, dict[bytes, Any], bool]]:
+    async def _read(
+        self, consumer: str, count: int, block: float | None
+    ) -> list[tuple[str, dict[bytes, Any], bool]]:
         block_ms = None if block is None else max(1, int(block * 1000))
         client = self.client if block is None else self.reader
-        reply: Any = await client.xreadgroup(layout.GROUP, consumer, {self.inbox: ">"}, count=count,
-                                             block=block_ms)
+        reply: Any = await client.xreadgroup(
+            layout.GROUP, consumer, {self.inbox: ">"}, count=count, block=block_ms
+        )
         streams = reply.items() if isinstance(reply, dict) else (reply or [])
-        return [(_text(entry_id), fields or {}, False)
-                for _, messages in streams for entry_id, fields in messages]
+        return [
+            (_text(entry_id), fields or {}, False) for _, messages in streams for entry_id, fields in messages
+        ]
 
-    async def _start(self, consumer: str, entries: list[tuple[str, dict[bytes, Any], bool]]
-                     ) -> list[Job]:
+    async def _start(self, consumer: str, entries: list[tuple[str, dict[bytes, Any], bool]]) -> list[Job]:
         if not entries:
             return []
         now, expires, ttl = self.times()
@@ -349,16 +370,33 @@ class RedisStore:
 
     # -- outcomes ----------------------------------------------------------------------------
 
-    async def _settle(self, job: Job, mode: str, *, due: float = 0.0, error: str = "",
-                      attempt: int = 0) -> int:
+    async def _settle(
+        self, job: Job, mode: str, *, due: float = 0.0, error: str = "", attempt: int = 0
+    ) -> int:
         entry_id, gen, run = split_receipt(job.receipt)
         member = member_for(job.delivery.key)
         now, expires, ttl = self.times()
         self._in_flight.pop(entry_id, None)  # settled or not, stop the heartbeat: on failure
-        async with self.guard(mode):        # the entry is left for another worker to take over
-            result: int = await self.run_script("SETTLE", self.keys_for(member), [
-                layout.GROUP, entry_id, gen, member, mode, repr(now), expires, ttl, repr(due), error,
-                attempt, repr(self.retention), run])
+        async with self.guard(mode):  # the entry is left for another worker to take over
+            result: int = await self.run_script(
+                "SETTLE",
+                self.keys_for(member),
+                [
+                    layout.GROUP,
+                    entry_id,
+                    gen,
+                    member,
+                    mode,
+                    repr(now),
+                    expires,
+                    ttl,
+                    repr(due),
+                    error,
+                    attempt,
+                    repr(self.retention),
+                    run,
+                ],
+            )
         return result
 
     async def complete(self, job: Job) -> None:
@@ -373,8 +411,9 @@ class RedisStore:
                 await self.run_script("EVICT", [self.settled, *map(self.claim_key, members)], members)
 
     async def retry(self, job: Job, *, delay: float, error: str) -> None:
-        await self._settle(job, "retry", due=self.clock() + delay, error=error,
-                           attempt=job.delivery.attempt + 1)
+        await self._settle(
+            job, "retry", due=self.clock() + delay, error=error, attempt=job.delivery.attempt + 1
+        )
 
     async def bury(self, job: Job, *, error: str) -> None:
         await self._settle(job, "bury", error=error, attempt=job.delivery.attempt)

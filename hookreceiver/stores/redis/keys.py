@@ -14,9 +14,25 @@ from urllib.parse import quote
 
 from hookreceiver.exceptions import ConfigurationError
 
-__all__ = ["CLAIM", "DEAD", "DEFAULT_NAMESPACE", "DELAYED", "GROUP", "INBOX", "KEY_ROOT",
-           "MAX_MEMBER_CHARS", "MAX_RECLAIMS", "MAX_RETAINED", "RETENTION", "SETTLED",
-           "VISIBILITY_TIMEOUT", "key_prefix", "member_for", "scrub", "split_receipt"]
+__all__ = [
+    "CLAIM",
+    "DEAD",
+    "DEFAULT_NAMESPACE",
+    "DELAYED",
+    "GROUP",
+    "INBOX",
+    "KEY_ROOT",
+    "MAX_MEMBER_CHARS",
+    "MAX_RECLAIMS",
+    "MAX_RETAINED",
+    "RETENTION",
+    "SETTLED",
+    "VISIBILITY_TIMEOUT",
+    "key_prefix",
+    "member_for",
+    "scrub",
+    "split_receipt",
+]
 
 KEY_ROOT = "hookreceiver"
 # Key names after the prefix (the store's module docstring says what each holds), the

@@ -35,7 +35,10 @@ end
 # KEYS: claim, inbox, delayed, dead, settled
 # ARGV: member, now, expires, delivery
 # -> 1 accepted, 0 duplicate
-ADMIT = _SHEBANG + _LIVE_STATE + """
+ADMIT = (
+    _SHEBANG
+    + _LIVE_STATE
+    + """
 local now = tonumber(ARGV[2])
 local c = redis.call('HMGET', KEYS[1], 'state', 'expires', 'gen', 'attempt')
 local state = current_state(c[1], c[2], now)
@@ -54,11 +57,15 @@ redis.call('HSET', KEYS[1], 'state', 'pending', 'gen', gen, 'attempt', attempt,
 redis.call('XADD', KEYS[2], '*', 'k', ARGV[1], 'g', gen)
 return 1
 """
+)
 
 # KEYS: claim, settled
 # ARGV: member, now, expires, delivery, ttl, retention
 # -> 0 duplicate (any claim, live or settled, is left alone), else the size of the settled index
-RECORD = _SHEBANG + _LIVE_STATE + """
+RECORD = (
+    _SHEBANG
+    + _LIVE_STATE
+    + """
 local now = tonumber(ARGV[2])
 local c = redis.call('HMGET', KEYS[1], 'state', 'expires', 'gen')
 if current_state(c[1], c[2], now) then return 0 end
@@ -71,13 +78,16 @@ redis.call('ZADD', KEYS[2], now, ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - tonumber(ARGV[6]))
 return redis.call('ZCARD', KEYS[2])
 """
+)
 
 # KEYS: inbox, dead, claim_1 .. claim_n
 # ARGV: group, now, expires, ttl, max_reclaims, retention, then per job: entry id, gen,
 #   reclaimed (0/1), member
 # -> per live job {entry id, gen, attempt, delivery, run}; stale entries are acked and deleted,
 #    and a job whose workers died max_reclaims times in a row is buried instead of run again.
-START = _SHEBANG + """
+START = (
+    _SHEBANG
+    + """
 local group, now, expires, ttl, max_reclaims = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
 local out = {}
 for i = 3, #KEYS do
@@ -106,6 +116,7 @@ for i = 3, #KEYS do
 end
 return out
 """
+)
 
 # KEYS: claim, inbox, delayed, dead, settled
 # ARGV: group, entry id, gen, member, mode, now, expires, ttl, due, error, attempt, retention, run
@@ -113,7 +124,9 @@ return out
 # -> -1 stale (a newer job owns the claim), else for complete the size of the settled index, else 0
 # A stale outcome of the same generation means another worker took the entry over (a newer run):
 # its entry is left alone. An older generation's entry is dropped (a newer entry replaced it).
-SETTLE = _SHEBANG + """
+SETTLE = (
+    _SHEBANG
+    + """
 local group, id, member, mode = ARGV[1], ARGV[2], ARGV[4], ARGV[5]
 local now = tonumber(ARGV[6])
 local c = redis.call('HMGET', KEYS[1], 'gen', 'run')
@@ -148,6 +161,7 @@ end
 redis.call('XADD', KEYS[2], '*', 'k', member, 'g', gen)
 return 0
 """
+)
 
 # KEYS: inbox, claim_1 .. claim_n
 # ARGV: group, then per job: entry id, consumer, gen, run
@@ -171,7 +185,9 @@ return lost
 # KEYS: delayed, inbox, claim_1 .. claim_n
 # ARGV: now, member_1 .. member_n
 # -> how many due retries moved to the inbox
-PROMOTE = _SHEBANG + """
+PROMOTE = (
+    _SHEBANG
+    + """
 local now = tonumber(ARGV[1])
 local moved = 0
 for i = 3, #KEYS do
@@ -188,11 +204,15 @@ for i = 3, #KEYS do
 end
 return moved
 """
+)
 
 # KEYS: claim, inbox, delayed, dead, settled
 # ARGV: member, now, expires
 # -> 1 enqueued again as attempt 1, 0 not retained
-REPLAY = _SHEBANG + _LIVE_STATE + """
+REPLAY = (
+    _SHEBANG
+    + _LIVE_STATE
+    + """
 local now = tonumber(ARGV[2])
 local c = redis.call('HMGET', KEYS[1], 'state', 'expires', 'gen')
 if not current_state(c[1], c[2], now) then return 0 end
@@ -204,10 +224,13 @@ redis.call('PERSIST', KEYS[1])
 redis.call('XADD', KEYS[2], '*', 'k', ARGV[1], 'g', gen)
 return 1
 """
+)
 
 # KEYS: dead, claim_1 .. claim_n ; ARGV: member_1 .. member_n
 # -> how many dead claims were dropped (members that are no longer dead leave the index too)
-PURGE = _SHEBANG + """
+PURGE = (
+    _SHEBANG
+    + """
 local dropped = 0
 for i = 2, #KEYS do
   if redis.call('HGET', KEYS[i], 'state') == 'dead' then
@@ -218,13 +241,17 @@ for i = 2, #KEYS do
 end
 return dropped
 """
+)
 
 # KEYS: settled, claim_1 .. claim_n ; ARGV: member_1 .. member_n
 # Drops the oldest DONE claims past the retained-count cap.
-EVICT = _SHEBANG + """
+EVICT = (
+    _SHEBANG
+    + """
 for i = 2, #KEYS do
   if redis.call('HGET', KEYS[i], 'state') == 'done' then redis.call('DEL', KEYS[i]) end
   redis.call('ZREM', KEYS[1], ARGV[i - 1])
 end
 return #KEYS - 1
 """
+)
