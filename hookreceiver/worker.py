@@ -29,12 +29,12 @@ import anyio.to_thread
 
 from hookreceiver.core.delivery import Delivery
 from hookreceiver.core.routing import Route
+from hookreceiver.core.typed import bind_model
 from hookreceiver.endpoint import Endpoint, RetryPolicy
 from hookreceiver.exceptions import StoreError
 from hookreceiver.logs import job_fields
 from hookreceiver.logtext import loggable
 from hookreceiver.stores.base import Job, Store
-from hookreceiver.typed import bind_model
 
 __all__ = ["Outcome", "RetryPolicy", "Worker", "run_handler", "run_handlers"]  # RetryPolicy: endpoint.py
 

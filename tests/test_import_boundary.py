@@ -164,3 +164,11 @@ def test_the_receivers_parts_do_not_import_it(module: str) -> None:
     assert not imported & {"hookreceiver.receiver", "hookreceiver"}, module
     if module == "endpoint.py":
         assert not imported & {"hookreceiver.asgi", "hookreceiver.worker"}
+
+
+@pytest.mark.parametrize("path", sorted((PACKAGE / "core").rglob("*.py")), ids=lambda p: p.name)
+def test_the_core_imports_nothing_above_it(path: Path) -> None:
+    """The core is the bottom layer: it may use itself and the exception tree, nothing else of ours."""
+    ours = {m for m in imported_modules(path) if m == "hookreceiver" or m.startswith("hookreceiver.")}
+    upward = {m for m in ours if not m.startswith("hookreceiver.core") and m != "hookreceiver.exceptions"}
+    assert upward == set(), f"{path.name} imports {upward}"

@@ -19,11 +19,11 @@ import pytest
 from pydantic import BaseModel
 
 from hookreceiver import ConfigurationError, Delivery, HookReceiver, MemoryStore, Outcome, Settings
+from hookreceiver.core.typed import adapter_for, bind_model, check_model
 from hookreceiver.exceptions import ModelValidationError
 from hookreceiver.models import StripeEvent, TwilioMessage, WeChatMessage
 from hookreceiver.providers import Generic, Stripe
 from hookreceiver.receiver import Endpoint
-from hookreceiver.typed import adapter_for, bind_model, check_model
 from tests.helpers import REPO_ROOT, FakeClock
 
 pytestmark = pytest.mark.anyio
@@ -344,3 +344,17 @@ def test_mypy_refuses_a_handler_annotated_with_another_model(tmp_path: Path) -> 
     assert len(errors) == 1, errors  # only the typed handler of wrong.py: a bare Delivery fits any model
     assert f"wrong.py:{decorator}: error: Argument 1 has incompatible type" in errors[0]
     assert "Delivery[Other]" in errors[0] and errors[0].endswith("[arg-type]")
+
+
+def test_the_old_module_name_still_imports_the_same_functions() -> None:
+    import hookreceiver.typed
+
+    assert (
+        hookreceiver.typed.adapter_for,
+        hookreceiver.typed.bind_model,
+        hookreceiver.typed.check_model,
+    ) == (
+        adapter_for,
+        bind_model,
+        check_model,
+    )

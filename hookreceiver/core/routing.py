@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from hookreceiver.core.typed import check_model
 from hookreceiver.exceptions import ConfigurationError
 
 __all__ = ["Handler", "Route", "Router", "check_handler", "matches", "validate_pattern"]
@@ -109,8 +110,6 @@ class Router:
         """Bind ``handler`` to ``pattern``; raises ``ConfigurationError`` on a bad pattern or shape."""
         validate_pattern(pattern)
         check_handler(handler)
-        from hookreceiver.typed import check_model  # pydantic only; kept out of import time
-
         check_model(handler, model)
         self._routes.append(Route(pattern, handler, model))
 
