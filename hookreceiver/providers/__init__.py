@@ -10,6 +10,7 @@ from hookreceiver.providers.base import (
     receive,
     receive_all,
 )
+from hookreceiver.providers.bitbucket import Bitbucket
 from hookreceiver.providers.coinbase import Coinbase
 from hookreceiver.providers.dingtalk import DingTalk
 from hookreceiver.providers.discord import Discord
@@ -17,6 +18,8 @@ from hookreceiver.providers.feishu import Feishu, Lark
 from hookreceiver.providers.generic import Generic, Source
 from hookreceiver.providers.github import GitHub
 from hookreceiver.providers.gitlab import GitLab
+from hookreceiver.providers.intercom import Intercom
+from hookreceiver.providers.linear import Linear
 from hookreceiver.providers.mailgun import Mailgun
 from hookreceiver.providers.meta import Meta
 from hookreceiver.providers.paddle import Paddle
@@ -33,6 +36,7 @@ from hookreceiver.providers.standard import StandardWebhooks, Svix
 from hookreceiver.providers.stripe import Stripe
 from hookreceiver.providers.telegram import Telegram
 from hookreceiver.providers.twilio import Twilio
+from hookreceiver.providers.vercel import Vercel
 from hookreceiver.providers.wechat import WeChat
 from hookreceiver.providers.wecom import WeCom
 
@@ -41,13 +45,16 @@ from hookreceiver.providers.wecom import WeCom
 # receive id besides its token (sign with ``hookreceiver send --app``).
 PROVIDERS: dict[str, ProviderFactory] = {
     "adyen": Adyen,
+    "bitbucket": Bitbucket,
     "coinbase": Coinbase,
     "discord": Discord,
     "feishu": Feishu,
     "generic": Generic,
     "github": GitHub,
     "gitlab": GitLab,
+    "intercom": Intercom,
     "lark": Lark,
+    "linear": Linear,
     "mailgun": Mailgun,
     "meta": Meta,
     "paddle": Paddle,
@@ -63,6 +70,7 @@ PROVIDERS: dict[str, ProviderFactory] = {
     "svix": Svix,
     "telegram": Telegram,
     "twilio": Twilio,
+    "vercel": Vercel,
     "wechat": WeChat,
 }
 
@@ -71,6 +79,7 @@ __all__ = [
     "SNS",
     "Adyen",
     "BaseProvider",
+    "Bitbucket",
     "Coinbase",
     "DingTalk",
     "Discord",
@@ -79,7 +88,9 @@ __all__ = [
     "GitHub",
     "GitLab",
     "Identity",
+    "Intercom",
     "Lark",
+    "Linear",
     "Mailgun",
     "Meta",
     "Paddle",
@@ -99,6 +110,7 @@ __all__ = [
     "Svix",
     "Telegram",
     "Twilio",
+    "Vercel",
     "WeChat",
     "WeCom",
     "lookup",

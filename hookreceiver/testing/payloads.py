@@ -18,13 +18,16 @@ __all__ = ["DEFAULT_TOPICS", "sample", "sample_topics"]
 # The topic used when a caller names a provider but no topic (and gives no payload).
 DEFAULT_TOPICS: dict[str, str] = {
     "adyen": "AUTHORISATION",
+    "bitbucket": "repo:push",
     "coinbase": "charge:confirmed",
     "discord": "application_command",
     "feishu": "im.message.receive_v1",
     "generic": "order.created",
     "github": "push",
     "gitlab": "push",
+    "intercom": "conversation.user.created",
     "lark": "im.message.receive_v1",
+    "linear": "Issue.create",
     "mailgun": "delivered",
     "meta": "whatsapp_business_account.messages",
     "paddle": "transaction.completed",
@@ -40,6 +43,7 @@ DEFAULT_TOPICS: dict[str, str] = {
     "svix": "invoice.paid",
     "telegram": "message",
     "twilio": "message.received",
+    "vercel": "deployment.created",
     "wechat": "text",
 }
 # Providers that send the same payloads as another one.
