@@ -8,7 +8,9 @@ a decoded payload can be stored as JSON. Every failure raises ``PayloadError`` o
 from __future__ import annotations
 
 import codecs
+import functools
 import json
+import math
 import re
 from typing import Any, Literal
 from urllib.parse import parse_qsl
@@ -25,6 +27,7 @@ __all__ = [
     "MAX_JSON_DEPTH",
     "MAX_XML_DEPTH",
     "MAX_XML_ELEMENTS",
+    "check_charset",
     "decode_body",
     "decode_form",
     "decode_json",
@@ -103,19 +106,58 @@ def _check_text(text: str, what: str) -> str:
 
 # Codecs whose strict decoding can never yield a surrogate, so their text needs no scan.
 _SURROGATE_FREE = frozenset({"utf-8", "ascii", "latin-1", "iso8859-1"})
+# A charset name as senders write it; anything else is refused before the codec registry sees it
+# (a lookup imports a module of the ``encodings`` package named after the charset).
+_CHARSET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,39}")
+_ASCII = bytes(range(128))
+# ASCII text that ASCII-incompatible codecs read as something else: UTF-7 shifts, escapes of the
+# escape codecs, HZ and ISO-2022 shifts, IDNA/punycode labels.
+_PROBES = (_ASCII, b"+AGE-", b"\\u0041\\x41\\101\\N{DIGIT ONE}", b"~{", b"\x1b$B", b"xn--bcher-kva.de")
+
+
+@functools.lru_cache(maxsize=64)
+def _ascii_compatible(codec: str) -> bool:
+    """Whether ``codec`` is a text codec that reads every ASCII byte as itself, in any context."""
+    if not getattr(codecs.lookup(codec), "_is_text_encoding", True):
+        return False  # bytes-to-bytes and str-to-str codecs: base64, zlib, rot13 ...
+    try:
+        alone = all(bytes([byte]).decode(codec) == chr(byte) for byte in _ASCII)
+        together = all(probe.decode(codec) == probe.decode("ascii") for probe in _PROBES)
+        return alone and together
+    except (UnicodeError, ValueError, TypeError, LookupError):
+        return False
+
+
+def check_charset(charset: str) -> str:
+    """The codec of a request's ``charset``, if it is an ASCII-compatible text codec.
+
+    Anything else is refused with ``UnsupportedContentType`` (415, ``unsupported_charset``):
+    unknown names, byte codecs (``base64``, ``rot13`` ...), and codecs in which ASCII bytes mean
+    something else (``utf-7``, ``unicode_escape``, ``raw_unicode_escape``, ``utf-16``/``utf-32``,
+    ``hz``, ``iso2022_*``, ``idna``, EBCDIC code pages): those can spell lone surrogates or text
+    that differs from what every ASCII-reading check sees. UTF-8, Latin-1, the Windows code
+    pages, GBK/GB18030, Big5, Shift_JIS, EUC-* and the like pass.
+    """
+    try:
+        if _CHARSET_NAME.fullmatch(charset) and _ascii_compatible(codec := codecs.lookup(charset).name):
+            return codec
+    except LookupError:
+        pass
+    raise UnsupportedContentType(
+        f"charset {charset[:40]!r} is not supported; send UTF-8 (or another ASCII-compatible charset)",
+        reason="unsupported_charset",
+    )
 
 
 def _text(body: bytes, charset: str) -> str:
+    codec = check_charset(charset)
     try:
-        codec = codecs.lookup(charset).name
         text = body.decode(codec)
-    except LookupError:
-        raise PayloadError(f"unknown charset {charset!r}", reason="bad_charset") from None
     except UnicodeError:  # not only UnicodeDecodeError: codecs such as idna raise the base class
-        raise PayloadError(f"body is not valid {charset}", reason="bad_charset") from None
+        raise PayloadError(f"body is not valid {codec}", reason="bad_charset") from None
     if codec in _SURROGATE_FREE:
         return text
-    return _check_text(text, "body")  # UTF-7 and the escape codecs can spell lone surrogates
+    return _check_text(text, "body")  # defence in depth: no accepted codec should make one
 
 
 def _walk(value: Any, limit: int, *, strings: bool) -> None:
@@ -136,13 +178,29 @@ def _walk(value: Any, limit: int, *, strings: bool) -> None:
             _check_text(item, "a JSON string")
 
 
+def _constant(name: str) -> Any:
+    raise PayloadError(f"{name} is not a JSON value (RFC 8259 has no NaN or Infinity)", reason="invalid_json")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise PayloadError(f"the number {text[:40]} is too large for a float", reason="invalid_json")
+    return value
+
+
 def decode_json(body: bytes, charset: str = "utf-8") -> Any:
-    """Decode a JSON body, with a nesting limit; an empty body is an error."""
+    """Decode a JSON body, with a nesting limit; an empty body is an error.
+
+    Only standard JSON (RFC 8259): ``NaN``, ``Infinity`` and numbers too large for a float (``1e999``,
+    which Python would read as infinity) are refused as ``invalid_json``, since no JSON encoder
+    of a sender writes them and a store or handler could not write them back out as JSON.
+    """
     text = _text(body, charset)
     if not text or text.isspace():  # (strip() would copy a large body)
         raise PayloadError("body is empty; JSON expected")
     try:
-        value = json.loads(text)
+        value = json.loads(text, parse_constant=_constant, parse_float=_finite)
     except (ValueError, RecursionError) as exc:
         raise PayloadError(f"body is not valid JSON: {str(exc)[:80]}") from None
     # Surrogates can only come from escapes (_text refused raw ones), so most bodies skip the check.
@@ -238,13 +296,8 @@ def _xml_bytes(body: bytes, charset: str | None) -> bytes:
         return body
     match = _DECLARATION.match(body)
     encoding = match.group(1).decode("ascii") if match else charset
-    if encoding is None:
+    if encoding is None or check_charset(encoding) == "utf-8":
         return body
-    try:
-        if codecs.lookup(encoding).name == "utf-8":
-            return body
-    except LookupError:
-        raise PayloadError(f"unknown charset {encoding!r}", reason="bad_charset") from None
     text = _DECLARATION_TEXT.sub("", _text(body, encoding), count=1)
     return text.encode("utf-8")
 
@@ -254,8 +307,11 @@ def decode_xml(body: bytes, charset: str | None = None) -> dict[str, Any]:
 
     ``<xml><MsgType>text</MsgType></xml>`` becomes ``{"MsgType": "text"}``; repeated tags become
     lists; attributes are dropped. Entities, DTDs and external references are refused.
-    ``charset`` (from the content type) is used when the document declares no encoding itself.
+    ``charset`` (from the content type) is used when the document declares no encoding itself;
+    it must pass :func:`check_charset` either way, like the declaration's encoding.
     """
+    if charset is not None:
+        check_charset(charset)
     if not body.strip():
         raise PayloadError("body is empty; XML expected")
     body = _xml_bytes(body, charset)

@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from typing_extensions import TypeVar
 
-from hookreceiver.core.decoding import MAX_FORM_FIELDS, parse_content_type
+from hookreceiver.core.decoding import MAX_FORM_FIELDS, check_charset, parse_content_type
 from hookreceiver.exceptions import PayloadError
 
 __all__ = ["Delivery", "HttpRequest", "IdSource", "Reply", "body_hash_id"]
@@ -73,8 +73,10 @@ class HttpRequest:
     @cached_property
     def form_pairs(self) -> tuple[tuple[str, str], ...]:
         """The body as form-encoded ``(name, value)`` pairs in order, decoded with the content
-        type's charset; parsed once per request, however many checks read it (Twilio signs them)."""
-        charset = parse_content_type(self.content_type)[1].get("charset", "utf-8")
+        type's charset; parsed once per request, however many checks read it (Twilio signs them).
+
+        A charset that is not an ASCII-compatible text codec is refused (``check_charset``: 415)."""
+        charset = check_charset(parse_content_type(self.content_type)[1].get("charset") or "utf-8")
         try:
             text = self.body.decode(charset)
             return tuple(

@@ -9,8 +9,10 @@ What is signed depends on the request:
   checked against the body too.
 
 Like Twilio's SDK, the signature is accepted for the URL with and without an explicit port,
-because Twilio is not consistent about it. Requests signed with a SharedKey say so in
-``X-Twilio-Webhooks-Signature-Settings`` and may use HMAC-SHA256. Behind a proxy the URL must be the
+because Twilio is not consistent about it; the delivery id hashes the URL without its port, so
+every accepted form of one signed request (``Host: h`` or ``Host: h:443``) is one delivery.
+Requests signed with a SharedKey say so in ``X-Twilio-Webhooks-Signature-Settings`` and may use
+HMAC-SHA256. Behind a proxy the URL must be the
 public one: see ``endpoint(public_url=...)`` and the ``public_base_url``/``trust_forwarded`` settings.
 """
 
@@ -29,7 +31,7 @@ from hookreceiver.core.signing import Algorithm, Secrets, constant_time_equal, h
 from hookreceiver.exceptions import PayloadError, SignatureError
 from hookreceiver.providers.base import BaseProvider, Identity
 
-__all__ = ["EMPTY_TWIML", "Twilio", "content_id", "url_variants"]
+__all__ = ["EMPTY_TWIML", "Twilio", "canonical_url", "content_id", "url_variants"]
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -50,6 +52,23 @@ def url_variants(url: str) -> list[str]:
 
     A URL that cannot be parsed (a ``Host: [::1`` header) is a ``PayloadError`` (``bad_url``).
     """
+    given, portless, has_port = _split_port(url)
+    if has_port:
+        return [url, portless]
+    return [url, given]
+
+
+def canonical_url(url: str) -> str:
+    """The one form of ``url`` shared by both its :func:`url_variants`: without any port.
+
+    Whichever variant a signature matched, the request was signed for one URL, and every URL
+    accepted for it has this same port-less form; so it is what the delivery id hashes.
+    """
+    return _split_port(url)[1]
+
+
+def _split_port(url: str) -> tuple[str, str, bool]:
+    """``(url with the default port, url without a port, whether url names a port)``."""
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -59,10 +78,9 @@ def url_variants(url: str) -> list[str]:
     userinfo, at, hostport = parts.netloc.rpartition("@")
     host, colon, port = hostport.rpartition(":")
     if colon and port.isdigit():
-        other = f"{userinfo}{at}{host}"
-    else:
-        other = f"{userinfo}{at}{hostport}:{443 if parts.scheme == 'https' else 80}"
-    return [url, urlunsplit(parts._replace(netloc=other))]
+        return url, urlunsplit(parts._replace(netloc=f"{userinfo}{at}{host}")), True
+    default = f"{userinfo}{at}{hostport}:{443 if parts.scheme == 'https' else 80}"
+    return urlunsplit(parts._replace(netloc=default)), url, False
 
 
 def _params(request: HttpRequest) -> list[tuple[str, str]]:
@@ -81,7 +99,8 @@ def signed_content(url: str, params: Iterable[tuple[str, str]]) -> bytes:
     for name, value in params:
         grouped.setdefault(name, set()).add(value)
     tail = "".join(name + value for name in sorted(grouped) for value in sorted(grouped[name]))
-    return (url + tail).encode()
+    # surrogatepass: text Twilio cannot have signed (a lone surrogate) just fails to match.
+    return (url + tail).encode("utf-8", "surrogatepass")
 
 
 def _single(params: Mapping[str, Any], name: str) -> str | None:
@@ -97,9 +116,10 @@ def _single(params: Mapping[str, Any], name: str) -> str | None:
 
 
 def content_id(url: str, params: Iterable[tuple[str, str]]) -> str:
-    """A short hash of what the signature covers (:func:`signed_content`): equal for equal
-    deliveries whatever the order or repetition of their parameters."""
-    return hashlib.sha256(signed_content(url, params)).hexdigest()[:16]
+    """A short hash of what the signature covers (:func:`signed_content`, over the
+    :func:`canonical_url`): equal for equal deliveries whatever the order or repetition of their
+    parameters, and for every URL variant ``verify`` accepts (``Host: h`` and ``Host: h:443``)."""
+    return hashlib.sha256(signed_content(canonical_url(url), params)).hexdigest()[:16]
 
 
 class Twilio(BaseProvider):

