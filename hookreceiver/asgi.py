@@ -29,6 +29,7 @@ from hookreceiver.observe import Observer
 from hookreceiver.providers.base import receive_all as receive_deliveries
 from hookreceiver.settings import Settings
 from hookreceiver.stores.base import Admission, Store
+from hookreceiver.tally import RejectionTally
 
 __all__ = ["OFFLOAD_BODY_SIZE", "ReceiverApp", "read_body", "route_path"]
 
@@ -109,6 +110,7 @@ class ReceiverApp:
         self.settings = settings
         self.clock = clock
         self.observers = observers
+        self.tally = RejectionTally(store)  # rejections by reason, for ``hookreceiver stats``
         self.on_startup = on_startup
         self.on_shutdown = on_shutdown
         self._health = {
@@ -143,6 +145,7 @@ class ReceiverApp:
                     return
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                await self.tally.flush()
                 await self.on_shutdown()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
@@ -189,7 +192,9 @@ class ReceiverApp:
         verified: bool = True,
         extra: dict[str, Any] | None = None,
     ) -> Response:
-        """A rejection: its log line (with the mount prefix and duration), observers, the 4xx/503."""
+        """A rejection: its log line (with the mount prefix and duration), observers, the store's
+        rejection counter, the 4xx/503."""
+        self.tally.add(reason)
         for observer in self.observers:
             _safely(observer.rejected, endpoint.path if endpoint is not None else "-", reason)
         shown = "-"

@@ -16,17 +16,23 @@ both raises ``StoreUnavailable`` and nothing is acknowledged. Workers ``take`` j
 each one exactly once with ``complete``, ``retry``, ``bury`` or ``release`` (hand back untouched,
 still PENDING). A job whose worker dies stays PENDING; a store shared by several processes hands
 it to another worker later (the Redis store after its visibility timeout).
+
+For operations (``hookreceiver inspect`` and ``stats``, the metrics' inbox gauges) a store also
+describes one claim (``describe``) and keeps cumulative counters (``stats``): admissions,
+duplicates and the outcome of every run, counted where they happen (inside the same atomic step
+on Redis), plus the rejections the ASGI layer hands it with ``count_rejected``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
 from hookreceiver.core.delivery import Delivery
 
-__all__ = ["Admission", "ClaimState", "DeadLetter", "Job", "Store"]
+__all__ = ["Admission", "Claim", "ClaimState", "DeadLetter", "Job", "Store", "StoreStats"]
 
 
 class ClaimState(StrEnum):
@@ -59,6 +65,42 @@ class DeadLetter:
     error: str
     failed_at: float
     attempts: int
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One retained claim as ``describe`` sees it: its state, the delivery (``delivery.attempt`` is
+    the run it is on, or ended on) and the last handler error (empty if none failed)."""
+
+    state: ClaimState
+    delivery: Delivery
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class StoreStats:
+    """Cumulative counters and the inbox right now, as ``Store.stats`` reports them.
+
+    Counters start at zero with the store (memory) or the namespace (Redis) and only grow:
+    ``admitted`` new deliveries queued, ``duplicates`` refused, ``unrouted`` kept without a
+    handler, ``handled`` runs that succeeded, ``failed`` runs whose handler raised (retried or
+    buried), ``dead`` deliveries moved to the dead letters, ``rejected`` requests refused, by
+    reason. The inbox: ``depth`` deliveries due and not yet started, ``running`` started and not
+    settled, ``scheduled`` retries waiting for their time, ``oldest_age`` seconds the oldest of
+    the ``depth`` has waited (0 when none waits).
+    """
+
+    admitted: int = 0
+    duplicates: int = 0
+    unrouted: int = 0
+    handled: int = 0
+    failed: int = 0
+    dead: int = 0
+    rejected: Mapping[str, int] = field(default_factory=dict)
+    depth: int = 0
+    running: int = 0
+    scheduled: int = 0
+    oldest_age: float = 0.0
 
 
 @runtime_checkable
@@ -120,6 +162,18 @@ class Store(Protocol):
 
     async def purge_dead(self, key: str | None = None) -> int:
         """Drop one dead letter (or all, with ``None``); returns how many were dropped."""
+        ...
+
+    async def describe(self, key: str) -> Claim | None:
+        """The retained claim ``endpoint:delivery_id`` with its state and last error, or ``None``."""
+        ...
+
+    async def stats(self) -> StoreStats:
+        """The cumulative counters and the inbox right now."""
+        ...
+
+    async def count_rejected(self, counts: Mapping[str, int]) -> None:
+        """Add refused requests (reason -> how many) to the ``rejected`` counters."""
         ...
 
     async def close(self) -> None:

@@ -14,13 +14,13 @@ import asyncio
 import heapq
 import itertools
 import time
-from collections import OrderedDict, deque
-from collections.abc import Callable
+from collections import Counter, OrderedDict, deque
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from hookreceiver.core.delivery import Delivery
 from hookreceiver.exceptions import StoreUnavailable
-from hookreceiver.stores.base import Admission, ClaimState, DeadLetter, Job
+from hookreceiver.stores.base import Admission, Claim, ClaimState, DeadLetter, Job, StoreStats
 
 __all__ = ["MemoryStore"]
 
@@ -46,6 +46,7 @@ class _Record:
     failed_at: float = 0.0
     generation: int = 0  # bumps on every enqueue so stale heap entries are skipped
     size: int = 0  # what the record counts against ``max_bytes``
+    queued_at: float = 0.0  # when its current inbox entry is (or was) due
 
 
 class MemoryStore:
@@ -73,6 +74,8 @@ class MemoryStore:
         self._in_flight: set[str] = set()
         self._wakeup = asyncio.Event()
         self._closed = False
+        self._counts: Counter[str] = Counter()  # the counters of ``stats``
+        self._rejected: Counter[str] = Counter()
 
     def __repr__(self) -> str:
         return f"MemoryStore(records={len(self._records)}, ready={len(self._ready)})"
@@ -132,6 +135,7 @@ class MemoryStore:
 
     def _enqueue(self, key: str, record: _Record, *, delay: float = 0.0) -> None:
         record.generation += 1
+        record.queued_at = self._clock() + max(delay, 0.0)
         if delay > 0:
             due = self._clock() + delay
             heapq.heappush(self._delayed, (due, next(self._counter), key, record.generation))
@@ -152,6 +156,7 @@ class MemoryStore:
         key = delivery.key
         record = self._records.get(key)
         if record is not None and record.state in (ClaimState.PENDING, ClaimState.DONE):
+            self._counts["duplicates"] += 1
             return Admission.DUPLICATE
         size = _size(delivery)
         self._make_room(key, size)
@@ -164,6 +169,7 @@ class MemoryStore:
         )
         self._put(key, record, now)
         self._enqueue(key, record)
+        self._counts["admitted"] += 1
         return Admission.ACCEPTED
 
     async def record(self, delivery: Delivery) -> Admission:
@@ -172,10 +178,12 @@ class MemoryStore:
         self._expire(now)
         key = delivery.key
         if key in self._records:
+            self._counts["duplicates"] += 1
             return Admission.DUPLICATE
         size = _size(delivery)
         self._make_room(key, size)
         self._put(key, _Record(delivery.with_attempt(1), ClaimState.DONE, 0.0, size=size), now)
+        self._counts["unrouted"] += 1
         return Admission.ACCEPTED
 
     def _pop_due(self, limit: int) -> list[Job]:
@@ -220,12 +228,14 @@ class MemoryStore:
     async def complete(self, job: Job) -> None:
         record = self._settle(job)
         if record is not None:
+            self._counts["handled"] += 1
             record.state = ClaimState.DONE
             self._touch(job.delivery.key, record, self._clock())
 
     async def retry(self, job: Job, *, delay: float, error: str) -> None:
         record = self._settle(job)
         if record is not None:
+            self._counts["failed"] += 1
             record.state = ClaimState.FAILED
             record.error = error
             record.delivery = job.delivery.with_attempt(job.delivery.attempt + 1)
@@ -234,6 +244,7 @@ class MemoryStore:
     async def bury(self, job: Job, *, error: str) -> None:
         record = self._settle(job)
         if record is not None:
+            self._counts.update(("failed", "dead"))
             record.state = ClaimState.DEAD
             record.error = error
             record.failed_at = self._clock()
@@ -284,6 +295,38 @@ class MemoryStore:
         for k in keys:
             self._drop(k)
         return len(keys)
+
+    async def describe(self, key: str) -> Claim | None:
+        self._expire(self._clock())
+        record = self._records.get(key)
+        return Claim(record.state, record.delivery, record.error) if record else None
+
+    async def stats(self) -> StoreStats:
+        now = self._clock()
+        waiting: list[float] = []  # when each delivery due now became due
+        scheduled = 0
+        for key, record in self._records.items():
+            if record.state == ClaimState.FAILED and record.queued_at > now:
+                scheduled += 1
+            elif record.state in (ClaimState.PENDING, ClaimState.FAILED) and key not in self._in_flight:
+                waiting.append(record.queued_at)
+        counts = self._counts
+        return StoreStats(
+            admitted=counts["admitted"],
+            duplicates=counts["duplicates"],
+            unrouted=counts["unrouted"],
+            handled=counts["handled"],
+            failed=counts["failed"],
+            dead=counts["dead"],
+            rejected=dict(self._rejected),
+            depth=len(waiting),
+            running=len(self._in_flight),
+            scheduled=scheduled,
+            oldest_age=max(0.0, now - min(waiting)) if waiting else 0.0,
+        )
+
+    async def count_rejected(self, counts: Mapping[str, int]) -> None:
+        self._rejected.update(counts)
 
     async def close(self) -> None:
         self._closed = True

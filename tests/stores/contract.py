@@ -319,3 +319,80 @@ class StoreContract:
         assert await store.state("/orders:done") is None
         assert await store.state("/orders:dead") is None
         assert await store.admit(delivery("done")) is Admission.ACCEPTED  # forgotten: new again
+
+    # -- operations: describe, stats, counters -------------------------------------------------
+
+    @pytest.mark.anyio
+    async def test_describe_shows_state_attempt_and_last_error(self, store: Store) -> None:
+        sent = delivery("ins-1")
+        assert await store.describe(sent.key) is None
+        await store.admit(sent)
+        claim = await store.describe(sent.key)
+        assert claim is not None
+        assert (claim.state, claim.delivery, claim.error) == (ClaimState.PENDING, sent, "")
+        await store.retry(await self.take_one(store), delay=0, error="Traceback: boom")
+        claim = await store.describe(sent.key)
+        assert claim is not None
+        assert (claim.state, claim.delivery.attempt, claim.error) == (
+            ClaimState.FAILED,
+            2,
+            "Traceback: boom",
+        )
+        await store.complete(await self.take_one(store))
+        claim = await store.describe(sent.key)
+        assert claim is not None and claim.state is ClaimState.DONE
+        assert claim.delivery.body == sent.body and claim.error == "Traceback: boom"
+
+    @pytest.mark.anyio
+    async def test_describe_forgets_after_retention(self, store: Store, clock: FakeClock) -> None:
+        await store.admit(delivery("ins-2"))
+        await store.complete(await self.take_one(store))
+        await self.expire_retention(store, clock)
+        assert await store.describe("/orders:ins-2") is None
+
+    @pytest.mark.anyio
+    async def test_stats_count_every_outcome(self, store: Store) -> None:
+        assert (await store.stats()).admitted == 0
+        for name in ("ok", "retried", "dead"):
+            assert await store.admit(delivery(name)) is Admission.ACCEPTED
+        assert await store.admit(delivery("ok")) is Admission.DUPLICATE
+        assert await store.record(delivery("unwanted", topic="other")) is Admission.ACCEPTED
+        assert await store.record(delivery("unwanted", topic="other")) is Admission.DUPLICATE
+        jobs = {job.delivery.delivery_id: job for job in await store.take(CONSUMER, limit=10, wait=self.wait)}
+        assert sorted(jobs) == ["dead", "ok", "retried"]
+        running = await store.stats()
+        assert (running.depth, running.running) == (0, 3)
+        await store.complete(jobs["ok"])
+        await store.retry(jobs["retried"], delay=0, error="x")
+        await store.bury(jobs["dead"], error="x")
+        stats = await store.stats()
+        assert (stats.admitted, stats.duplicates, stats.unrouted) == (3, 2, 1)
+        assert (stats.handled, stats.failed, stats.dead) == (1, 2, 1)
+        assert (stats.depth, stats.running, stats.scheduled) == (1, 0, 0)  # the retry is due now
+        await store.complete(await self.take_one(store))
+        after = await store.stats()
+        assert (after.handled, after.depth, after.running, after.oldest_age) == (2, 0, 0, 0.0)
+
+    @pytest.mark.anyio
+    async def test_stats_inbox_depth_scheduled_and_age(self, store: Store, clock: FakeClock) -> None:
+        for name in ("a", "b"):
+            await store.admit(delivery(name))
+        waiting = await store.stats()
+        assert (waiting.depth, waiting.running, waiting.scheduled) == (2, 0, 0)
+        assert waiting.oldest_age >= 0.0
+        jobs = await store.take(CONSUMER, limit=10, wait=self.wait)
+        for job in jobs:
+            await store.retry(job, delay=30, error="later")
+        scheduled = await store.stats()
+        assert (scheduled.depth, scheduled.running, scheduled.scheduled) == (0, 0, 2)
+        clock.advance(40)  # both retries are due since 10 s: they wait in the inbox
+        due = await store.stats()
+        assert (due.depth, due.scheduled) == (2, 0)
+        assert due.oldest_age >= 10.0
+
+    @pytest.mark.anyio
+    async def test_count_rejected_adds_by_reason(self, store: Store) -> None:
+        await store.count_rejected({"bad_signature": 2, "stale_timestamp": 1})
+        await store.count_rejected({"bad_signature": 3})
+        await store.count_rejected({})
+        assert dict((await store.stats()).rejected) == {"bad_signature": 5, "stale_timestamp": 1}

@@ -13,6 +13,9 @@ all keys of one store sit in one slot and every script below may touch several o
     delayed              zset     -                       member -> due time of a retry
     dead                 zset     -                       member -> time it was buried
     settled              zset     -                       member -> time it was done (size cap)
+    stats                hash     none                    cumulative counters (``stats``): admitted,
+                                                          duplicates, unrouted, handled, failed,
+                                                          dead, rejected:<reason>
 
 ``<member>`` is ``endpoint:delivery_id`` percent-encoded (no braces, spaces or ``%`` survive, so
 text from a sender cannot move the hash tag; see keys.py), shortened with a hash past 200 chars.
@@ -46,7 +49,8 @@ error (any ``redis.exceptions`` type, cluster ones included, or a socket error o
 after ``timeout`` (3 s) without retrying, blocking reads use their own pool (connect.py).
 
 The package: ``keys`` (key names, TTL defaults), ``scripts`` (the Lua), ``connect`` (URLs and
-clients), ``dead_letters`` (listing, replay, purge) and this module (the store itself).
+clients), ``dead_letters`` (listing, replay, purge), ``inspection`` (describe, stats and
+the counters) and this module (the store itself).
 """
 
 from __future__ import annotations
@@ -56,7 +60,7 @@ import contextlib
 import logging
 import math
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import Any
 
 from redis.asyncio import Redis
@@ -65,9 +69,9 @@ from redis.exceptions import ResponseError
 
 from hookreceiver.core.delivery import Delivery
 from hookreceiver.exceptions import StoreError, StoreUnavailable
-from hookreceiver.stores.base import Admission, ClaimState, DeadLetter, Job
+from hookreceiver.stores.base import Admission, Claim, ClaimState, DeadLetter, Job, StoreStats
 from hookreceiver.stores.codec import dump_delivery, load_delivery
-from hookreceiver.stores.redis import dead_letters
+from hookreceiver.stores.redis import dead_letters, inspection
 from hookreceiver.stores.redis import keys as layout  # key names and defaults
 from hookreceiver.stores.redis import scripts as lua
 from hookreceiver.stores.redis.connect import FAILURES, MAX_BLOCK, connect, plan
@@ -107,6 +111,7 @@ class RedisStore:
         self.clock = clock
         self.inbox, self.delayed = self.prefix + layout.INBOX, self.prefix + layout.DELAYED
         self.dead, self.settled = self.prefix + layout.DEAD, self.prefix + layout.SETTLED
+        self.stats_key = self.prefix + layout.STATS
         self._scripts = {name: client.register_script(getattr(lua, name)) for name in lua.__all__}
         self._group_ready = False
         self._closed = False
@@ -155,7 +160,7 @@ class RedisStore:
 
     def keys_for(self, member: str) -> list[str]:
         """The keys a script that moves one claim between states touches, in the scripts' order."""
-        return [self.claim_key(member), self.inbox, self.delayed, self.dead, self.settled]
+        return [self.claim_key(member), self.inbox, self.delayed, self.dead, self.settled, self.stats_key]
 
     def times(self) -> tuple[float, str, int]:
         """Now, the expiry of a claim settled now (as script text) and the retention TTL."""
@@ -220,7 +225,7 @@ class RedisStore:
         async with self.guard("record"):
             settled = await self.run_script(
                 "RECORD",
-                [self.claim_key(member), self.settled],
+                [self.claim_key(member), self.settled, self.stats_key],
                 [member, repr(now), expires, dump_delivery(delivery), ttl, repr(self.retention)],
             )
         if not settled:
@@ -319,6 +324,7 @@ class RedisStore:
             member = _text(fields.get(b"k", b"-"))
             keys.append(self.claim_key(member))
             args += [entry_id, _text(fields.get(b"g", b"-")), int(reclaimed), member]
+        keys.append(self.stats_key)
         jobs: list[Job] = []
         for entry_id, gen, attempt, data, run in await self.run_script("START", keys, args):
             entry, generation = _text(entry_id), _text(gen)
@@ -367,6 +373,17 @@ class RedisStore:
 
     async def purge_dead(self, key: str | None = None) -> int:
         return await dead_letters.purge(self, key)
+
+    # -- operations: inspect and stats ----------------------------------------------------------
+
+    async def describe(self, key: str) -> Claim | None:
+        return await inspection.describe(self, key)
+
+    async def stats(self) -> StoreStats:
+        return await inspection.stats(self)
+
+    async def count_rejected(self, counts: Mapping[str, int]) -> None:
+        await inspection.count_rejected(self, counts)
 
     # -- outcomes ----------------------------------------------------------------------------
 

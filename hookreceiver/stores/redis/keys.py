@@ -27,6 +27,7 @@ __all__ = [
     "MAX_RETAINED",
     "RETENTION",
     "SETTLED",
+    "STATS",
     "VISIBILITY_TIMEOUT",
     "key_prefix",
     "member_for",
@@ -38,6 +39,7 @@ KEY_ROOT = "hookreceiver"
 # Key names after the prefix (the store's module docstring says what each holds), the
 # consumer group, and the defaults of the store's limits and TTLs.
 CLAIM, INBOX, DELAYED, DEAD, SETTLED = "claim:", "inbox", "delayed", "dead", "settled"
+STATS = "stats"  # hash of cumulative counters, no TTL: a handful of fields per namespace
 GROUP = "workers"
 DEFAULT_NAMESPACE = "default"
 RETENTION = 3 * 24 * 3600.0  # seconds a settled claim (done or dead) is kept

@@ -18,7 +18,7 @@ also compares ``expires`` with its own clock, so tests can move time.
 
 from __future__ import annotations
 
-__all__ = ["ADMIT", "BEAT", "EVICT", "PROMOTE", "PURGE", "RECORD", "REPLAY", "SETTLE", "START"]
+__all__ = ["ADMIT", "BEAT", "EVICT", "PROMOTE", "PURGE", "RECORD", "REPLAY", "SETTLE", "START", "STATS"]
 
 # A shebang (Redis 7+) makes Redis refuse a writing script up front on a full (OOM) or read-only
 # server, instead of letting it run and fail half way through.
@@ -32,7 +32,7 @@ local function current_state(state, expires, now)
 end
 """
 
-# KEYS: claim, inbox, delayed, dead, settled
+# KEYS: claim, inbox, delayed, dead, settled, stats
 # ARGV: member, now, expires, delivery
 # -> 1 accepted, 0 duplicate
 ADMIT = (
@@ -42,7 +42,10 @@ ADMIT = (
 local now = tonumber(ARGV[2])
 local c = redis.call('HMGET', KEYS[1], 'state', 'expires', 'gen', 'attempt')
 local state = current_state(c[1], c[2], now)
-if state == 'pending' or state == 'done' then return 0 end
+if state == 'pending' or state == 'done' then
+  redis.call('HINCRBY', KEYS[6], 'duplicates', 1)
+  return 0
+end
 local attempt = 1
 if state == 'failed' then
   attempt = tonumber(c[4])
@@ -55,11 +58,12 @@ redis.call('ZREM', KEYS[5], ARGV[1])
 redis.call('HSET', KEYS[1], 'state', 'pending', 'gen', gen, 'attempt', attempt,
            'delivery', ARGV[4], 'expires', ARGV[3], 'reclaims', 0)
 redis.call('XADD', KEYS[2], '*', 'k', ARGV[1], 'g', gen)
+redis.call('HINCRBY', KEYS[6], 'admitted', 1)
 return 1
 """
 )
 
-# KEYS: claim, settled
+# KEYS: claim, settled, stats
 # ARGV: member, now, expires, delivery, ttl, retention
 # -> 0 duplicate (any claim, live or settled, is left alone), else the size of the settled index
 RECORD = (
@@ -68,7 +72,11 @@ RECORD = (
     + """
 local now = tonumber(ARGV[2])
 local c = redis.call('HMGET', KEYS[1], 'state', 'expires', 'gen')
-if current_state(c[1], c[2], now) then return 0 end
+if current_state(c[1], c[2], now) then
+  redis.call('HINCRBY', KEYS[3], 'duplicates', 1)
+  return 0
+end
+redis.call('HINCRBY', KEYS[3], 'unrouted', 1)
 local gen = (tonumber(c[3]) or 0) + 1
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'state', 'done', 'gen', gen, 'attempt', 1, 'delivery', ARGV[4],
@@ -80,7 +88,7 @@ return redis.call('ZCARD', KEYS[2])
 """
 )
 
-# KEYS: inbox, dead, claim_1 .. claim_n
+# KEYS: inbox, dead, claim_1 .. claim_n, stats
 # ARGV: group, now, expires, ttl, max_reclaims, retention, then per job: entry id, gen,
 #   reclaimed (0/1), member
 # -> per live job {entry id, gen, attempt, delivery, run}; stale entries are acked and deleted,
@@ -90,7 +98,7 @@ START = (
     + """
 local group, now, expires, ttl, max_reclaims = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
 local out = {}
-for i = 3, #KEYS do
+for i = 3, #KEYS - 1 do
   local base = 6 + (i - 3) * 4
   local id, gen, reclaimed, member = ARGV[base + 1], ARGV[base + 2], ARGV[base + 3], ARGV[base + 4]
   local c = redis.call('HMGET', KEYS[i], 'state', 'gen', 'attempt', 'delivery', 'reclaims')
@@ -105,6 +113,7 @@ for i = 3, #KEYS do
     redis.call('EXPIRE', KEYS[i], ttl)
     redis.call('ZADD', KEYS[2], now, member)
     redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', tonumber(now) - tonumber(ARGV[6]))
+    redis.call('HINCRBY', KEYS[#KEYS], 'dead', 1)
     redis.call('XACK', KEYS[1], group, id)
     redis.call('XDEL', KEYS[1], id)
   else
@@ -118,7 +127,7 @@ return out
 """
 )
 
-# KEYS: claim, inbox, delayed, dead, settled
+# KEYS: claim, inbox, delayed, dead, settled, stats
 # ARGV: group, entry id, gen, member, mode, now, expires, ttl, due, error, attempt, retention, run
 #   mode: complete | retry | bury | release
 # -> -1 stale (a newer job owns the claim), else for complete the size of the settled index, else 0
@@ -135,6 +144,9 @@ if gen == ARGV[3] and c[2] ~= ARGV[13] then return -1 end
 redis.call('XACK', KEYS[2], group, id)
 redis.call('XDEL', KEYS[2], id)
 if gen ~= ARGV[3] then return -1 end
+if mode == 'complete' then redis.call('HINCRBY', KEYS[6], 'handled', 1) end
+if mode == 'retry' or mode == 'bury' then redis.call('HINCRBY', KEYS[6], 'failed', 1) end
+if mode == 'bury' then redis.call('HINCRBY', KEYS[6], 'dead', 1) end
 if mode == 'complete' then
   redis.call('HSET', KEYS[1], 'state', 'done', 'expires', ARGV[7])
   redis.call('EXPIRE', KEYS[1], ARGV[8])
@@ -206,7 +218,7 @@ return moved
 """
 )
 
-# KEYS: claim, inbox, delayed, dead, settled
+# KEYS: claim, inbox, delayed, dead, settled, stats
 # ARGV: member, now, expires
 # -> 1 enqueued again as attempt 1, 0 not retained
 REPLAY = (
@@ -255,3 +267,37 @@ end
 return #KEYS - 1
 """
 )
+
+# KEYS: stats, inbox, delayed ; ARGV: group, now
+# -> {counters as a flat field/value list, depth, running, scheduled, oldest age (text)}
+# Read-only. depth: inbox entries the group has not handed out (stale ones included) plus due
+# retries; running: entries handed out and not settled; the oldest age compares a stream entry's
+# id with the server's TIME and a due retry's time with the store clock (``now``).
+STATS = """
+local now = tonumber(ARGV[2])
+local counts = redis.call('HGETALL', KEYS[1])
+local waiting, running, age = 0, 0, 0
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  local start = '-'
+  for _, g in ipairs(redis.call('XINFO', 'GROUPS', KEYS[2])) do
+    local info = {}
+    for i = 1, #g, 2 do info[g[i]] = g[i + 1] end
+    if info['name'] == ARGV[1] then
+      running = tonumber(info['pending'])
+      start = '(' .. info['last-delivered-id']
+    end
+  end
+  waiting = redis.call('XLEN', KEYS[2]) - running
+  local first = redis.call('XRANGE', KEYS[2], start, '+', 'COUNT', 1)[1]
+  if first then
+    local t = redis.call('TIME')
+    local ms = tonumber(string.match(first[1], '^(%d+)'))
+    age = math.max(0, tonumber(t[1]) + tonumber(t[2]) / 1e6 - ms / 1000)
+  end
+end
+local due = redis.call('ZCOUNT', KEYS[3], '-inf', now)
+local earliest = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')
+if due > 0 then age = math.max(age, now - tonumber(earliest[2])) end
+local scheduled = redis.call('ZCARD', KEYS[3]) - due
+return {counts, math.max(0, waiting) + due, running, scheduled, tostring(age)}
+"""
