@@ -4,7 +4,8 @@ Every outcome (accepted, duplicate, unrouted, rejected, handled, retry, dead) is
 standard ``logging`` logger ``hookreceiver``, so your own handlers and formatters apply. The text
 message reads ``key=value``; the same values ride on the record as ``record.hookreceiver`` (a
 dict), which :class:`JsonFormatter` writes out as one JSON object per line. Field values come from
-the request only as the topic, delivery id and path, never a header, body or secret.
+the request only as the topic, delivery id and path, never a header, body, query string or secret.
+:class:`AccessLogRedactor` holds uvicorn's access line to the same rule.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ import time
 from typing import Any
 
 from hookreceiver.core.delivery import Delivery
+from hookreceiver.logtext import loggable
 
-__all__ = ["FIELDS", "JsonFormatter", "job_fields", "request_fields"]
+__all__ = ["FIELDS", "AccessLogRedactor", "JsonFormatter", "job_fields", "request_fields"]
 
 FIELDS = "hookreceiver"  # the LogRecord attribute holding an outcome line's fields
 
@@ -84,3 +86,27 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             data["exception"] = self.formatException(record.exc_info)
         return json.dumps(data, ensure_ascii=True, default=str)
+
+
+# The longest path an access line shows; past it the path is cut and ends in "...".
+ACCESS_PATH_LIMIT = 200
+
+
+class AccessLogRedactor(logging.Filter):
+    """uvicorn's access line without the query string, its path escaped and cut.
+
+    Query strings carry credentials (WeChat's ``signature=``, ``msg_signature=``, a ``?token=``),
+    so the line shows ``/wechat?[redacted]``. A record of a shape this filter does not know is
+    dropped rather than written unredacted. ``hookreceiver serve`` installs it on the
+    ``uvicorn.access`` logger; with uvicorn run directly, add it there yourself.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if not (isinstance(args, tuple) and len(args) == 5):
+            return False
+        client, method, full_path, version, status = args
+        path, query, _ = str(full_path).partition("?")
+        shown = loggable(path, ACCESS_PATH_LIMIT) + ("?[redacted]" if query else "")
+        record.args = (client, loggable(method, 16), shown, loggable(version, 8), status)
+        return True

@@ -6,12 +6,14 @@ their own. Each test is a regression test for one defect the issue found by prob
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
-from hookreceiver.providers import Twilio
+from hookreceiver.providers import Twilio, WeChat
 from tests.helpers import ServerProcess
 from tests.sec_app import TOKEN
 
@@ -91,3 +93,58 @@ def test_a_twilio_request_replayed_with_the_default_port_is_one_delivery(server:
     assert log.count("duplicate endpoint=/twilio") == 2
     assert log.count("accepted endpoint=/twilio") == 1
     assert log.count("handled endpoint=/twilio delivery_id=SM77:") == 1
+
+
+# -- item 5: secrets in server output, WeChat plain-mode replays -----------------------------
+
+
+def test_the_access_log_shows_no_query_string_and_a_bounded_path(server: ServerProcess) -> None:
+    wechat = WeChat(secret=TOKEN).sign(
+        {"Content": "hi"}, topic="text", delivery_id="5001", timestamp=time.time(), url=f"{server.url}/wechat"
+    )
+    assert (
+        httpx.post(wechat.url, content=wechat.body, headers=dict(wechat.headers), timeout=10).status_code
+        == 200
+    )
+    signature = parse_qs(urlsplit(wechat.url).query)["signature"][0]
+    assert httpx.get(f"{server.url}/orders?token=tok-3c1f9e-in-a-query", timeout=10).status_code == 405
+    long_path = "/" + "p" * 5000
+    assert httpx.get(f"{server.url}{long_path}?msg_signature=ms-77a0", timeout=10).status_code == 404
+    log = server.wait_for_log('"GET /orders?[redacted] HTTP/1.1" 405')
+    assert '"POST /wechat?[redacted] HTTP/1.1" 200' in log
+    for secret in (signature, "tok-3c1f9e-in-a-query", "ms-77a0", "signature=", "token=", "p" * 300):
+        assert secret not in log
+    assert "p" * 200 + "..." in log  # the path is cut, not dropped
+
+
+def test_a_captured_wechat_url_cannot_carry_another_body(server: ServerProcess) -> None:
+    request = WeChat(secret=TOKEN).sign(
+        {"Content": "real"},
+        topic="text",
+        delivery_id="5002",
+        timestamp=time.time(),
+        url=f"{server.url}/wechat",
+    )
+    headers = dict(request.headers)
+    first = httpx.post(request.url, content=request.body, headers=headers, timeout=10)
+    retry = httpx.post(request.url, content=request.body, headers=headers, timeout=10)
+    forged_body = request.body.replace(b"real", b"forged").replace(b"5002", b"5003")
+    forged = httpx.post(request.url, content=forged_body, headers=headers, timeout=10)
+    assert (first.status_code, first.text) == (200, "success")
+    assert (retry.status_code, retry.text) == (200, "success")  # the same message again: a duplicate
+    assert forged.status_code == 401 and forged.json()["error"] == "replayed_nonce"
+    log = server.wait_for_log("handled endpoint=/wechat delivery_id=5002")
+    assert "delivery_id=5003" not in log.replace("delivery_id=5003 (unverified)", "")
+
+
+def test_an_old_wechat_url_is_refused(server: ServerProcess) -> None:
+    # the issue's case: a URL copied from a log, 1,049 s old, was accepted with a forged body
+    request = WeChat(secret=TOKEN).sign(
+        {"Content": "x"},
+        topic="text",
+        delivery_id="5004",
+        timestamp=time.time() - 1049,
+        url=f"{server.url}/wechat",
+    )
+    response = httpx.post(request.url, content=request.body, headers=dict(request.headers), timeout=10)
+    assert response.status_code == 401 and response.json()["error"] == "stale_timestamp"

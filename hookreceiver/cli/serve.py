@@ -60,6 +60,13 @@ def add_parsers(sub: Any) -> None:
         help="the path prefix a proxy strips before forwarding (ASGI root_path)",
     )
     p.add_argument(
+        "--access-log",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="uvicorn's access line per request, with the query string redacted and the path "
+        "cut at 200 characters (default: on)",
+    )
+    p.add_argument(
         "--no-check-store",
         dest="check_store",
         action="store_false",
@@ -128,11 +135,28 @@ def serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         log_level=args.log_level,
+        log_config=_log_config(),
+        access_log=args.access_log,
         lifespan="on",
         workers=args.workers,
         **options,
     )
     return 0
+
+
+def _log_config() -> dict[str, Any]:
+    """uvicorn's own logging setup, its access lines passed through ``AccessLogRedactor``.
+
+    A dictConfig (not a filter added here) so that every ``--workers`` process installs it too.
+    """
+    from copy import deepcopy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = deepcopy(LOGGING_CONFIG)
+    config.setdefault("filters", {})["hookreceiver_redact"] = {"()": "hookreceiver.logs.AccessLogRedactor"}
+    config["loggers"].setdefault("uvicorn.access", {})["filters"] = ["hookreceiver_redact"]
+    return config
 
 
 _NO_STORE = "the store does not answer"

@@ -3,10 +3,14 @@
 * GET is the server check: ``signature`` = SHA-1 hex of ``[token, timestamp, nonce]`` sorted and
   joined; when it matches, ``echostr`` is answered verbatim (a wrong signature gets 401).
 * POST carries an XML message under the same query signature, which covers no body bytes: a
-  captured URL can be replayed with another body. Safe mode (``encrypt_type=aes``) closes that:
-  ``msg_signature`` is SHA-1 of sorted ``[token, timestamp, nonce, Encrypt]`` and the body is
-  AES-encrypted (see :mod:`hookreceiver.providers.wechat_crypto`). Use it in production: with an
-  ``aes_key`` configured, plain POSTs are refused (``plaintext_refused``) unless ``allow_plain``.
+  captured URL can be replayed with another body. Two defaults narrow that in plain mode: the
+  signed ``timestamp`` must be within ``tolerance`` (300 s) of the receiver's clock, and a nonce
+  cache refuses a second, different body under the same signed ``timestamp``/``nonce``
+  (``replayed_nonce``; the identical body again is a retry, left to dedupe). Safe mode
+  (``encrypt_type=aes``) closes the hole: ``msg_signature`` is SHA-1 of sorted
+  ``[token, timestamp, nonce, Encrypt]`` and the body is AES-encrypted (see
+  :mod:`hookreceiver.providers.wechat_crypto`). Use it in production: with an ``aes_key``
+  configured, plain POSTs are refused (``plaintext_refused``) unless ``allow_plain``.
 
 Topics: ``MsgType`` (``text``, ``image``, ``voice``, ``location`` ...), or ``event.<event>`` for
 events, lower-cased (``event.subscribe``, ``event.scan``, ``event.click``) with the alias
@@ -28,6 +32,7 @@ from typing import Any, ClassVar
 
 from hookreceiver.core.decoding import Format, decode_body, decode_xml
 from hookreceiver.core.delivery import Delivery, HttpRequest, Reply
+from hookreceiver.core.replay import NonceCache
 from hookreceiver.core.signing import (
     Secrets,
     check_timestamp,
@@ -123,8 +128,11 @@ class WeChat(BaseProvider):
 
     For safe mode pass ``aes_key`` (the 43-character EncodingAESKey) and ``app_id``; plain POSTs
     are then refused, since their signature does not cover the body, unless ``allow_plain=True``
-    (WeChat's compatibility mode, while you switch over). ``tolerance`` (seconds, 0 = off, the
-    default) rejects requests whose signed ``timestamp`` is too far from the receiver's clock.
+    (WeChat's compatibility mode, while you switch over). ``tolerance`` (seconds; default 300,
+    0 = off) rejects requests whose signed ``timestamp`` is too far from the receiver's clock.
+    ``nonces`` remembers the signed nonces of plain POSTs for ``tolerance`` seconds (300 when
+    the window is off), so a captured URL cannot carry another body; by default each provider
+    has its own :class:`~hookreceiver.core.replay.NonceCache` (per process).
     """
 
     name: ClassVar[str] = "wechat"
@@ -137,7 +145,8 @@ class WeChat(BaseProvider):
         aes_key: str | None = None,
         app_id: str | None = None,
         allow_plain: bool = False,
-        tolerance: float = 0.0,
+        tolerance: float = 300.0,
+        nonces: NonceCache | None = None,
         formats: Iterable[Format] = ("xml",),
     ) -> None:
         if (aes_key is None) != (app_id is None):
@@ -149,6 +158,9 @@ class WeChat(BaseProvider):
         self.app_id = app_id
         self.allow_plain = allow_plain
         self.tolerance = tolerance
+        self.nonces = (
+            nonces if nonces is not None else NonceCache(window=tolerance if tolerance > 0 else 300.0)
+        )
         self.formats = frozenset(formats)
 
     def __repr__(self) -> str:
@@ -197,6 +209,8 @@ class WeChat(BaseProvider):
         if unreadable is not None:
             raise unreadable
         check_timestamp(sent, now=now, tolerance=self.tolerance)
+        if request.method == "POST" and not encrypted:  # the signature does not cover this body
+            self.nonces.check(f"{stamp}:{received}", nonce, request.body, now=now)
         return index
 
     def decode(self, request: HttpRequest) -> Any:

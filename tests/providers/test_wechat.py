@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from functools import partial
 from urllib.parse import urlencode
 
@@ -294,9 +295,13 @@ def test_get_without_echostr_and_wrong_content_type() -> None:
         receive(plain(), load("plain_text", content_type="application/json"), endpoint="/w", now=NOW)
 
 
-def test_optional_timestamp_window() -> None:
-    assert WeChat(secret=TOKEN).verify(load("plain_text"), now=NOW + 10**6) == 0
-    assert WeChat(secret=TOKEN).verify(load("plain_text"), now=NOW - 10**6) == 0
+def test_timestamp_window() -> None:
+    # 300 s by default (issue 13: a URL copied from a log stayed valid for ever); 0 turns it off
+    assert WeChat(secret=TOKEN).verify(load("plain_text"), now=NOW + 300) == 0
+    with pytest.raises(StaleTimestamp):
+        WeChat(secret=TOKEN).verify(load("plain_text"), now=NOW + 301)
+    assert WeChat(secret=TOKEN, tolerance=0).verify(load("plain_text"), now=NOW + 10**6) == 0
+    assert WeChat(secret=TOKEN, tolerance=0).verify(load("plain_text"), now=NOW - 10**6) == 0
     assert WeChat(secret=TOKEN, tolerance=60).verify(load("plain_text"), now=NOW - 60) == 0
     with pytest.raises(StaleTimestamp) as info:
         WeChat(secret=TOKEN, tolerance=60).verify(load("plain_text"), now=NOW + 61)
@@ -423,7 +428,11 @@ async def test_example_wechat_echo_replies() -> None:
 
     provider = WeChat(secret=wechat_echo.token)
     request = provider.sign(
-        {"Content": "ping"}, topic="text", delivery_id="77", timestamp=NOW, url="http://internal/wechat"
+        {"Content": "ping"},
+        topic="text",
+        delivery_id="77",
+        timestamp=time.time(),
+        url="http://internal/wechat",
     )
     try:
         response = await call(wechat_echo.hooks, request)
