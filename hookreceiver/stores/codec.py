@@ -6,7 +6,9 @@ JSON with the body in base64: the exact bytes survive, and any store can read an
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
+from collections.abc import Callable
 from typing import Any
 
 from hookreceiver.core.delivery import Delivery
@@ -16,28 +18,25 @@ __all__ = ["dump_delivery", "load_delivery"]
 
 _VERSION = 1
 
+# Every field of Delivery, in its order; a field not named below is stored as its JSON value.
+_FIELDS = tuple(f.name for f in dataclasses.fields(Delivery))
+_ENCODE: dict[str, Callable[[Any], Any]] = {
+    "body": lambda body: base64.b64encode(body).decode("ascii"),
+    "headers": dict,
+    "aliases": list,
+    "meta": dict,
+}
+_DECODE: dict[str, Callable[[Any], Any]] = {"body": base64.b64decode, "aliases": tuple}
+
+
+def _same(value: Any) -> Any:
+    return value
+
 
 def dump_delivery(delivery: Delivery) -> bytes:
-    record: dict[str, Any] = {
-        "v": _VERSION,
-        "endpoint": delivery.endpoint,
-        "provider": delivery.provider,
-        "topic": delivery.topic,
-        "delivery_id": delivery.delivery_id,
-        "payload": delivery.payload,
-        "body": base64.b64encode(delivery.body).decode("ascii"),
-        "method": delivery.method,
-        "url": delivery.url,
-        "headers": dict(delivery.headers),
-        "content_type": delivery.content_type,
-        "received_at": delivery.received_at,
-        "sent_at": delivery.sent_at,
-        "id_source": delivery.id_source,
-        "aliases": list(delivery.aliases),
-        "meta": dict(delivery.meta),
-        "secret_index": delivery.secret_index,
-        "attempt": delivery.attempt,
-    }
+    record: dict[str, Any] = {"v": _VERSION}
+    for name in _FIELDS:
+        record[name] = _ENCODE.get(name, _same)(getattr(delivery, name))
     return json.dumps(record, separators=(",", ":")).encode()
 
 
@@ -46,24 +45,6 @@ def load_delivery(data: bytes | str) -> Delivery:
         record = json.loads(data)
         if record.get("v") != _VERSION:
             raise ValueError(f"unknown record version {record.get('v')!r}")
-        return Delivery(
-            endpoint=record["endpoint"],
-            provider=record["provider"],
-            topic=record["topic"],
-            delivery_id=record["delivery_id"],
-            payload=record["payload"],
-            body=base64.b64decode(record["body"]),
-            method=record["method"],
-            url=record["url"],
-            headers=record["headers"],
-            content_type=record["content_type"],
-            received_at=record["received_at"],
-            sent_at=record["sent_at"],
-            id_source=record["id_source"],
-            aliases=tuple(record["aliases"]),
-            meta=record["meta"],
-            secret_index=record["secret_index"],
-            attempt=record["attempt"],
-        )
+        return Delivery(**{name: _DECODE.get(name, _same)(record[name]) for name in _FIELDS})
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise StoreError(f"stored delivery record is corrupt: {exc}") from None

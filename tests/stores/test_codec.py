@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -96,3 +97,35 @@ def test_missing_field_raises_store_error() -> None:
     del record["topic"]
     with pytest.raises(StoreError, match="corrupt"):
         load_delivery(json.dumps(record).encode())
+
+
+# A record written before the codec was derived from the dataclass: stores hold such records.
+VERSION_1_RECORD = (
+    b'{"v":1,"endpoint":"/e","provider":"p","topic":"t","delivery_id":"id","payload":{"a":[1]},'
+    b'"body":"AP8=","method":"POST","url":"","headers":{"x":"y"},"content_type":"","received_at":0.0,'
+    b'"sent_at":3.0,"id_source":"provider","aliases":["a","b"],"meta":{"m":"n"},"secret_index":1,'
+    b'"attempt":1}'
+)
+
+
+def test_a_stored_version_1_record_reads_and_writes_the_same_bytes() -> None:
+    restored = load_delivery(VERSION_1_RECORD)
+    assert restored == Delivery(
+        "/e",
+        "p",
+        "t",
+        "id",
+        {"a": [1]},
+        b"\x00\xff",
+        headers={"x": "y"},
+        sent_at=3.0,
+        aliases=("a", "b"),
+        meta={"m": "n"},
+        secret_index=1,
+    )
+    assert dump_delivery(restored) == VERSION_1_RECORD
+
+
+def test_the_record_holds_every_field_of_delivery() -> None:
+    record = json.loads(dump_delivery(delivery()))
+    assert list(record) == ["v", *(f.name for f in dataclasses.fields(Delivery))]
