@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar, overload
 
+import hookreceiver.defaults as defaults
 from hookreceiver.core.delivery import Delivery
 from hookreceiver.core.routing import Router, check_handler
 from hookreceiver.exceptions import ConfigurationError
@@ -28,9 +29,9 @@ Responder = Callable[[Delivery], Any]
 class RetryPolicy:
     """How often and how soon a failed delivery runs again."""
 
-    max_attempts: int = 5
-    base_delay: float = 2.0
-    max_delay: float = 3600.0
+    max_attempts: int = defaults.MAX_ATTEMPTS
+    base_delay: float = defaults.RETRY_BASE_DELAY
+    max_delay: float = defaults.RETRY_MAX_DELAY
 
     def delay(self, attempt: int, rand: float) -> float:
         """Seconds before the run after ``attempt``: half to all of base * 2**(attempt-1)."""

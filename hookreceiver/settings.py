@@ -7,6 +7,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+import hookreceiver.defaults as defaults
+
 __all__ = ["Settings"]
 
 
@@ -18,16 +20,18 @@ class Settings(BaseSettings):
     redis_url: SecretStr | None = Field(
         default=None, description="redis://, rediss:// or a cluster URL; unset = in-memory store"
     )
-    max_body_size: int = Field(default=5 * 1024 * 1024, gt=0)
+    max_body_size: int = Field(default=defaults.MAX_BODY_SIZE, gt=0)
     run_worker: bool = Field(default=True, description="run a worker inside the web process")
-    worker_concurrency: int = Field(default=8, gt=0)
-    max_attempts: int = Field(default=5, gt=0)
-    retry_base_delay: float = Field(default=2.0, gt=0)
-    retry_max_delay: float = Field(default=3600.0, gt=0)
-    retention_seconds: float = Field(default=3 * 24 * 3600.0, gt=0)
-    memory_max_entries: int = Field(default=10_000, gt=0)
+    worker_concurrency: int = Field(default=defaults.WORKER_CONCURRENCY, gt=0)
+    max_attempts: int = Field(default=defaults.MAX_ATTEMPTS, gt=0)
+    retry_base_delay: float = Field(default=defaults.RETRY_BASE_DELAY, gt=0)
+    retry_max_delay: float = Field(default=defaults.RETRY_MAX_DELAY, gt=0)
+    retention_seconds: float = Field(default=defaults.RETENTION, gt=0)
+    memory_max_entries: int = Field(default=defaults.MEMORY_MAX_ENTRIES, gt=0)
     memory_max_bytes: int = Field(
-        default=256 * 1024 * 1024, gt=0, description="in-memory store: byte budget (bodies counted twice)"
+        default=defaults.MEMORY_MAX_BYTES,
+        gt=0,
+        description="in-memory store: byte budget (bodies counted twice)",
     )
     store_unrouted: bool = Field(
         default=True, description="keep deliveries no handler wants (as done), for replay"

@@ -27,6 +27,7 @@ from typing import Any, Literal
 
 import anyio.to_thread
 
+import hookreceiver.defaults as defaults
 from hookreceiver.core.delivery import Delivery
 from hookreceiver.core.routing import Route
 from hookreceiver.core.typed import bind_model
@@ -93,7 +94,7 @@ class Worker:
         endpoints: Mapping[str, Endpoint],
         store: Store,
         *,
-        concurrency: int = 8,
+        concurrency: int = defaults.WORKER_CONCURRENCY,
         consumer: str | None = None,
         poll_interval: float = 1.0,
         rand: Callable[[], float] = random.random,

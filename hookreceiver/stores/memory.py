@@ -18,15 +18,16 @@ from collections import Counter, OrderedDict, deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+import hookreceiver.defaults as defaults
 from hookreceiver.core.delivery import Delivery
 from hookreceiver.exceptions import StoreUnavailable
 from hookreceiver.stores.base import Admission, Claim, ClaimState, DeadLetter, Job, StoreStats
 
 __all__ = ["MemoryStore"]
 
-DEFAULT_RETENTION = 3 * 24 * 3600.0
-DEFAULT_MAX_ENTRIES = 10_000
-DEFAULT_MAX_BYTES = 256 * 1024 * 1024
+DEFAULT_RETENTION = defaults.RETENTION
+DEFAULT_MAX_ENTRIES = defaults.MEMORY_MAX_ENTRIES
+DEFAULT_MAX_BYTES = defaults.MEMORY_MAX_BYTES
 _SETTLED = (ClaimState.DONE, ClaimState.DEAD)
 _RECORD_OVERHEAD = 512  # the Delivery's other fields and the bookkeeping, roughly
 

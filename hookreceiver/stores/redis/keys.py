@@ -12,6 +12,7 @@ import hashlib
 import re
 from urllib.parse import quote
 
+import hookreceiver.defaults as defaults
 from hookreceiver.exceptions import ConfigurationError
 
 __all__ = [
@@ -42,7 +43,7 @@ CLAIM, INBOX, DELAYED, DEAD, SETTLED = "claim:", "inbox", "delayed", "dead", "se
 STATS = "stats"  # hash of cumulative counters, no TTL: a handful of fields per namespace
 GROUP = "workers"
 DEFAULT_NAMESPACE = "default"
-RETENTION = 3 * 24 * 3600.0  # seconds a settled claim (done or dead) is kept
+RETENTION = defaults.RETENTION  # seconds a settled claim (done or dead) is kept
 VISIBILITY_TIMEOUT = 60.0  # seconds without a heartbeat before another worker takes a job over
 MAX_RECLAIMS = 5  # takeovers in a row of one delivery before it is buried as "worker lost"
 MAX_RETAINED = 100_000  # done claims kept (with their bytes) before the oldest are dropped early
