@@ -17,6 +17,7 @@ from hookreceiver.exceptions import ConfigurationError
 from hookreceiver.receiver import HookReceiver
 from hookreceiver.settings import Settings
 from hookreceiver.stores.base import DeadLetter, Store
+from hookreceiver.stores.from_settings import store_from_settings
 from hookreceiver.worker import Worker
 from hookreceiver.worker import run_handlers as worker_run_handlers
 
@@ -37,11 +38,7 @@ def shared_store(receiver: HookReceiver | None = None, settings: Settings | None
                 "(--app MODULE:ATTR works only for a receiver whose store is Redis; the in-memory "
                 "store cannot be reached from another process)"
             )
-        from hookreceiver.stores.redis import RedisStore
-
-        store = RedisStore.from_url(
-            settings.redis_url.get_secret_value(), retention=settings.retention_seconds
-        )
+        store = store_from_settings(settings)
     if not store.shared:
         raise ConfigurationError(
             "the in-memory store lives inside one process; set "

@@ -21,7 +21,7 @@ from hookreceiver.observe import Observer
 from hookreceiver.providers.base import Provider
 from hookreceiver.settings import Settings
 from hookreceiver.stores.base import Store
-from hookreceiver.stores.memory import MemoryStore
+from hookreceiver.stores.from_settings import store_from_settings
 from hookreceiver.worker import Worker
 
 if TYPE_CHECKING:
@@ -69,23 +69,8 @@ class HookReceiver:
     @property
     def store(self) -> Store:
         if self._store is None:
-            self._store = self._default_store()
+            self._store = store_from_settings(self.settings, clock=self.clock)
         return self._store
-
-    def _default_store(self) -> Store:
-        if self.settings.redis_url is not None:
-            from hookreceiver.stores.redis import RedisStore
-
-            store: Store = RedisStore.from_url(
-                self.settings.redis_url.get_secret_value(), retention=self.settings.retention_seconds
-            )
-            return store
-        return MemoryStore(
-            retention=self.settings.retention_seconds,
-            max_entries=self.settings.memory_max_entries,
-            max_bytes=self.settings.memory_max_bytes,
-            clock=self.clock,
-        )
 
     def endpoint(
         self,

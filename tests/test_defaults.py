@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import inspect
 
+import pytest
+from pydantic import SecretStr
+
 from hookreceiver import MemoryStore, Settings, defaults
 from hookreceiver.endpoint import RetryPolicy
+from hookreceiver.stores import store_from_settings
 from hookreceiver.stores.redis import RedisStore
 from hookreceiver.worker import Worker
+
+pytestmark = pytest.mark.anyio
 
 
 def test_settings_defaults_are_the_shared_ones() -> None:
@@ -48,3 +54,25 @@ def test_classes_built_without_settings_use_the_same_defaults() -> None:
     )
     assert inspect.signature(RedisStore).parameters["retention"].default == settings.retention_seconds
     assert inspect.signature(Worker).parameters["concurrency"].default == settings.worker_concurrency
+
+
+async def test_the_store_from_settings_is_memory_bounded_by_them_without_a_redis_url() -> None:
+    def clock() -> float:
+        return 1234.0
+
+    settings = Settings(_env_file=None, retention_seconds=60, memory_max_entries=7, memory_max_bytes=999)  # type: ignore[call-arg]
+    store = store_from_settings(settings, clock=clock)
+    assert isinstance(store, MemoryStore)
+    assert (store.retention, store.max_entries, store.max_bytes) == (60, 7, 999)
+    assert store._clock is clock
+
+
+async def test_the_store_from_settings_is_redis_with_the_settings_retention(redis_url: str) -> None:
+    settings = Settings(_env_file=None, redis_url=SecretStr(redis_url), retention_seconds=90)  # type: ignore[call-arg]
+    store = store_from_settings(settings)
+    try:
+        assert isinstance(store, RedisStore)
+        assert store.retention == 90
+        assert await store.get("/nowhere:nothing") is None  # it answers from that Redis
+    finally:
+        await store.close()
