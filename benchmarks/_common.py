@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime
 import os
 import platform
+import subprocess
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 
 def header(title: str) -> str:
@@ -19,8 +21,30 @@ def header(title: str) -> str:
         f"{title}\n"
         f"date: {now}; python {platform.python_version()} ({sys.implementation.name}); "
         f"{platform.system()} {platform.machine()}; cpus: {os.cpu_count()}; "
-        f"hookreceiver {hookreceiver.__version__}"
+        f"hookreceiver {hookreceiver.__version__}{revision(Path(hookreceiver.__file__).parent.parent)}"
     )
+
+
+def revision(root: Path) -> str:
+    """`` (git abc1234)`` for a checkout (``+`` when it has uncommitted changes), else ``""``."""
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--", "hookreceiver"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    if commit.returncode != 0:
+        return ""
+    return f" (git {commit.stdout.strip()}{'+' if dirty.stdout.strip() else ''})"
 
 
 def calibrate(fn: Callable[[], object], budget: float) -> int:

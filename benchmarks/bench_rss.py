@@ -1,0 +1,182 @@
+"""Memory after a million admissions: embedded mode, default limits, the in-process worker draining.
+
+A ``HookReceiver`` as a new user makes it (GitHub endpoint, no-op async handler on ``*``, the
+default ``MemoryStore`` with its entry and byte caps, its worker in this process) is called as an
+ASGI app directly, without HTTP, by ``--lanes`` concurrent senders, each request a new delivery.
+Each sender yields to the event loop after every answer, as a server would between requests, so
+the worker drains as it goes. The process's resident set size (RSS) is printed at checkpoints:
+once the store is at its caps it must stay flat. Answers other than 2xx are counted and printed
+(a full store answers 503); the receiver's per-request warning lines are silenced here so that a
+run of rejections does not flood the output (``--log-rejections`` keeps them).
+
+    python3 benchmarks/bench_rss.py [--admissions N] [--checkpoints N] [--lanes N] [--smoke]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import resource
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from _common import header  # noqa: E402
+from _payload import PATH, SECRET, github_request  # noqa: E402
+
+from hookreceiver import Delivery, HookReceiver  # noqa: E402
+from hookreceiver.providers import GitHub  # noqa: E402
+
+
+def rss_mb() -> float:
+    """The current resident set size in MiB (Linux), else the peak so far."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def build() -> HookReceiver:
+    hooks = HookReceiver(run_worker=True)
+    github = hooks.endpoint(PATH, GitHub(secret=SECRET))
+
+    @github.on("*")
+    async def handle(delivery: Delivery) -> None:
+        """The no-op handler."""
+
+    return hooks
+
+
+class Sender:
+    """Calls the ASGI app with one new delivery per request; counts the statuses."""
+
+    def __init__(self, hooks: HookReceiver) -> None:
+        request = github_request()
+        self.app = hooks
+        self.body = request.body
+        self.headers = [
+            (name.encode(), value.encode())
+            for name, value in request.headers.items()
+            if name != "x-github-delivery"
+        ]
+        self.headers.append((b"content-length", str(len(self.body)).encode()))
+        self.statuses: Counter[int] = Counter()
+
+    async def send_one(self, delivery_id: str) -> None:
+        scope: dict[str, Any] = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "POST",
+            "scheme": "http",
+            "path": PATH,
+            "raw_path": PATH.encode(),
+            "root_path": "",
+            "query_string": b"",
+            "headers": [*self.headers, (b"x-github-delivery", delivery_id.encode())],
+            "server": ("127.0.0.1", 8000),
+            "client": ("127.0.0.1", 40000),
+        }
+        answered = asyncio.Event()
+        sent_body = False
+
+        async def receive() -> dict[str, Any]:
+            nonlocal sent_body
+            if not sent_body:
+                sent_body = True
+                return {"type": "http.request", "body": self.body, "more_body": False}
+            await answered.wait()
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                self.statuses[message["status"]] += 1
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                answered.set()
+
+        await self.app(scope, receive, send)
+
+
+async def run(admissions: int, checkpoints: int, lanes: int) -> int:
+    hooks = build()
+    sender = Sender(hooks)
+    numbers = iter(range(admissions))
+    step = max(1, admissions // checkpoints)
+    started = time.perf_counter()
+    marks: list[tuple[int, float]] = []
+    done = 0
+    token = os.urandom(4).hex()
+
+    def checkpoint() -> None:
+        elapsed = time.perf_counter() - started
+        rss = rss_mb()
+        marks.append((done, rss))
+        other = sum(n for status, n in sender.statuses.items() if not 200 <= status < 300)
+        print(
+            f"{done:>9} admissions  {elapsed:7.1f} s  {done / elapsed:7.0f}/s  rss {rss:7.1f} MiB  "
+            f"non-2xx {other}  {hooks.store!r}",
+            flush=True,
+        )
+
+    async def lane() -> None:
+        nonlocal done
+        for i in numbers:
+            await sender.send_one(f"{token}-{i}")
+            done += 1
+            if done % step == 0:
+                checkpoint()
+            await asyncio.sleep(0)  # as a server does between requests: the worker gets its turn
+
+    print(f"{0:>9} admissions  rss {rss_mb():7.1f} MiB before the first request", flush=True)
+    await asyncio.gather(*(lane() for _ in range(lanes)))
+    if not marks or marks[-1][0] != done:
+        checkpoint()
+    await asyncio.sleep(0.5)  # let the worker finish what it has
+    await hooks.stop()
+    print()
+    print(f"statuses: {dict(sorted(sender.statuses.items()))}; store at the end: {hooks.store!r}")
+    if len(marks) >= 2:
+        (first_n, first), (last_n, last) = marks[0], marks[-1]
+        print(
+            f"rss at {first_n} admissions {first:.1f} MiB, at {last_n} {last:.1f} MiB: "
+            f"ratio last/first {last / first:.2f}, {last - first:+.1f} MiB"
+        )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--admissions", type=int, default=1_000_000)
+    parser.add_argument("--checkpoints", type=int, default=10, help="RSS lines printed along the way")
+    parser.add_argument("--lanes", type=int, default=50, help="concurrent senders")
+    parser.add_argument("--cpu", type=int, default=0, help="the CPU this process runs on")
+    parser.add_argument("--log-rejections", action="store_true", help="keep the receiver's warning lines")
+    parser.add_argument("--smoke", action="store_true", help="2000 admissions: checks it runs")
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.admissions, args.checkpoints = 2000, 4
+    if hasattr(os, "sched_setaffinity") and len(os.sched_getaffinity(0)) >= 2:
+        os.sched_setaffinity(0, {args.cpu})
+    if not args.log_rejections:
+        logging.getLogger("hookreceiver").setLevel(logging.ERROR)
+    hooks = build()
+    print(header("bench_rss: RSS over admissions, embedded (MemoryStore defaults), worker draining"))
+    settings = hooks.settings
+    print(
+        f"{args.admissions} admissions, {args.lanes} concurrent senders in process (ASGI calls, no HTTP); "
+        f"memory_max_entries={settings.memory_max_entries} memory_max_bytes={settings.memory_max_bytes}\n",
+        flush=True,
+    )
+    return asyncio.run(run(args.admissions, args.checkpoints, args.lanes))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
