@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     memory_max_bytes: int = Field(
         default=defaults.MEMORY_MAX_BYTES,
         gt=0,
-        description="in-memory store: byte budget (bodies counted twice)",
+        description="in-memory store: byte budget (bodies, decoded payloads)",
     )
     store_unrouted: bool = Field(
         default=True, description="keep deliveries no handler wants (as done), for replay"

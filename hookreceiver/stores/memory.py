@@ -2,10 +2,15 @@
 
 Everything lives in this process, so it suits development and tests, not production: a restart
 loses the inbox. It bounds itself: claims expire after ``retention`` seconds, and past
-``max_entries`` records or ``max_bytes`` (an estimate: each record counts its body twice, for the
-raw bytes and the decoded payload, plus its headers) the oldest settled (DONE or DEAD) records are
-dropped; if the live records alone leave no room, ``admit`` and ``record`` raise
-``StoreUnavailable`` (the sender gets a 503 and retries later).
+``max_entries`` records or ``max_bytes`` (what the records really take: exact body, decoded
+payload, headers and bookkeeping, see :mod:`hookreceiver.stores.footprint`) the oldest settled
+(DONE or DEAD) records are dropped; if the live records alone leave no room, ``admit`` and
+``record`` raise ``StoreUnavailable`` (the sender gets a 503 and retries later).
+
+Settled records sit in ``_settled`` in the order they settled, which is also the order they
+expire in (retention is one constant), so both expiry and eviction only ever look at its front:
+O(1) amortised per admission, however many records are kept. Live records (PENDING, FAILED) are
+in no such order: they never expire and are never evicted.
 """
 
 from __future__ import annotations
@@ -22,30 +27,23 @@ import hookreceiver.defaults as defaults
 from hookreceiver.core.delivery import Delivery
 from hookreceiver.exceptions import StoreUnavailable
 from hookreceiver.stores.base import Admission, Claim, ClaimState, DeadLetter, Job, StoreStats
+from hookreceiver.stores.footprint import delivery_bytes
 
 __all__ = ["MemoryStore"]
 
 DEFAULT_RETENTION = defaults.RETENTION
 DEFAULT_MAX_ENTRIES = defaults.MEMORY_MAX_ENTRIES
 DEFAULT_MAX_BYTES = defaults.MEMORY_MAX_BYTES
-_SETTLED = (ClaimState.DONE, ClaimState.DEAD)
-_RECORD_OVERHEAD = 512  # the Delivery's other fields and the bookkeeping, roughly
 
 
-def _size(delivery: Delivery) -> int:
-    """The bytes a record is counted as: the body twice (raw, and decoded as the payload)."""
-    headers = sum(len(name) + len(value) for name, value in delivery.headers.items())
-    return 2 * len(delivery.body) + headers + len(delivery.url) + _RECORD_OVERHEAD
-
-
-@dataclass
+@dataclass(slots=True)
 class _Record:
     delivery: Delivery
     state: ClaimState
-    expires_at: float
+    expires_at: float = 0.0  # for a settled record: when retention ends
     error: str = ""
     failed_at: float = 0.0
-    generation: int = 0  # bumps on every enqueue so stale heap entries are skipped
+    generation: int = 0  # bumps on every enqueue so stale queue entries are skipped
     size: int = 0  # what the record counts against ``max_bytes``
     queued_at: float = 0.0  # when its current inbox entry is (or was) due
 
@@ -68,7 +66,8 @@ class MemoryStore:
         self.max_bytes = max_bytes
         self._bytes = 0  # the sum of every record's size
         self._clock = clock
-        self._records: OrderedDict[str, _Record] = OrderedDict()
+        self._records: dict[str, _Record] = {}
+        self._settled: OrderedDict[str, _Record] = OrderedDict()  # DONE and DEAD, oldest first
         self._ready: deque[tuple[str, int]] = deque()
         self._delayed: list[tuple[float, int, str, int]] = []
         self._counter = itertools.count()
@@ -84,55 +83,61 @@ class MemoryStore:
     # -- bookkeeping -------------------------------------------------------------------------
 
     def _expire(self, now: float) -> None:
-        # Records are kept in order of expiry (every update moves one to the end), so only the
-        # front needs looking at. Live records are never dropped: their expiry is pushed back.
-        while self._records:
-            key, record = next(iter(self._records.items()))
+        # The oldest settled record expires first; live records never expire.
+        settled = self._settled
+        while settled:
+            key, record = next(iter(settled.items()))
             if record.expires_at > now:
                 break
-            if record.state in _SETTLED:
-                self._drop(key)
-            else:
-                self._touch(key, record, now)
+            self._drop(key)
 
     def _drop(self, key: str) -> None:
         self._bytes -= self._records.pop(key).size
+        self._settled.pop(key, None)
 
-    def _put(self, key: str, record: _Record, now: float) -> None:
+    def _put(self, key: str, record: _Record) -> None:
         old = self._records.get(key)
-        self._bytes += record.size - (old.size if old is not None else 0)
+        if old is not None:
+            self._bytes -= old.size
+            self._settled.pop(key, None)
+        self._bytes += record.size
         self._records[key] = record
-        self._touch(key, record, now)
+
+    def _settle_record(self, key: str, record: _Record, state: ClaimState, now: float) -> None:
+        """Mark ``record`` DONE or DEAD: it joins the back of the settled order."""
+        record.state = state
+        record.expires_at = now + self.retention
+        self._settled[key] = record
+        self._settled.move_to_end(key)
+
+    def _unsettle(self, key: str) -> None:
+        self._settled.pop(key, None)
+
+    def _full(self, adding: bool, size: int) -> str | None:
+        if adding and len(self._records) >= self.max_entries:
+            return f"memory store is full ({self.max_entries} live deliveries)"
+        if self._bytes + size > self.max_bytes:
+            return f"memory store is full ({self.max_bytes} bytes of live deliveries)"
+        return None
 
     def _make_room(self, key: str, size: int) -> None:
         """Drop the oldest settled records until a record of ``size`` bytes fits under ``key``.
 
         Only admission evicts (lookups must not shrink the store). Live records are never
         dropped: when they alone leave no room, the delivery is refused with ``StoreUnavailable``.
+        Each dropped record is one step at the front of the settled order, so the work done
+        here is paid for by the admissions that created those records.
         """
         old = self._records.get(key)
-        freed = old.size if old is not None else 0
-
-        def full() -> str | None:
-            if old is None and len(self._records) >= self.max_entries:
-                return f"memory store is full ({self.max_entries} live deliveries)"
-            if self._bytes - freed + size > self.max_bytes:
-                return f"memory store is full ({self.max_bytes} bytes of live deliveries)"
-            return None
-
-        if full() is None:
-            return
-        for settled in [k for k, r in self._records.items() if r.state in _SETTLED and k != key]:
-            self._drop(settled)
-            if full() is None:
-                return
-        reason = full()
-        if reason is not None:
-            raise StoreUnavailable(reason)
-
-    def _touch(self, key: str, record: _Record, now: float) -> None:
-        record.expires_at = now + self.retention
-        self._records.move_to_end(key)
+        adding = old is None
+        size -= old.size if old is not None else 0  # the record it replaces is freed
+        while (reason := self._full(adding, size)) is not None:
+            victim = next(iter(self._settled), None)
+            if victim == key:  # the record being replaced (dead, admitted again): the next one
+                victim = next(itertools.islice(self._settled, 1, None), None)
+            if victim is None:
+                raise StoreUnavailable(reason)
+            self._drop(victim)
 
     def _enqueue(self, key: str, record: _Record, *, delay: float = 0.0) -> None:
         record.generation += 1
@@ -159,16 +164,14 @@ class MemoryStore:
         if record is not None and record.state in (ClaimState.PENDING, ClaimState.DONE):
             self._counts["duplicates"] += 1
             return Admission.DUPLICATE
-        size = _size(delivery)
+        size = delivery_bytes(delivery)
         self._make_room(key, size)
         # A provider redelivery of a failed event runs now and keeps counting attempts (the
         # scheduled retry is superseded); one of a dead event starts afresh.
         attempt = record.delivery.attempt if record and record.state == ClaimState.FAILED else 1
         generation = record.generation if record else 0
-        record = _Record(
-            delivery.with_attempt(attempt), ClaimState.PENDING, 0.0, generation=generation, size=size
-        )
-        self._put(key, record, now)
+        record = _Record(delivery.with_attempt(attempt), ClaimState.PENDING, generation=generation, size=size)
+        self._put(key, record)
         self._enqueue(key, record)
         self._counts["admitted"] += 1
         return Admission.ACCEPTED
@@ -181,9 +184,11 @@ class MemoryStore:
         if key in self._records:
             self._counts["duplicates"] += 1
             return Admission.DUPLICATE
-        size = _size(delivery)
+        size = delivery_bytes(delivery)
         self._make_room(key, size)
-        self._put(key, _Record(delivery.with_attempt(1), ClaimState.DONE, 0.0, size=size), now)
+        record = _Record(delivery.with_attempt(1), ClaimState.DONE, size=size)
+        self._put(key, record)
+        self._settle_record(key, record, ClaimState.DONE, now)
         self._counts["unrouted"] += 1
         return Admission.ACCEPTED
 
@@ -230,8 +235,7 @@ class MemoryStore:
         record = self._settle(job)
         if record is not None:
             self._counts["handled"] += 1
-            record.state = ClaimState.DONE
-            self._touch(job.delivery.key, record, self._clock())
+            self._settle_record(job.delivery.key, record, ClaimState.DONE, self._clock())
 
     async def retry(self, job: Job, *, delay: float, error: str) -> None:
         record = self._settle(job)
@@ -246,11 +250,10 @@ class MemoryStore:
         record = self._settle(job)
         if record is not None:
             self._counts.update(("failed", "dead"))
-            record.state = ClaimState.DEAD
             record.error = error
             record.failed_at = self._clock()
             record.delivery = job.delivery
-            self._touch(job.delivery.key, record, record.failed_at)
+            self._settle_record(job.delivery.key, record, ClaimState.DEAD, record.failed_at)
 
     async def release(self, job: Job) -> None:
         record = self._settle(job)
@@ -267,8 +270,8 @@ class MemoryStore:
         return record.delivery if record else None
 
     async def dead_letters(self, *, limit: int = 100) -> list[DeadLetter]:
-        dead = [r for r in self._records.values() if r.state == ClaimState.DEAD]
-        dead.sort(key=lambda r: r.failed_at)
+        dead = [r for r in self._settled.values() if r.state == ClaimState.DEAD]
+        dead.sort(key=lambda r: r.failed_at)  # bury order already, unless the clock stepped back
         return [DeadLetter(r.delivery, r.error, r.failed_at, r.delivery.attempt) for r in dead[:limit]]
 
     async def dead_letter(self, key: str) -> DeadLetter | None:
@@ -285,14 +288,16 @@ class MemoryStore:
             return False
         record.delivery = record.delivery.with_attempt(1)
         record.state = ClaimState.PENDING
-        self._touch(key, record, self._clock())
+        self._unsettle(key)  # live again: it no longer expires
         self._enqueue(key, record)
         return True
 
     async def purge_dead(self, key: str | None = None) -> int:
-        keys = [
-            k for k, r in self._records.items() if r.state == ClaimState.DEAD and (key is None or k == key)
-        ]
+        if key is None:
+            keys = [k for k, r in self._settled.items() if r.state == ClaimState.DEAD]
+        else:
+            record = self._records.get(key)
+            keys = [key] if record is not None and record.state == ClaimState.DEAD else []
         for k in keys:
             self._drop(k)
         return len(keys)
