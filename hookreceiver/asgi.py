@@ -17,12 +17,13 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from hookreceiver.core.delivery import Delivery, HttpRequest, Reply
 from hookreceiver.endpoint import Endpoint
-from hookreceiver.exceptions import DeliveryError, PayloadTooLarge, StaleTimestamp, StoreError
+from hookreceiver.exceptions import DeliveryError, ReceiverBusy, StaleTimestamp, StoreError
 from hookreceiver.health import liveness, readiness
+from hookreceiver.intake import BufferBudget, read_body
 from hookreceiver.logs import request_fields
 from hookreceiver.logtext import loggable, loggable_text
 from hookreceiver.observe import Observer
@@ -54,26 +55,6 @@ def _headers(scope: Scope) -> dict[str, str]:
     for raw_name, raw_value in scope.get("headers", []):
         values.setdefault(raw_name.decode("latin-1").lower(), []).append(raw_value.decode("latin-1"))
     return {name: ", ".join(parts) for name, parts in values.items()}
-
-
-async def read_body(receive: Receive, headers: dict[str, str], limit: int) -> bytes:
-    """Read the whole body, refusing (413) as soon as it would pass ``limit`` bytes."""
-    declared = headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"body of {declared} bytes is over the {limit}-byte limit")
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message: Message = await receive()
-        if message["type"] == "http.disconnect":
-            raise DeliveryError("client disconnected before sending the body", reason="client_disconnected")
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"body is over the {limit}-byte limit")
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
 
 
 Hook = Callable[[], Awaitable[None]]
@@ -111,6 +92,8 @@ class ReceiverApp:
         self.clock = clock
         self.observers = observers
         self.tally = RejectionTally(store)  # rejections by reason, for ``hookreceiver stats``
+        # bytes held by requests still being read or verified (see hookreceiver.intake)
+        self.budget = BufferBudget(settings.max_buffered_bytes)
         self.on_startup = on_startup
         self.on_shutdown = on_shutdown
         self._health = {
@@ -264,28 +247,23 @@ class ReceiverApp:
             )
             response.headers["allow"] = allow
             return response
+        hold = self.budget.hold()
+        body_read = False
         try:
-            request = replace(request, body=await read_body(receive, headers, endpoint.max_body_size))
-            now = self.clock()
+            body = await read_body(
+                receive, headers, endpoint.max_body_size, timeout=self.settings.body_timeout, hold=hold
+            )
+            request, body_read, now = replace(request, body=body), True, self.clock()
             if len(request.body) > OFFLOAD_BODY_SIZE:
                 outcome = await run_in_threadpool(
                     receive_deliveries, endpoint.provider, request, endpoint=endpoint.path, now=now
                 )
             else:
                 outcome = receive_deliveries(endpoint.provider, request, endpoint=endpoint.path, now=now)
-        except DeliveryError as exc:
-            extra = {"skew": round(exc.skew)} if isinstance(exc, StaleTimestamp) else {}
-            return self._rejected(
-                scope,
-                endpoint,
-                started,
-                _peek(endpoint, request),
-                exc.status_hint,
-                exc.reason,
-                exc.detail,
-                verified=False,
-                extra=extra,
-            )
+        except (DeliveryError, ReceiverBusy) as exc:
+            return self._refused(scope, endpoint, started, request, exc, close=not body_read)
+        finally:
+            hold.release()  # verified (or refused): no longer an unverified body
         if isinstance(outcome, Reply):
             log.info(
                 "handshake answered endpoint=%s status=%d secret_index=%s",
@@ -297,6 +275,41 @@ class ReceiverApp:
         if len(outcome) == 1:
             return await self._admit(scope, endpoint, outcome[0], started)
         return await self._admit_batch(scope, endpoint, outcome, started)
+
+    def _refused(
+        self,
+        scope: Scope,
+        endpoint: Endpoint,
+        started: float,
+        request: HttpRequest,
+        exc: DeliveryError | ReceiverBusy,
+        *,
+        close: bool,
+    ) -> Response:
+        """The answer to a request refused before it became a delivery. ``close``: the body was
+        not read to its end, so the connection is closed after the answer (nothing left unread
+        can be taken for a next request)."""
+        if isinstance(exc, ReceiverBusy):
+            status, reason, detail = exc.status_hint, "busy", str(exc)
+        else:
+            status, reason, detail = exc.status_hint, exc.reason, exc.detail
+        extra = {"skew": round(exc.skew)} if isinstance(exc, StaleTimestamp) else {}
+        response = self._rejected(
+            scope,
+            endpoint,
+            started,
+            _peek(endpoint, request),
+            status,
+            reason,
+            detail,
+            verified=False,
+            extra=extra,
+        )
+        if isinstance(exc, ReceiverBusy):
+            response.headers["retry-after"] = "5"
+        if close:
+            response.headers["connection"] = "close"
+        return response
 
     async def _admit(self, scope: Scope, endpoint: Endpoint, delivery: Delivery, started: float) -> Response:
         status = await self._store(scope, endpoint, delivery, started)

@@ -8,8 +8,10 @@ defaults, and the classes that can be built without settings (``RetryPolicy``, `
 from __future__ import annotations
 
 __all__ = [
+    "BODY_TIMEOUT",
     "MAX_ATTEMPTS",
     "MAX_BODY_SIZE",
+    "MAX_BUFFERED_BYTES",
     "MEMORY_MAX_BYTES",
     "MEMORY_MAX_ENTRIES",
     "RETENTION",
@@ -19,6 +21,8 @@ __all__ = [
 ]
 
 MAX_BODY_SIZE = 5 * 1024 * 1024  # bytes of one request body, past which it is a 413
+BODY_TIMEOUT = 30.0  # seconds a request may take to send its whole body, past which it is a 408
+MAX_BUFFERED_BYTES = 64 * 1024 * 1024  # bytes all unverified bodies of a process may hold (503 past it)
 MAX_ATTEMPTS = 5  # handler runs of one delivery before it is dead-lettered
 RETRY_BASE_DELAY = 2.0  # seconds before the first retry (then doubling, with jitter)
 RETRY_MAX_DELAY = 3600.0  # the longest wait between two runs

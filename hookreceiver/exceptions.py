@@ -11,8 +11,10 @@
     │   ├── PayloadError            400  undecodable_payload, missing_topic, ...
     │   ├── UnsupportedContentType  415  unsupported_content_type
     │   ├── PayloadTooLarge         413  payload_too_large
+    │   ├── BodyTimeout             408  body_timeout (the body did not arrive in time)
     │   ├── MethodNotAllowed        405  method_not_allowed
     │   └── UnknownEndpoint         404  unknown_endpoint
+    ├── ReceiverBusy                503  busy: too many request bodies in flight; the sender should retry
     └── StoreError                  a store problem
         └── StoreUnavailable        503  the store cannot take the delivery; the sender should retry
 
@@ -24,6 +26,7 @@ Messages never contain secrets: they name headers and secret indexes, not values
 from __future__ import annotations
 
 __all__ = [
+    "BodyTimeout",
     "ConfigurationError",
     "DeliveryError",
     "HookReceiverError",
@@ -31,6 +34,7 @@ __all__ = [
     "ModelValidationError",
     "PayloadError",
     "PayloadTooLarge",
+    "ReceiverBusy",
     "SignatureError",
     "StaleTimestamp",
     "StoreError",
@@ -103,6 +107,13 @@ class PayloadTooLarge(DeliveryError):
     default_reason = "payload_too_large"
 
 
+class BodyTimeout(DeliveryError):
+    """The body did not arrive within ``body_timeout`` (a slow or stalled client)."""
+
+    status_hint = 408
+    default_reason = "body_timeout"
+
+
 class MethodNotAllowed(DeliveryError):
     """The endpoint does not accept this HTTP method."""
 
@@ -123,6 +134,13 @@ class ModelValidationError(HookReceiverError):
     Raised in the worker, it fails the job like any handler error (retried, then dead-lettered);
     its text goes into logs and dead letters, so it names field locations and error types only.
     """
+
+
+class ReceiverBusy(HookReceiverError):
+    """The bodies being read and verified already fill ``max_buffered_bytes``: not the sender's
+    fault, and not lost either, since the sender retries the 503."""
+
+    status_hint = 503
 
 
 class StoreError(HookReceiverError):

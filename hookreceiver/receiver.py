@@ -108,6 +108,11 @@ class HookReceiver:
             max_delay=s.retry_max_delay,
         )
         size = s.max_body_size if max_body_size is None else max_body_size
+        if size > s.max_buffered_bytes:
+            raise ConfigurationError(
+                f"max_body_size {size} of {path!r} is over max_buffered_bytes {s.max_buffered_bytes}: "
+                "such a body could never be read; raise HOOKRECEIVER_MAX_BUFFERED_BYTES"
+            )
         endpoint = Endpoint(path, provider, max_body_size=size, retry=retry, public_url=public_url)
         self._endpoints[path] = endpoint
         return endpoint

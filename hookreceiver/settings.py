@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 import hookreceiver.defaults as defaults
@@ -21,6 +21,14 @@ class Settings(BaseSettings):
         default=None, description="redis://, rediss:// or a cluster URL; unset = in-memory store"
     )
     max_body_size: int = Field(default=defaults.MAX_BODY_SIZE, gt=0)
+    body_timeout: float = Field(
+        default=defaults.BODY_TIMEOUT, gt=0, description="seconds a request may take to send its whole body (408 past it)"
+    )
+    max_buffered_bytes: int = Field(
+        default=defaults.MAX_BUFFERED_BYTES,
+        gt=0,
+        description="bytes all requests being read or verified may hold at once (503 past it)",
+    )
     run_worker: bool = Field(default=True, description="run a worker inside the web process")
     worker_concurrency: int = Field(default=defaults.WORKER_CONCURRENCY, gt=0)
     max_attempts: int = Field(default=defaults.MAX_ATTEMPTS, gt=0)
@@ -50,6 +58,15 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = Field(
         default="text", description="`hookreceiver serve`/`worker` log lines: text or one JSON object"
     )
+
+    @model_validator(mode="after")
+    def _budget_fits_a_body(self) -> Settings:
+        if self.max_buffered_bytes < self.max_body_size:
+            raise ValueError(
+                "max_buffered_bytes must be at least max_body_size, or a body of the allowed "
+                "size could never be read"
+            )
+        return self
 
     @field_validator("health_path", "ready_path")
     @classmethod

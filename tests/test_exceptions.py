@@ -8,6 +8,7 @@ import pytest
 
 import hookreceiver.exceptions as exc_module
 from hookreceiver.exceptions import (
+    BodyTimeout,
     ConfigurationError,
     DeliveryError,
     HookReceiverError,
@@ -15,6 +16,7 @@ from hookreceiver.exceptions import (
     ModelValidationError,
     PayloadError,
     PayloadTooLarge,
+    ReceiverBusy,
     SignatureError,
     StaleTimestamp,
     StoreError,
@@ -32,6 +34,8 @@ TREE: dict[type[HookReceiverError], type[Exception]] = {
     PayloadError: DeliveryError,
     UnsupportedContentType: DeliveryError,
     PayloadTooLarge: DeliveryError,
+    BodyTimeout: DeliveryError,
+    ReceiverBusy: HookReceiverError,
     MethodNotAllowed: DeliveryError,
     ModelValidationError: HookReceiverError,
     UnknownEndpoint: DeliveryError,

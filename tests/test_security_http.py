@@ -6,6 +6,9 @@ their own. Each test is a regression test for one defect the issue found by prob
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import socket
 import time
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
@@ -148,3 +151,133 @@ def test_an_old_wechat_url_is_refused(server: ServerProcess) -> None:
     )
     response = httpx.post(request.url, content=request.body, headers=dict(request.headers), timeout=10)
     assert response.status_code == 401 and response.json()["error"] == "stale_timestamp"
+
+
+# -- item 3: slow clients and exhaustion -------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tight(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """The same receiver with a 1 s body deadline and a 100 kB budget for unverified bodies."""
+    process = ServerProcess(
+        "tests.sec_app:hooks",
+        tmp_path_factory.mktemp("tight") / "serve.log",
+        env={
+            "HOOKRECEIVER_BODY_TIMEOUT": "1",
+            "HOOKRECEIVER_MAX_BODY_SIZE": "60000",
+            "HOOKRECEIVER_MAX_BUFFERED_BYTES": "100000",
+        },
+    )
+    process.start()
+    yield process
+    process.kill()
+
+
+def connect(server: ServerProcess) -> socket.socket:
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+    return sock
+
+
+def head(path: str, **headers: str) -> bytes:
+    lines = [
+        f"POST {path} HTTP/1.1",
+        "Host: 127.0.0.1",
+        *(f"{k.replace('_', '-')}: {v}" for k, v in headers.items()),
+    ]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+def answer(sock: socket.socket) -> tuple[int, bytes]:
+    """Read until the server closes the connection: the status and everything it sent."""
+    data = b""
+    while chunk := sock.recv(65536):
+        data += chunk
+    return int(data.split(b" ", 2)[1]), data
+
+
+def test_a_body_shorter_than_its_content_length_is_a_408(tight: ServerProcess) -> None:
+    # the issue: Content-Length 100 bytes over the body got no answer for 90 s and more
+    with connect(tight) as sock:
+        sock.sendall(head("/orders", content_length="200", content_type="application/json") + b"x" * 100)
+        status, data = answer(sock)  # the server closes the connection after its answer
+    assert status == 408 and b'"error":"body_timeout"' in data and b"connection: close" in data.lower()
+
+
+def test_a_trickled_body_is_a_408(tight: ServerProcess) -> None:
+    # the issue: 1 byte every 0.7 s was read for 50 s and accepted
+    with connect(tight) as sock:
+        sock.sendall(head("/orders", content_length="1000", content_type="application/json"))
+        sock.settimeout(0.3)
+        data = b""
+        for _ in range(300):  # at most ~90 s of trickling; the deadline is 1 s
+            try:
+                sock.sendall(b"x")
+            except OSError:  # closed by the server after its answer
+                break
+            try:
+                if chunk := sock.recv(65536):
+                    data += chunk
+                    break
+            except TimeoutError:
+                continue
+        sock.settimeout(30)
+        try:
+            while chunk := sock.recv(65536):
+                data += chunk
+        except OSError:
+            pass
+    assert data.startswith(b"HTTP/1.1 408") and b'"error":"body_timeout"' in data
+
+
+def test_bodies_in_flight_share_one_budget(tight: ServerProcess) -> None:
+    # the issue: 150 connections each holding 5 MiB - 1 byte added 1 GB of RSS
+    holders = []
+    try:
+        for _ in range(2):  # 2 x 50 kB reserved of the 100 kB budget, bodies never finished
+            sock = connect(tight)
+            sock.sendall(head("/orders", content_length="50000", content_type="application/json") + b"[")
+            holders.append(sock)
+        status = 0
+        for _ in range(100):  # until both holders are being read (their requests are in flight)
+            response = httpx.post(f"{tight.url}/orders", content=b"x" * 1000, timeout=10)
+            if (status := response.status_code) == 503:
+                break
+            time.sleep(0.05)
+        assert status == 503 and response.json()["error"] == "busy"
+        assert response.headers["retry-after"] == "5"
+    finally:
+        for sock in holders:
+            sock.close()
+    # the holders are answered (408) or gone: their bytes are released, a delivery gets through
+    body = b'{"type":"order.created"}'
+    signature = hmac.new(TOKEN.encode(), body, hashlib.sha256).hexdigest()
+    for _ in range(100):
+        ok = httpx.post(
+            f"{tight.url}/orders",
+            content=body,
+            headers={
+                "content-type": "application/json",
+                "x-signature": signature,
+                "x-request-id": "budget-1",
+            },
+            timeout=10,
+        )
+        if ok.status_code != 503:
+            break
+        time.sleep(0.1)
+    assert ok.status_code == 200 and ok.json()["status"] in ("accepted", "duplicate")
+
+
+@pytest.mark.parametrize(
+    "framing",
+    [
+        {"content_length": "5", "transfer_encoding": "chunked"},
+        {"transfer_encoding": "chunked", "content_length": "5"},
+    ],
+)
+def test_content_length_with_chunked_is_refused(server: ServerProcess, framing: dict[str, str]) -> None:
+    # smuggling: a proxy framing by Content-Length, the server by chunks, would disagree
+    with connect(server) as sock:
+        sock.sendall(head("/orders", content_type="application/json", **framing) + b"5\r\nhello\r\n0\r\n\r\n")
+        status, data = answer(sock)
+    assert status == 400
