@@ -22,7 +22,9 @@ class Settings(BaseSettings):
     )
     max_body_size: int = Field(default=defaults.MAX_BODY_SIZE, gt=0)
     body_timeout: float = Field(
-        default=defaults.BODY_TIMEOUT, gt=0, description="seconds a request may take to send its whole body (408 past it)"
+        default=defaults.BODY_TIMEOUT,
+        gt=0,
+        description="seconds a request may take to send its whole body (408 past it)",
     )
     max_buffered_bytes: int = Field(
         default=defaults.MAX_BUFFERED_BYTES,
