@@ -11,6 +11,7 @@ from hookreceiver.providers.base import (
     receive_all,
 )
 from hookreceiver.providers.bitbucket import Bitbucket
+from hookreceiver.providers.calendly import Calendly
 from hookreceiver.providers.coinbase import Coinbase
 from hookreceiver.providers.dingtalk import DingTalk
 from hookreceiver.providers.discord import Discord
@@ -28,6 +29,7 @@ from hookreceiver.providers.paystack import Paystack
 from hookreceiver.providers.postmark import Postmark
 from hookreceiver.providers.razorpay import Razorpay
 from hookreceiver.providers.sendgrid import SendGrid
+from hookreceiver.providers.sentry import Sentry
 from hookreceiver.providers.shopify import Shopify
 from hookreceiver.providers.slack import Slack
 from hookreceiver.providers.sns import SNS
@@ -36,9 +38,11 @@ from hookreceiver.providers.standard import StandardWebhooks, Svix
 from hookreceiver.providers.stripe import Stripe
 from hookreceiver.providers.telegram import Telegram
 from hookreceiver.providers.twilio import Twilio
+from hookreceiver.providers.typeform import Typeform
 from hookreceiver.providers.vercel import Vercel
 from hookreceiver.providers.wechat import WeChat
 from hookreceiver.providers.wecom import WeCom
+from hookreceiver.providers.zendesk import Zendesk
 
 # Every class here takes its secret(s) as ``secret=`` (ProviderFactory), so the CLI and the testing
 # kit build any of them by name. WeCom and DingTalk are not here: each needs an aes_key and a
@@ -46,6 +50,7 @@ from hookreceiver.providers.wecom import WeCom
 PROVIDERS: dict[str, ProviderFactory] = {
     "adyen": Adyen,
     "bitbucket": Bitbucket,
+    "calendly": Calendly,
     "coinbase": Coinbase,
     "discord": Discord,
     "feishu": Feishu,
@@ -62,6 +67,7 @@ PROVIDERS: dict[str, ProviderFactory] = {
     "postmark": Postmark,
     "razorpay": Razorpay,
     "sendgrid": SendGrid,
+    "sentry": Sentry,
     "shopify": Shopify,
     "slack": Slack,
     "square": Square,
@@ -70,8 +76,10 @@ PROVIDERS: dict[str, ProviderFactory] = {
     "svix": Svix,
     "telegram": Telegram,
     "twilio": Twilio,
+    "typeform": Typeform,
     "vercel": Vercel,
     "wechat": WeChat,
+    "zendesk": Zendesk,
 }
 
 __all__ = [
@@ -80,6 +88,7 @@ __all__ = [
     "Adyen",
     "BaseProvider",
     "Bitbucket",
+    "Calendly",
     "Coinbase",
     "DingTalk",
     "Discord",
@@ -101,6 +110,7 @@ __all__ = [
     "ProviderFactory",
     "Razorpay",
     "SendGrid",
+    "Sentry",
     "Shopify",
     "Slack",
     "Source",
@@ -110,9 +120,11 @@ __all__ = [
     "Svix",
     "Telegram",
     "Twilio",
+    "Typeform",
     "Vercel",
     "WeChat",
     "WeCom",
+    "Zendesk",
     "lookup",
     "receive",
     "receive_all",

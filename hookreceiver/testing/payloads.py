@@ -19,6 +19,7 @@ __all__ = ["DEFAULT_TOPICS", "sample", "sample_topics"]
 DEFAULT_TOPICS: dict[str, str] = {
     "adyen": "AUTHORISATION",
     "bitbucket": "repo:push",
+    "calendly": "invitee.created",
     "coinbase": "charge:confirmed",
     "discord": "application_command",
     "feishu": "im.message.receive_v1",
@@ -35,6 +36,7 @@ DEFAULT_TOPICS: dict[str, str] = {
     "postmark": "Bounce",
     "razorpay": "payment.captured",
     "sendgrid": "delivered",
+    "sentry": "issue.created",
     "shopify": "orders/create",
     "slack": "message",
     "square": "payment.updated",
@@ -43,8 +45,10 @@ DEFAULT_TOPICS: dict[str, str] = {
     "svix": "invoice.paid",
     "telegram": "message",
     "twilio": "message.received",
+    "typeform": "form_response",
     "vercel": "deployment.created",
     "wechat": "text",
+    "zendesk": "ticket.created",
 }
 # Providers that send the same payloads as another one.
 _SAME_AS = {"svix": "standard-webhooks", "lark": "feishu"}
