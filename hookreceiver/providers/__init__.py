@@ -15,10 +15,12 @@ from hookreceiver.providers.calendly import Calendly
 from hookreceiver.providers.coinbase import Coinbase
 from hookreceiver.providers.dingtalk import DingTalk
 from hookreceiver.providers.discord import Discord
+from hookreceiver.providers.dropbox import Dropbox
 from hookreceiver.providers.feishu import Feishu, Lark
 from hookreceiver.providers.generic import Generic, Source
 from hookreceiver.providers.github import GitHub
 from hookreceiver.providers.gitlab import GitLab
+from hookreceiver.providers.hubspot import HubSpot
 from hookreceiver.providers.intercom import Intercom
 from hookreceiver.providers.linear import Linear
 from hookreceiver.providers.mailgun import Mailgun
@@ -38,11 +40,13 @@ from hookreceiver.providers.standard import StandardWebhooks, Svix
 from hookreceiver.providers.stripe import Stripe
 from hookreceiver.providers.telegram import Telegram
 from hookreceiver.providers.twilio import Twilio
+from hookreceiver.providers.twitch import Twitch
 from hookreceiver.providers.typeform import Typeform
 from hookreceiver.providers.vercel import Vercel
 from hookreceiver.providers.wechat import WeChat
 from hookreceiver.providers.wecom import WeCom
 from hookreceiver.providers.zendesk import Zendesk
+from hookreceiver.providers.zoom import Zoom
 
 # Every class here takes its secret(s) as ``secret=`` (ProviderFactory), so the CLI and the testing
 # kit build any of them by name. WeCom and DingTalk are not here: each needs an aes_key and a
@@ -53,10 +57,12 @@ PROVIDERS: dict[str, ProviderFactory] = {
     "calendly": Calendly,
     "coinbase": Coinbase,
     "discord": Discord,
+    "dropbox": Dropbox,
     "feishu": Feishu,
     "generic": Generic,
     "github": GitHub,
     "gitlab": GitLab,
+    "hubspot": HubSpot,
     "intercom": Intercom,
     "lark": Lark,
     "linear": Linear,
@@ -76,10 +82,12 @@ PROVIDERS: dict[str, ProviderFactory] = {
     "svix": Svix,
     "telegram": Telegram,
     "twilio": Twilio,
+    "twitch": Twitch,
     "typeform": Typeform,
     "vercel": Vercel,
     "wechat": WeChat,
     "zendesk": Zendesk,
+    "zoom": Zoom,
 }
 
 __all__ = [
@@ -92,10 +100,12 @@ __all__ = [
     "Coinbase",
     "DingTalk",
     "Discord",
+    "Dropbox",
     "Feishu",
     "Generic",
     "GitHub",
     "GitLab",
+    "HubSpot",
     "Identity",
     "Intercom",
     "Lark",
@@ -120,11 +130,13 @@ __all__ = [
     "Svix",
     "Telegram",
     "Twilio",
+    "Twitch",
     "Typeform",
     "Vercel",
     "WeChat",
     "WeCom",
     "Zendesk",
+    "Zoom",
     "lookup",
     "receive",
     "receive_all",

@@ -15,7 +15,7 @@ from typing import Any
 
 from hookreceiver.providers.base import lookup
 
-__all__ = ["derived_uuid", "event_dict", "iso_time", "json_bytes", "text_at", "text_fields"]
+__all__ = ["derived_uuid", "event_dict", "iso_time", "json_bytes", "parse_rfc3339", "text_at", "text_fields"]
 
 
 def json_bytes(value: Any) -> bytes:
@@ -55,3 +55,19 @@ def text_fields(payload: Any, paths: Mapping[str, str]) -> dict[str, str]:
     """``{name: text}`` for each ``name -> dotted path`` that holds text (see ``text_at``)."""
     found = {name: text_at(payload, path) for name, path in paths.items()}
     return {name: value for name, value in found.items() if value is not None}
+
+
+def parse_rfc3339(text: str | None) -> float | None:
+    """``2023-11-14T22:13:20.634234626Z`` as Unix seconds (digits past microseconds dropped);
+    ``None`` if absent, unreadable or without a time zone."""
+    if not text:
+        return None
+    head, dot, rest = text.strip().partition(".")
+    if dot:
+        digits = "".join(c for c in rest if c.isdigit())
+        head = f"{head}.{digits[:6]}{rest[len(digits) :]}"
+    try:
+        parsed = datetime.fromisoformat(head.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed.timestamp() if parsed.tzinfo is not None else None

@@ -22,10 +22,12 @@ DEFAULT_TOPICS: dict[str, str] = {
     "calendly": "invitee.created",
     "coinbase": "charge:confirmed",
     "discord": "application_command",
+    "dropbox": "list_folder",
     "feishu": "im.message.receive_v1",
     "generic": "order.created",
     "github": "push",
     "gitlab": "push",
+    "hubspot": "contact.creation",
     "intercom": "conversation.user.created",
     "lark": "im.message.receive_v1",
     "linear": "Issue.create",
@@ -45,10 +47,12 @@ DEFAULT_TOPICS: dict[str, str] = {
     "svix": "invoice.paid",
     "telegram": "message",
     "twilio": "message.received",
+    "twitch": "channel.follow",
     "typeform": "form_response",
     "vercel": "deployment.created",
     "wechat": "text",
     "zendesk": "ticket.created",
+    "zoom": "meeting.started",
 }
 # Providers that send the same payloads as another one.
 _SAME_AS = {"svix": "standard-webhooks", "lark": "feishu"}
