@@ -2,12 +2,22 @@
 
 A topic, delivery id or path comes from whoever sent the request. Written raw, a CR or LF in one
 starts a new line that a log reader takes for a line of our own; a space makes ``key=value``
-parsing see a field that was never written. These helpers escape such characters as ``\\xNN``.
+parsing see a field that was never written; on a terminal, an escape sequence or a bidi override
+changes what the rest of the output looks like. :func:`escaped` is the one escaper (log lines
+and the CLI's output use it): such characters become ``\\xNN``, ``\\uNNNN`` or ``\\UNNNNNNNN``.
 """
 
 from __future__ import annotations
 
-__all__ = ["loggable", "loggable_text"]
+__all__ = ["escaped", "loggable", "loggable_text"]
+
+
+def escaped(text: str, *, keep: str = "", spaces: bool = True) -> str:
+    """``text`` with every character that is not printable (controls, line breaks, bidi and other
+    format characters) escaped, except those in ``keep``; with ``spaces=False``, plain spaces too."""
+    if text.isprintable() and (spaces or " " not in text):
+        return text  # the usual case: nothing to escape
+    return "".join(char if char in keep else _escape(char, spaces=spaces) for char in text)
 
 
 def _escape(char: str, *, spaces: bool) -> str:
@@ -24,7 +34,7 @@ def loggable(value: object, limit: int = 128) -> str:
     text = str(value)
     if len(text) <= limit and text.isprintable() and " " not in text:
         return text  # the usual case: nothing to escape
-    shown = "".join(_escape(char, spaces=False) for char in text[:limit])
+    shown = escaped(text[:limit], spaces=False)
     return shown + "..." if len(text) > limit else shown
 
 
@@ -33,5 +43,5 @@ def loggable_text(value: object, limit: int = 300) -> str:
     text = str(value)
     if len(text) <= limit and text.isprintable():
         return text
-    shown = "".join(_escape(char, spaces=True) for char in text[:limit])
+    shown = escaped(text[:limit])
     return shown + "..." if len(text) > limit else shown

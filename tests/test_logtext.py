@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hookreceiver.logtext import loggable, loggable_text
+from hookreceiver.logtext import escaped, loggable, loggable_text
 
 
 @pytest.mark.parametrize(
@@ -38,3 +38,17 @@ def test_no_line_break_or_control_survives(value: str) -> None:
     for shown in (loggable(value), loggable_text(value)):
         assert all(c.isprintable() for c in shown)
     assert " " not in loggable(value)
+
+
+@pytest.mark.parametrize(
+    ("text", "keep", "shown"),
+    [
+        ("caf\u00e9 \U0001f600 ok", "", "caf\u00e9 \U0001f600 ok"),
+        ("a\nb\tc\rd", "\n\t", "a\nb\tc\\x0dd"),
+        ("zero\u200bwidth\u2028line", "", "zero\\u200bwidth\\u2028line"),
+        ("astral\U000e0001tag", "", "astral\\U000e0001tag"),
+    ],
+)
+def test_escaped_is_the_one_escaper(text: str, keep: str, shown: str) -> None:
+    assert escaped(text, keep=keep) == shown
+    assert escaped("a b", spaces=False) == "a\\x20b"

@@ -12,12 +12,12 @@ import datetime
 import json
 import sys
 import traceback
-import unicodedata
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 from hookreceiver.cli import LOG_LEVELS, command, load_receiver, setup_logging
 from hookreceiver.exceptions import ConfigurationError, StoreError
+from hookreceiver.logtext import escaped
 from hookreceiver.ops import find_dead_letters, resolve_key, run_handlers, run_worker, shared_store
 from hookreceiver.stores.base import DeadLetter, Store
 
@@ -105,20 +105,10 @@ def _summary(dead: DeadLetter) -> dict[str, Any]:
     }
 
 
-# Bidirectional overrides and isolates: they reorder how the rest of a line reads.
-_BIDI = frozenset(map(chr, (*range(0x202A, 0x202F), *range(0x2066, 0x206A))))
-
-
 def _printable(text: str, keep: str = "") -> str:
-    """Sender-controlled text safe for a terminal: control characters (except those in ``keep``)
-    and bidi overrides are shown as escapes, so a body cannot send escape sequences."""
-
-    def escape(char: str) -> str:
-        if char in keep or (unicodedata.category(char) != "Cc" and char not in _BIDI):
-            return char
-        return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
-
-    return "".join(escape(char) for char in text)
+    """Sender-controlled text safe for a terminal: control, bidi and other invisible characters
+    (except those in ``keep``) are shown as escapes, so a body cannot send escape sequences."""
+    return escaped(text, keep=keep)
 
 
 def _line(dead: DeadLetter) -> str:
