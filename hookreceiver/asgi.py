@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from hookreceiver.core.delivery import Delivery, HttpRequest, Reply
+from hookreceiver.core.delivery import Delivery, HttpRequest, Reply, endpoint_path
 from hookreceiver.endpoint import Endpoint
 from hookreceiver.exceptions import DeliveryError, ReceiverBusy, StaleTimestamp, StoreError
 from hookreceiver.health import liveness, readiness
@@ -47,7 +47,7 @@ def route_path(scope: Scope) -> str:
     root: str = scope.get("root_path", "")
     if root and path.startswith(root) and path[len(root) : len(root) + 1] in ("", "/"):
         path = path[len(root) :]
-    return path.rstrip("/") or "/"
+    return endpoint_path(path)
 
 
 def _headers(scope: Scope) -> dict[str, str]:

@@ -12,7 +12,7 @@ import logging
 import signal
 from collections.abc import Mapping
 
-from hookreceiver.core.delivery import Delivery
+from hookreceiver.core.delivery import Delivery, delivery_key, endpoint_path
 from hookreceiver.exceptions import ConfigurationError
 from hookreceiver.receiver import HookReceiver
 from hookreceiver.settings import Settings
@@ -55,11 +55,11 @@ async def resolve_key(
     A bare id is looked up under ``endpoint``, else under every endpoint of the receiver.
     """
     if endpoint is not None:
-        candidates = [f"{endpoint.rstrip('/') or '/'}:{text}"]
+        candidates = [delivery_key(endpoint_path(endpoint), text)]
     elif text.startswith("/"):
         candidates = [text]
     else:
-        candidates = [f"{path}:{text}" for path in endpoints]
+        candidates = [delivery_key(path, text) for path in endpoints]
     for key in candidates:
         if await store.get(key) is not None:
             return key
@@ -83,11 +83,11 @@ async def find_dead_letters(
     neither ``endpoint`` nor ``endpoints`` walks every dead letter.
     """
     if endpoint is not None:
-        keys = [f"{endpoint.rstrip('/') or '/'}:{text}"]
+        keys = [delivery_key(endpoint_path(endpoint), text)]
     elif text.startswith("/"):
         keys = [text]
     elif endpoints:
-        keys = [f"{path}:{text}" for path in endpoints]
+        keys = [delivery_key(path, text) for path in endpoints]
     else:
         return [d for d in await _all_dead_letters(store) if d.delivery.delivery_id == text]
     found = [await store.dead_letter(key) for key in keys]

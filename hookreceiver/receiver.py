@@ -15,6 +15,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from hookreceiver.core.delivery import endpoint_path
 from hookreceiver.endpoint import Endpoint, Responder, RetryPolicy
 from hookreceiver.exceptions import ConfigurationError, StoreUnavailable
 from hookreceiver.observe import Observer
@@ -86,7 +87,7 @@ class HookReceiver:
             raise ConfigurationError(f"endpoint path {path!r} must start with '/'")
         if any(c in "?#" or c.isspace() for c in path):
             raise ConfigurationError(f"endpoint path {path!r} must not contain '?', '#' or whitespace")
-        path = path.rstrip("/") or "/"
+        path = endpoint_path(path)
         if path in (self.settings.health_path, self.settings.ready_path):
             raise ConfigurationError(
                 f"endpoint path {path!r} is the health route; set "

@@ -8,6 +8,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 import hookreceiver.defaults as defaults
+from hookreceiver.core.delivery import endpoint_path
 
 __all__ = ["Settings"]
 
@@ -75,4 +76,4 @@ class Settings(BaseSettings):
     def _route(cls, value: str) -> str:
         if value and (not value.startswith("/") or any(c in "?#" or c.isspace() for c in value)):
             raise ValueError("a route path starts with '/' and has no '?', '#' or whitespace")
-        return value.rstrip("/") or ("/" if value else "")
+        return endpoint_path(value) if value else ""

@@ -3,7 +3,7 @@
 Nothing in this package does I/O, reads a clock or the environment, or imports starlette or redis.
 """
 
-from hookreceiver.core.delivery import Delivery, HttpRequest, Reply, body_hash_id
+from hookreceiver.core.delivery import Delivery, HttpRequest, Reply, body_hash_id, delivery_key, endpoint_path
 from hookreceiver.core.routing import Route, Router, matches, validate_pattern
 from hookreceiver.core.signing import Secrets
 
@@ -15,6 +15,8 @@ __all__ = [
     "Router",
     "Secrets",
     "body_hash_id",
+    "delivery_key",
+    "endpoint_path",
     "matches",
     "validate_pattern",
 ]

@@ -16,7 +16,7 @@ from typing_extensions import TypeVar
 from hookreceiver.core.decoding import MAX_FORM_FIELDS, check_charset, parse_content_type
 from hookreceiver.exceptions import PayloadError
 
-__all__ = ["Delivery", "HttpRequest", "IdSource", "Reply", "body_hash_id"]
+__all__ = ["Delivery", "HttpRequest", "IdSource", "Reply", "body_hash_id", "delivery_key", "endpoint_path"]
 
 IdSource = Literal["provider", "body_hash"]
 # The payload's type: ``Any`` (the decoded body) unless a route validates it into a model.
@@ -137,6 +137,16 @@ class Reply:
         return cls(body, status=status, content_type="application/json")
 
 
+def endpoint_path(path: str) -> str:
+    """A path as endpoints are keyed: without a trailing slash (``/`` stays ``/``)."""
+    return path.rstrip("/") or "/"
+
+
+def delivery_key(endpoint: str, delivery_id: str) -> str:
+    """The dedupe key of a delivery: its endpoint's path, a colon, its delivery id."""
+    return f"{endpoint}:{delivery_id}"
+
+
 def body_hash_id(body: bytes, topic: str) -> str:
     """The dedupe id used when a provider sends none: identical content dedupes."""
     # The topic's length goes first so no other (topic, body) pair hashes the same bytes.
@@ -194,7 +204,7 @@ class Delivery(Generic[P]):
     @property
     def key(self) -> str:
         """The dedupe key: endpoint plus delivery id."""
-        return f"{self.endpoint}:{self.delivery_id}"
+        return delivery_key(self.endpoint, self.delivery_id)
 
     @property
     def query(self) -> dict[str, str]:

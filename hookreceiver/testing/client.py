@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
-from hookreceiver.core.delivery import Delivery, HttpRequest, body_hash_id
+from hookreceiver.core.delivery import Delivery, HttpRequest, body_hash_id, delivery_key, endpoint_path
 from hookreceiver.exceptions import DeliveryError
 from hookreceiver.stores.base import DeadLetter, Store
 from hookreceiver.stores.memory import MemoryStore
@@ -161,9 +161,8 @@ class HookClient:
 
     def endpoint(self, path: str) -> Endpoint:
         """The receiver's endpoint at ``path``."""
-        key = path.rstrip("/") or "/"
         try:
-            return self.receiver.endpoints[key]
+            return self.receiver.endpoints[endpoint_path(path)]
         except KeyError:
             known = ", ".join(self.receiver.endpoints) or "none"
             raise LookupError(f"no endpoint at {path!r} (endpoints: {known})") from None
@@ -263,7 +262,7 @@ class HookClient:
     def _delivery_key(self, request: HttpRequest, response: httpx.Response) -> str | None:
         """The dedupe key of the delivery ``request`` carries, identified as the receiver does
         (without verifying again: the receiver accepted it); else the id the response names."""
-        endpoint = self.receiver.endpoints.get(request.path.rstrip("/") or "/")
+        endpoint = self.receiver.endpoints.get(endpoint_path(request.path))
         if endpoint is None:
             return None
         provider = endpoint.provider
@@ -274,7 +273,7 @@ class HookClient:
                 delivery_id = identity.delivery_id or body_hash_id(
                     request.body or request.query_string.encode(), identity.topic
                 )
-                return f"{endpoint.path}:{delivery_id}"
+                return delivery_key(endpoint.path, delivery_id)
             return None  # a handshake is answered, never stored
         except DeliveryError:
             pass
@@ -283,7 +282,7 @@ class HookClient:
         except ValueError:
             return None
         named = answer.get("delivery_id") if isinstance(answer, dict) else None
-        return f"{endpoint.path}:{named}" if isinstance(named, str) else None
+        return delivery_key(endpoint.path, named) if isinstance(named, str) else None
 
     def _track(self, outcome: Outcome) -> None:
         """Worker listener: remember when each scheduled retry falls due (for ``settle``)."""

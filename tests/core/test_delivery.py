@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hookreceiver.core.delivery import Delivery, HttpRequest, Reply, body_hash_id
+from hookreceiver.core.delivery import Delivery, HttpRequest, Reply, body_hash_id, delivery_key, endpoint_path
 from hookreceiver.exceptions import UnsupportedContentType
 
 BODY = b'{"type":"order.created","card":"4242-SECRET-BODY"}'
@@ -249,3 +249,15 @@ def test_outgoing_request_appends_query_and_reads_the_path(
     request = HttpRequest.outgoing("POST", url, {"content-type": "text/xml"}, b"<xml/>", query=query)
     assert (request.method, request.url, request.path) == ("POST", full_url, path)
     assert (request.query_string, request.body, request.content_type) == (query_string, b"<xml/>", "text/xml")
+
+
+@pytest.mark.parametrize(
+    ("path", "normal"), [("/", "/"), ("//", "/"), ("/a/", "/a"), ("/a", "/a"), ("/a//", "/a")]
+)
+def test_endpoint_path_drops_trailing_slashes(path: str, normal: str) -> None:
+    assert endpoint_path(path) == normal
+
+
+def test_the_delivery_key_is_the_one_function() -> None:
+    sent = Delivery("/orders", "generic", "t", "id:1", None, b"")
+    assert sent.key == delivery_key("/orders", "id:1") == "/orders:id:1"
