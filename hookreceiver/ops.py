@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from hookreceiver.core.delivery import Delivery, delivery_key, endpoint_path
 from hookreceiver.exceptions import ConfigurationError
@@ -21,9 +21,19 @@ from hookreceiver.stores.from_settings import store_from_settings
 from hookreceiver.worker import Worker
 from hookreceiver.worker import run_handlers as worker_run_handlers
 
-__all__ = ["find_dead_letters", "resolve_key", "run_handlers", "run_worker", "shared_store"]
+__all__ = [
+    "PAGE",
+    "all_dead_letters",
+    "find_dead_letters",
+    "replay_all",
+    "resolve_key",
+    "run_handlers",
+    "run_worker",
+    "shared_store",
+]
 
 log = logging.getLogger("hookreceiver.ops")
+PAGE = 500  # dead letters read per round trip when walking all of them
 
 
 def shared_store(receiver: HookReceiver | None = None, settings: Settings | None = None) -> Store:
@@ -66,11 +76,34 @@ async def resolve_key(
     return None
 
 
-async def _all_dead_letters(store: Store) -> list[DeadLetter]:
-    limit = 1000
-    while len(found := await store.dead_letters(limit=limit)) == limit:
-        limit *= 10
+async def all_dead_letters(store: Store, *, limit: int | None = None) -> list[DeadLetter]:
+    """Every dead letter (or the ``limit`` oldest), oldest first, read a page at a time."""
+    found: list[DeadLetter] = []
+    while limit is None or len(found) < limit:
+        size = PAGE if limit is None else min(PAGE, limit - len(found))
+        page = await store.dead_letters(limit=size, offset=len(found))
+        found += page
+        if len(page) < size:
+            break
     return found
+
+
+async def replay_all(
+    store: Store, *, limit: int | None = None, progress: Callable[[int, int], None] | None = None
+) -> tuple[int, int]:
+    """Queue every dead letter (or the ``limit`` oldest) again as attempt 1.
+
+    The dead letters are listed first, then replayed one by one, calling ``progress(done,
+    total)`` after each. Returns (queued, gone): ``gone`` counts those that expired or were
+    purged between the listing and their replay.
+    """
+    keys = [dead.delivery.key for dead in await all_dead_letters(store, limit=limit)]
+    queued = 0
+    for done, key in enumerate(keys, start=1):
+        queued += await store.replay(key)
+        if progress is not None:
+            progress(done, len(keys))
+    return queued, len(keys) - queued
 
 
 async def find_dead_letters(
@@ -89,7 +122,7 @@ async def find_dead_letters(
     elif endpoints:
         keys = [delivery_key(path, text) for path in endpoints]
     else:
-        return [d for d in await _all_dead_letters(store) if d.delivery.delivery_id == text]
+        return [d for d in await all_dead_letters(store) if d.delivery.delivery_id == text]
     found = [await store.dead_letter(key) for key in keys]
     return [dead for dead in found if dead is not None]
 

@@ -144,6 +144,48 @@ def test_send_usage_errors_exit_2(extra: list[str], message: str, capsys: pytest
     assert err.startswith("hookreceiver: ") and message in err
 
 
+def test_send_with_the_recommended_generic_template(
+    generic_server: ServerProcess, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["send", f"{generic_server.url}/signed", "--provider", "generic", "--secret", CLI_SECRET]
+    argv += ["--topic", "order.paid", "--data", '{"order": 3}', "--id", "evt-signed-1"]
+    assert main([*argv, "--signed-content", "{id}.{timestamp}.{body}"]) == 0
+    status, _, body = capsys.readouterr().out.strip().partition(" ")
+    assert status == "200" and json.loads(body)["delivery_id"] == "evt-signed-1"
+    assert main([*argv[:-1], "evt-signed-2"]) == 1  # Generic's default template: not what it checks
+    assert capsys.readouterr().out.startswith("401 ")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["127.0.0.1:8000/orders"], "needs a scheme and a host, e.g. http://127.0.0.1:8000/orders"),
+        (["localhost/orders"], "needs a scheme and a host"),
+        (
+            ["http://h/orders", "--data", "no-such-payload.json"],
+            "--data: no such file: 'no-such-payload.json'",
+        ),
+        (["http://h/orders", "--data", "./missing.json"], "no such file"),
+        (
+            ["http://h/orders", "--app", "examples.quickstart:hooks", "--signed-content", "{body}"],
+            "--signed-content: only with --provider generic",
+        ),
+        (
+            ["http://h/orders", "--provider", "github", "--timestamp-header", "x-t"],
+            "only with --provider generic",
+        ),
+    ],
+)
+def test_send_refuses_what_it_cannot_send(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if "--app" not in argv and "--provider" not in argv:
+        argv = [*argv, "--provider", "generic"]
+    assert main(["send", *argv, "--secret", "x", "--topic", "t"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("hookreceiver: ") and message in err
+
+
 def test_send_to_nothing_says_it_cannot_reach(capsys: pytest.CaptureFixture[str]) -> None:
     url = f"http://127.0.0.1:{free_port()}/orders"
     assert main(["send", url, "--provider", "generic", "--secret", "x", "--topic", "t", "--data", "{}"]) == 1

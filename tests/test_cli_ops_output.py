@@ -6,7 +6,8 @@ from dataclasses import replace
 
 import pytest
 
-from hookreceiver.cli.ops import _line, _printable, _show
+from hookreceiver.cli import printable as _printable
+from hookreceiver.cli.ops import _line, _show
 from hookreceiver.stores.base import DeadLetter
 from tests.helpers import NOW, delivery
 

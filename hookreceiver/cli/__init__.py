@@ -9,6 +9,7 @@ modules import only the public names here, never each other.
 from __future__ import annotations
 
 import argparse
+import datetime
 import importlib
 import logging
 import os
@@ -16,20 +17,32 @@ import sys
 from collections.abc import Callable, Sequence
 
 from hookreceiver.exceptions import ConfigurationError
+from hookreceiver.logtext import escaped
 from hookreceiver.receiver import HookReceiver
 
-__all__ = ["LOG_LEVELS", "Command", "build_parser", "command", "load_receiver", "main", "setup_logging"]
+__all__ = [
+    "LOG_LEVELS",
+    "Command",
+    "at_least",
+    "build_parser",
+    "command",
+    "load_receiver",
+    "main",
+    "printable",
+    "setup_logging",
+    "when",
+]
 
 DESCRIPTION = (
     "Receive webhooks: serve a receiver, send signed sample deliveries to it, run workers, "
-    "replay deliveries and manage dead letters."
+    "inspect deliveries and counters, replay deliveries and manage dead letters."
 )
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 
 Command = Callable[[argparse.Namespace], int]
 _COMMANDS: dict[str, Command] = {}
 # The command groups, in the order ``--help`` lists them: modules of this package.
-GROUPS = ("serve", "send", "ops")
+GROUPS = ("serve", "send", "ops", "inspect")
 
 
 def command(name: str) -> Callable[[Command], Command]:
@@ -40,6 +53,33 @@ def command(name: str) -> Callable[[Command], Command]:
         return fn
 
     return register
+
+
+def at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse ``type``: an integer no smaller than ``minimum`` (else a clear usage error)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return value
+
+    parse.__name__ = "number"  # argparse names the type in its messages
+    return parse
+
+
+def when(timestamp: float) -> str:
+    """A Unix time as ISO 8601 UTC, to the second."""
+    return datetime.datetime.fromtimestamp(timestamp, datetime.UTC).isoformat(timespec="seconds")
+
+
+def printable(text: str, keep: str = "") -> str:
+    """Sender-controlled text safe for a terminal: control, bidi and other invisible characters
+    (except those in ``keep``) are shown as escapes, so a body cannot send escape sequences."""
+    return escaped(text, keep=keep)
 
 
 def load_receiver(spec: str) -> HookReceiver:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from hookreceiver.cli import command, load_receiver
+from hookreceiver.cli import at_least, command, load_receiver
 from hookreceiver.core.delivery import HttpRequest
 from hookreceiver.exceptions import ConfigurationError
 from hookreceiver.providers.base import Provider
@@ -44,7 +44,7 @@ def add_parsers(sub: Any) -> None:
         help="a provider name, signed with --secret: " + ", ".join(sorted(PROVIDERS)),
     )
     p.add_argument("--secret", help="the secret, with --provider")
-    p.add_argument("--secret-index", type=int, default=0, help="which configured secret to use")
+    p.add_argument("--secret-index", type=at_least(0), default=0, help="which configured secret to use")
     p.add_argument(
         "--id",
         help="the delivery id (default: a new one in the provider's style, so "
@@ -55,6 +55,34 @@ def add_parsers(sub: Any) -> None:
         help="JSON payload: a file, inline JSON, or - for stdin "
         "(default: the sample shipped for this provider and topic)",
     )
+    generic = p.add_argument_group(
+        "--provider generic",
+        "how the receiving Generic endpoint is configured (its signing template and headers)",
+    )
+    generic.add_argument(
+        "--signed-content",
+        metavar="TEMPLATE",
+        help="what is signed, e.g. '{id}.{timestamp}.{body}' (the recommended template; "
+        "default: Generic's, '{body}')",
+    )
+    generic.add_argument(
+        "--signature-header", metavar="NAME", help="the signature header (default: x-signature)"
+    )
+    generic.add_argument(
+        "--timestamp-header",
+        metavar="NAME",
+        help="the timestamp header (default: x-timestamp when the template signs {timestamp})",
+    )
+    generic.add_argument(
+        "--id-source",
+        metavar="SOURCE",
+        help="where the delivery id goes, e.g. header:x-request-id (the default when the "
+        "template signs {id})",
+    )
+
+
+# How inline JSON starts; anything else given to --data is taken for a file name.
+_JSON_START = tuple('{["-0123456789') + ("true", "false", "null")
 
 
 def _payload(data: str | None) -> Any:
@@ -66,12 +94,43 @@ def _payload(data: str | None) -> Any:
         is_file = Path(data).is_file()
     except OSError:  # inline JSON longer than a file name may be
         is_file = False
+    if not is_file and not data.lstrip().startswith(_JSON_START):
+        raise ConfigurationError(f"--data: no such file: {data!r} (inline JSON starts with {{ or [)")
     try:
         if is_file:
             return json.loads(Path(data).read_bytes())
         return json.loads(data)
     except ValueError as exc:
-        raise ConfigurationError(f"--data is not valid JSON: {exc}") from None
+        where = f" in {data}" if is_file else ""
+        raise ConfigurationError(f"--data is not valid JSON{where}: {exc}") from None
+
+
+def _check_url(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigurationError(f"URL {url!r} needs a scheme and a host, e.g. http://127.0.0.1:8000/orders")
+
+
+_GENERIC_OPTIONS = ("signed_content", "signature_header", "timestamp_header", "id_source")
+
+
+def _generic_options(args: argparse.Namespace) -> dict[str, Any]:
+    """Generic's constructor options from ``--signed-content`` and its companions."""
+    given = {name: getattr(args, name) for name in _GENERIC_OPTIONS if getattr(args, name)}
+    if given and args.provider != "generic":
+        flags = ", ".join("--" + name.replace("_", "-") for name in given)
+        raise ConfigurationError(f"{flags}: only with --provider generic (--app signs as its endpoint)")
+    template = given.get("signed_content", "")
+    options: dict[str, Any] = {}
+    if template:
+        options["signed_content"] = template
+    if "signature_header" in given:
+        options["signature_header"] = given["signature_header"]
+    if "timestamp_header" in given or "{timestamp}" in template:
+        options["timestamp_header"] = given.get("timestamp_header", "x-timestamp")
+    if "id_source" in given or "{id}" in template:
+        options["delivery_id"] = given.get("id_source", "header:x-request-id")
+    return options
 
 
 def _signer_for(args: argparse.Namespace) -> Provider:
@@ -88,7 +147,8 @@ def _signer_for(args: argparse.Namespace) -> Provider:
         raise ConfigurationError(f"unknown provider {args.provider!r}; known: {', '.join(sorted(PROVIDERS))}")
     if not args.secret:
         raise ConfigurationError("--secret is required with --provider")
-    return PROVIDERS[args.provider](secret=args.secret)
+    options = _generic_options(args)
+    return PROVIDERS[args.provider](secret=args.secret, **options)
 
 
 def _send_payload(signer: Provider, args: argparse.Namespace) -> Any:
@@ -122,6 +182,8 @@ def post(request: HttpRequest, *, timeout: float = 10.0) -> tuple[int, bytes]:
 def send(args: argparse.Namespace) -> int:
     from hookreceiver.testing.signing import build_request
 
+    _check_url(args.url)
+    _generic_options(args)  # refuses Generic's options with --app or another provider
     signer = _signer_for(args)
     try:
         request = build_request(

@@ -148,8 +148,8 @@ class Store(Protocol):
         """The retained delivery (exact bytes) for ``key``, if still retained."""
         ...
 
-    async def dead_letters(self, *, limit: int = 100) -> list[DeadLetter]:
-        """Dead letters, oldest first."""
+    async def dead_letters(self, *, limit: int = 100, offset: int = 0) -> list[DeadLetter]:
+        """Up to ``limit`` dead letters, oldest first, skipping the ``offset`` oldest (paging)."""
         ...
 
     async def dead_letter(self, key: str) -> DeadLetter | None:

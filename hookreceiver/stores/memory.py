@@ -269,10 +269,14 @@ class MemoryStore:
         record = self._records.get(key)
         return record.delivery if record else None
 
-    async def dead_letters(self, *, limit: int = 100) -> list[DeadLetter]:
+    async def dead_letters(self, *, limit: int = 100, offset: int = 0) -> list[DeadLetter]:
+        self._expire(self._clock())
         dead = [r for r in self._settled.values() if r.state == ClaimState.DEAD]
         dead.sort(key=lambda r: r.failed_at)  # bury order already, unless the clock stepped back
-        return [DeadLetter(r.delivery, r.error, r.failed_at, r.delivery.attempt) for r in dead[:limit]]
+        return [
+            DeadLetter(r.delivery, r.error, r.failed_at, r.delivery.attempt)
+            for r in dead[offset : offset + limit]
+        ]
 
     async def dead_letter(self, key: str) -> DeadLetter | None:
         self._expire(self._clock())

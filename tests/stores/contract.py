@@ -396,3 +396,21 @@ class StoreContract:
         await store.count_rejected({"bad_signature": 3})
         await store.count_rejected({})
         assert dict((await store.stats()).rejected) == {"bad_signature": 5, "stale_timestamp": 1}
+
+    @pytest.mark.anyio
+    async def test_dead_letters_page_by_offset(self, store: Store, clock: FakeClock) -> None:
+        async def bury(name: str) -> None:
+            await store.admit(delivery(name))
+            await store.bury(await self.take_one(store), error=name)
+            clock.advance(1)
+
+        await bury("expired")
+        clock.advance(self.retention - 10)
+        for name in "abcde":
+            await bury(name)
+        clock.advance(10)  # "expired" is past the retention now, the others are not
+
+        async def page(offset: int) -> list[str]:
+            return [d.error for d in await store.dead_letters(limit=2, offset=offset)]
+
+        assert [await page(offset) for offset in (0, 2, 4, 6)] == [["a", "b"], ["c", "d"], ["e"], []]

@@ -362,8 +362,8 @@ class RedisStore:
 
     # -- dead letters (dead_letters.py) ------------------------------------------------------
 
-    async def dead_letters(self, *, limit: int = 100) -> list[DeadLetter]:
-        return await dead_letters.listing(self, limit=limit)
+    async def dead_letters(self, *, limit: int = 100, offset: int = 0) -> list[DeadLetter]:
+        return await dead_letters.listing(self, limit=limit, offset=offset)
 
     async def dead_letter(self, key: str) -> DeadLetter | None:
         return await dead_letters.lookup(self, key)

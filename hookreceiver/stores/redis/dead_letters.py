@@ -29,6 +29,7 @@ class StoreParts(Protocol):
 
     client: Any
     dead: str
+    retention: float
     clock: Callable[[], float]
 
     def claim_key(self, member: str) -> str: ...
@@ -46,13 +47,23 @@ def _dead_letter(row: Sequence[Any], now: float) -> DeadLetter | None:
     return DeadLetter(delivery, text(error or b""), float(failed_at), int(attempt))
 
 
-async def listing(store: StoreParts, *, limit: int = 100) -> list[DeadLetter]:
-    """Up to ``limit`` dead letters, oldest first (expired ones skipped)."""
+async def listing(store: StoreParts, *, limit: int = 100, offset: int = 0) -> list[DeadLetter]:
+    """Up to ``limit`` dead letters, oldest first, after the ``offset`` oldest (a page).
+
+    Offsets count only entries of the dead index still within the retention (the index is
+    scored by burial time), so an expired entry not yet trimmed cannot shift the pages.
+    """
     found: list[DeadLetter] = []
-    start = 0
+    start = offset
+    live_since = f"({store.clock() - store.retention!r}"  # exclusive: buried after this
     async with store.guard("dead_letters"):
         while len(found) < limit:
-            page = [text(m) for m in await store.client.zrange(store.dead, start, start + limit - 1)]
+            page = [
+                text(m)
+                for m in await store.client.zrangebyscore(
+                    store.dead, live_since, "+inf", start=start, num=limit - len(found)
+                )
+            ]
             if not page:
                 break
             start += len(page)
