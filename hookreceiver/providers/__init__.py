@@ -1,6 +1,7 @@
 """Provider adapters, one per file, and a name -> class table for the CLI and the testing kit."""
 
 from hookreceiver.providers.adyen import Adyen
+from hookreceiver.providers.asana import Asana
 from hookreceiver.providers.base import (
     BaseProvider,
     Identity,
@@ -53,6 +54,7 @@ from hookreceiver.providers.zoom import Zoom
 # receive id besides its token (sign with ``hookreceiver send --app``).
 PROVIDERS: dict[str, ProviderFactory] = {
     "adyen": Adyen,
+    "asana": Asana,
     "bitbucket": Bitbucket,
     "calendly": Calendly,
     "coinbase": Coinbase,
@@ -94,6 +96,7 @@ __all__ = [
     "PROVIDERS",
     "SNS",
     "Adyen",
+    "Asana",
     "BaseProvider",
     "Bitbucket",
     "Calendly",

@@ -18,6 +18,7 @@ __all__ = ["DEFAULT_TOPICS", "sample", "sample_topics"]
 # The topic used when a caller names a provider but no topic (and gives no payload).
 DEFAULT_TOPICS: dict[str, str] = {
     "adyen": "AUTHORISATION",
+    "asana": "task.changed",
     "bitbucket": "repo:push",
     "calendly": "invitee.created",
     "coinbase": "charge:confirmed",
