@@ -21,7 +21,13 @@ from starlette.types import Receive, Scope, Send
 
 from hookreceiver.core.delivery import Delivery, HttpRequest, Reply, endpoint_path
 from hookreceiver.endpoint import Endpoint
-from hookreceiver.exceptions import DeliveryError, ReceiverBusy, StaleTimestamp, StoreError
+from hookreceiver.exceptions import (
+    DeliveryError,
+    HeadersTooLarge,
+    ReceiverBusy,
+    StaleTimestamp,
+    StoreError,
+)
 from hookreceiver.health import liveness, readiness
 from hookreceiver.intake import BufferBudget, read_body
 from hookreceiver.logs import request_fields
@@ -32,7 +38,7 @@ from hookreceiver.settings import Settings
 from hookreceiver.stores.base import Admission, Store
 from hookreceiver.tally import RejectionTally
 
-__all__ = ["OFFLOAD_BODY_SIZE", "ReceiverApp", "read_body", "route_path"]
+__all__ = ["OFFLOAD_BODY_SIZE", "ReceiverApp", "check_headers", "read_body", "route_path"]
 
 log = logging.getLogger("hookreceiver")
 
@@ -48,6 +54,22 @@ def route_path(scope: Scope) -> str:
     if root and path.startswith(root) and path[len(root) : len(root) + 1] in ("", "/"):
         path = path[len(root) :]
     return endpoint_path(path)
+
+
+def check_headers(scope: Scope, *, max_count: int, max_bytes: int) -> None:
+    """Refuse (431) a request with more than ``max_count`` header lines or ``max_bytes`` of them.
+
+    Some HTTP servers (uvicorn with httptools) pass any number of headers of any size to the
+    app; they are counted before anything is built from them.
+    """
+    headers = scope.get("headers", [])
+    if len(headers) > max_count:
+        raise HeadersTooLarge(f"{len(headers)} header lines; at most {max_count} are accepted")
+    size = 0
+    for name, value in headers:
+        size += len(name) + len(value)
+    if size > max_bytes:
+        raise HeadersTooLarge(f"{size} bytes of headers; at most {max_bytes} are accepted")
 
 
 def _headers(scope: Scope) -> dict[str, str]:
@@ -224,6 +246,16 @@ class ReceiverApp:
             return self._rejected(
                 scope, None, started, None, 404, "unknown_endpoint", f"no endpoint at {path}"
             )
+        try:
+            check_headers(
+                scope, max_count=self.settings.max_header_count, max_bytes=self.settings.max_header_bytes
+            )
+        except HeadersTooLarge as exc:  # the body is left unread: close after the answer
+            response = self._rejected(
+                scope, endpoint, started, None, 431, exc.reason, exc.detail, verified=False
+            )
+            response.headers["connection"] = "close"
+            return response
         headers = _headers(scope)
         query = scope.get("query_string", b"").decode("latin-1")
         request = HttpRequest(  # the body is read below, once the method is known to be wanted

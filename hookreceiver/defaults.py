@@ -12,6 +12,8 @@ __all__ = [
     "MAX_ATTEMPTS",
     "MAX_BODY_SIZE",
     "MAX_BUFFERED_BYTES",
+    "MAX_HEADER_BYTES",
+    "MAX_HEADER_COUNT",
     "MEMORY_MAX_BYTES",
     "MEMORY_MAX_ENTRIES",
     "RETENTION",
@@ -23,6 +25,8 @@ __all__ = [
 MAX_BODY_SIZE = 5 * 1024 * 1024  # bytes of one request body, past which it is a 413
 BODY_TIMEOUT = 30.0  # seconds a request may take to send its whole body, past which it is a 408
 MAX_BUFFERED_BYTES = 64 * 1024 * 1024  # bytes all unverified bodies of a process may hold (503 past it)
+MAX_HEADER_COUNT = 1000  # header lines of one request, past which it is a 431
+MAX_HEADER_BYTES = 64 * 1024  # bytes of header names and values of one request, past which it is a 431
 MAX_ATTEMPTS = 5  # handler runs of one delivery before it is dead-lettered
 RETRY_BASE_DELAY = 2.0  # seconds before the first retry (then doubling, with jitter)
 RETRY_MAX_DELAY = 3600.0  # the longest wait between two runs

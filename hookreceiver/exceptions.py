@@ -12,6 +12,7 @@
     │   ├── UnsupportedContentType  415  unsupported_content_type
     │   ├── PayloadTooLarge         413  payload_too_large
     │   ├── BodyTimeout             408  body_timeout (the body did not arrive in time)
+    │   ├── HeadersTooLarge         431  headers_too_large
     │   ├── MethodNotAllowed        405  method_not_allowed
     │   └── UnknownEndpoint         404  unknown_endpoint
     ├── ReceiverBusy                503  busy: too many request bodies in flight; the sender should retry
@@ -29,6 +30,7 @@ __all__ = [
     "BodyTimeout",
     "ConfigurationError",
     "DeliveryError",
+    "HeadersTooLarge",
     "HookReceiverError",
     "MethodNotAllowed",
     "ModelValidationError",
@@ -112,6 +114,13 @@ class BodyTimeout(DeliveryError):
 
     status_hint = 408
     default_reason = "body_timeout"
+
+
+class HeadersTooLarge(DeliveryError):
+    """The request has more header lines, or more header bytes, than the receiver takes."""
+
+    status_hint = 431
+    default_reason = "headers_too_large"
 
 
 class MethodNotAllowed(DeliveryError):

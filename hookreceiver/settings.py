@@ -32,6 +32,16 @@ class Settings(BaseSettings):
         gt=0,
         description="bytes all requests being read or verified may hold at once (503 past it)",
     )
+    max_header_count: int = Field(
+        default=defaults.MAX_HEADER_COUNT,
+        gt=0,
+        description="header lines per request; more is a 431 before the body is read",
+    )
+    max_header_bytes: int = Field(
+        default=defaults.MAX_HEADER_BYTES,
+        gt=0,
+        description="bytes of header names and values per request; more is a 431",
+    )
     run_worker: bool = Field(default=True, description="run a worker inside the web process")
     worker_concurrency: int = Field(default=defaults.WORKER_CONCURRENCY, gt=0)
     max_attempts: int = Field(default=defaults.MAX_ATTEMPTS, gt=0)

@@ -28,12 +28,15 @@ def test_defaults() -> None:
     assert settings.max_body_size == 5 * 1024 * 1024
     assert (settings.run_worker, settings.max_attempts, settings.trust_forwarded) == (True, 5, False)
     assert settings.memory_max_bytes == 256 * 1024 * 1024
+    assert (settings.max_header_count, settings.max_header_bytes) == (1000, 64 * 1024)
 
 
 @pytest.mark.parametrize(
     ("variable", "value", "field", "expected"),
     [
         ("HOOKRECEIVER_MAX_BODY_SIZE", "1024", "max_body_size", 1024),
+        ("HOOKRECEIVER_MAX_HEADER_COUNT", "50", "max_header_count", 50),
+        ("HOOKRECEIVER_MAX_HEADER_BYTES", "8192", "max_header_bytes", 8192),
         ("HOOKRECEIVER_RUN_WORKER", "false", "run_worker", False),
         ("HOOKRECEIVER_WORKER_CONCURRENCY", "3", "worker_concurrency", 3),
         ("HOOKRECEIVER_MAX_ATTEMPTS", "9", "max_attempts", 9),
