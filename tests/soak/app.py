@@ -1,0 +1,48 @@
+"""The receiver the soak runs: one Generic endpoint on the shared Redis, a handler that notes runs.
+
+Each handler run appends ``start`` and ``end`` lines (delivery id, pid, wall time) to a file of
+its process's own under ``SOAK_RUNS_DIR``, so a SIGKILLed worker leaves what it had begun and
+finished. The work takes ``SOAK_HANDLER_SECONDS`` (default 20 ms), so kills land mid-run.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from hookreceiver import Delivery, HookReceiver
+from hookreceiver.providers import Generic
+
+SECRET = os.environ.get("SOAK_SECRET", "soak-secret-2f8e61d0c4")
+RUNS_DIR = Path(os.environ.get("SOAK_RUNS_DIR", "."))
+HANDLER_SECONDS = float(os.environ.get("SOAK_HANDLER_SECONDS", "0.02"))
+
+
+def provider() -> Generic:
+    """The sender's and the receiver's shared configuration (the id and time are signed)."""
+    return Generic(
+        secret=SECRET,
+        signature_header="x-signature",
+        timestamp_header="x-timestamp",
+        signed_content="{id}.{timestamp}.{body}",
+        tolerance=3600,
+        topic="body:type",
+        delivery_id="header:x-request-id",
+    )
+
+
+hooks = HookReceiver()
+soak = hooks.endpoint("/soak", provider())
+
+
+def _note(event: str, delivery_id: str) -> None:
+    with open(RUNS_DIR / f"runs-{os.getpid()}.log", "a") as runs:
+        runs.write(f"{event} {delivery_id} {os.getpid()} {time.time():.6f}\n")
+
+
+@soak.on("*")
+def handle(delivery: Delivery) -> None:
+    _note("start", delivery.delivery_id)
+    time.sleep(HANDLER_SECONDS)
+    _note("end", delivery.delivery_id)
