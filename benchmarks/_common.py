@@ -20,9 +20,17 @@ def header(title: str) -> str:
     return (
         f"{title}\n"
         f"date: {now}; python {platform.python_version()} ({sys.implementation.name}); "
-        f"{platform.system()} {platform.machine()}; cpus: {os.cpu_count()}; "
+        f"{platform.system()} {platform.machine()}; cpus: {os.cpu_count()}; load {load()}; "
         f"hookreceiver {hookreceiver.__version__}{revision(Path(hookreceiver.__file__).parent.parent)}"
     )
+
+
+def load() -> str:
+    """The 1, 5 and 15 minute load averages: how busy the machine was when the run started."""
+    try:
+        return " ".join(f"{value:.2f}" for value in os.getloadavg())
+    except OSError:
+        return "unknown"
 
 
 def revision(root: Path) -> str:

@@ -52,6 +52,9 @@ LABELS = {
     "redis-dup20": "hookreceiver Redis, 20% duplicates",
 }
 RESULT = re.compile(r"WRK_RESULT (.*)")
+REJECTED = re.compile(
+    r"rejected .*?status=(\d+) reason=(\S+)(?: .*?detail=(.*))?$"
+)  # hookreceiver's warning line
 
 
 @dataclass
@@ -62,6 +65,7 @@ class Server:
     port: int
     duplicates: float
     procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    store_url: str | None = None  # the Redis variants' store, read for its counters at the end
     rounds: list[dict[str, int]] = field(default_factory=list)
     busy_after: list[float] = field(default_factory=list)  # seconds each settle took
 
@@ -106,6 +110,7 @@ def start_variant(
     elif base == "embedded":
         argv, env = uvicorn("app_hookreceiver:hooks", server.port, server_cpu), child_env()
     elif base == "redis":
+        server.store_url = store_url
         env = child_env({"HOOKRECEIVER_REDIS_URL": store_url, "HOOKRECEIVER_RUN_WORKER": "false"})
         argv = uvicorn("app_hookreceiver:hooks", server.port, server_cpu)
         worker_env = child_env({"HOOKRECEIVER_REDIS_URL": store_url})
@@ -164,6 +169,38 @@ def settle(server: Server, timeout: float) -> float:
         if quiet >= 2:
             break
     return time.monotonic() - start
+
+
+def rejections(servers: list[Server], children: Children) -> None:
+    """The refusals each hookreceiver variant logged (status and reason), from its log file."""
+    for server in servers:
+        path = children.logs / f"{server.name}.log"
+        if server.name.startswith(("embedded", "redis")) and path.exists():
+            counts: dict[str, int] = {}
+            with path.open(errors="replace") as log:
+                for line in log:
+                    if found := REJECTED.search(line):
+                        key = " ".join(filter(None, (found.group(1), found.group(2), found.group(3))))
+                        counts[key] = counts.get(key, 0) + 1
+            print(f"logged by {server.name}: {counts or 'no rejections'}")
+
+
+def store_counters(servers: list[Server]) -> None:
+    """What the Redis variants' stores counted over the whole run (stores that keep counters)."""
+    import asyncio
+
+    from hookreceiver.stores.redis import RedisStore
+
+    async def read(url: str) -> object:
+        store = RedisStore.from_url(url)
+        try:
+            return await store.stats() if hasattr(store, "stats") else None
+        finally:
+            await store.close()
+
+    for server in servers:
+        if server.store_url is not None and (stats := asyncio.run(read(server.store_url))) is not None:
+            print(f"store {server.name}: {stats}")
 
 
 def cleanup(redis_url: str) -> None:
@@ -327,6 +364,8 @@ def main(argv: list[str] | None = None) -> int:
                             flush=True,
                         )
                 report(servers, args)
+                rejections(servers, children)
+                store_counters(servers)
         finally:
             children.stop()
             if args.redis_url is not None:

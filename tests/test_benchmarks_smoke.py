@@ -105,3 +105,13 @@ def test_run_all_runs_the_chosen_scripts_and_sums_up() -> None:
     assert "=== providers: python3 benchmarks/bench_providers.py --smoke" in out
     assert lines_matching(r"^providers\s+exit 0", out)
     assert lines_matching(r"^verify\s+exit 0", out)
+
+
+def test_compare_prints_after_before_ratios_of_two_outputs(tmp_path: Path) -> None:
+    for name in ("before", "after"):
+        out = run(str(BENCH / "bench_providers.py"), "--smoke", "--only", "github,stripe")
+        (tmp_path / f"{name}.txt").write_text(out)
+    out = run(str(BENCH / "compare.py"), str(tmp_path / "before.txt"), str(tmp_path / "after.txt"))
+    assert lines_matching(r"^before: before\.txt \(hookreceiver \S+", out)
+    for metric in ("verify github", "receive github", "verify stripe", "receive stripe"):
+        assert lines_matching(rf"^{metric} +[\d.]+ +[\d.]+ +\d+\.\d\dx  us \(lower is better\)$", out), metric
