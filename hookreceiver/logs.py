@@ -17,6 +17,7 @@ from typing import Any
 
 from hookreceiver.core.delivery import Delivery
 from hookreceiver.logtext import loggable
+from hookreceiver.settings import Settings
 
 __all__ = ["FIELDS", "AccessLogRedactor", "JsonFormatter", "job_fields", "request_fields"]
 
@@ -97,9 +98,16 @@ class AccessLogRedactor(logging.Filter):
 
     Query strings carry credentials (WeChat's ``signature=``, ``msg_signature=``, a ``?token=``),
     so the line shows ``/wechat?[redacted]``. A record of a shape this filter does not know is
-    dropped rather than written unredacted. ``hookreceiver serve`` installs it on the
+    dropped rather than written unredacted. Health probes (a GET or HEAD of a path ending in
+    ``Settings.health_path`` or ``ready_path``, under any mount prefix) are dropped too: a load
+    balancer asks every few seconds. ``hookreceiver serve`` installs it on the
     ``uvicorn.access`` logger; with uvicorn run directly, add it there yourself.
     """
+
+    def __init__(self, name: str = "") -> None:
+        super().__init__(name)
+        settings = Settings()
+        self.probes = tuple(path for path in (settings.health_path, settings.ready_path) if path)
 
     def filter(self, record: logging.LogRecord) -> bool:
         args = record.args
@@ -107,6 +115,8 @@ class AccessLogRedactor(logging.Filter):
             return False
         client, method, full_path, version, status = args
         path, query, _ = str(full_path).partition("?")
+        if method in ("GET", "HEAD") and self.probes and path.endswith(self.probes):
+            return False
         shown = loggable(path, ACCESS_PATH_LIMIT) + ("?[redacted]" if query else "")
         record.args = (client, loggable(method, 16), shown, loggable(version, 8), status)
         return True

@@ -2,10 +2,13 @@
 
 ``Metrics(registry)`` owns every series; ``metrics.attach(hooks)`` makes the receiver and its
 worker report to it, and :func:`metrics_app` is an ASGI app serving ``/metrics`` to mount beside
-the receiver. Without ``attach`` the receive path does no metrics work at all (one ``None``
-check). Under several processes set ``PROMETHEUS_MULTIPROC_DIR`` before they start (the
-``prometheus_client`` multiprocess mode): counters and histograms are summed across processes and
-the inbox gauges keep the latest value.
+the receiver. The two inbox gauges are read from the store (``Store.stats``) when they are
+scraped: ``metrics_app(metrics=metrics)`` refreshes them before each answer, from the attached
+receiver's store; with another exporter, run :meth:`Metrics.poll_inbox` as a task. Without
+``attach`` the receive path does no metrics work at all (one ``None`` check). Under several
+processes set ``PROMETHEUS_MULTIPROC_DIR`` before they start (the ``prometheus_client``
+multiprocess mode): counters and histograms are summed across processes and the inbox gauges
+keep the latest value.
 
 Series (all prefixed ``hookreceiver_``):
 
@@ -19,21 +22,24 @@ Series (all prefixed ``hookreceiver_``):
 ``handler_failures_total``         jobs whose handler raised, by endpoint
 ``retries_total``                  jobs scheduled to run again, by endpoint
 ``dead_letters_total``             jobs moved to the dead letters, by endpoint
-``inbox_depth``                    deliveries waiting in the inbox (from :meth:`Metrics.observe_inbox`)
-``inbox_oldest_age_seconds``       age of the oldest waiting delivery
+``inbox_depth``                    deliveries due and not yet started (``StoreStats.depth``)
+``inbox_oldest_age_seconds``       seconds the oldest of them has waited (``StoreStats.oldest_age``)
 =================================  ==============================================================
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 from typing import TYPE_CHECKING, Any
 
-from hookreceiver.exceptions import ConfigurationError
+from hookreceiver.exceptions import ConfigurationError, StoreError
 
 if TYPE_CHECKING:
     from hookreceiver.core.delivery import Delivery
     from hookreceiver.receiver import HookReceiver
+    from hookreceiver.stores.base import Store
     from hookreceiver.worker import Outcome
 
 try:
@@ -43,6 +49,7 @@ except ImportError:  # pragma: no cover - exercised by the import-boundary test'
 
 __all__ = ["Metrics", "metrics_app"]
 
+log = logging.getLogger("hookreceiver.metrics")
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 _HANDLER_BUCKETS = (0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0, 30.0, 60.0, 300.0)
 
@@ -61,6 +68,7 @@ class Metrics:
         reg = prom.REGISTRY if registry is None else registry
         ns = namespace
         self.registry = reg
+        self.receiver: HookReceiver | None = None  # set by attach: whose store the gauges read
         self.deliveries = prom.Counter(
             "deliveries",
             "Admitted deliveries",
@@ -118,6 +126,7 @@ class Metrics:
         """Make ``receiver`` (its HTTP side and its worker) report here; returns ``self``."""
         receiver.observers.append(self)
         receiver.worker.listeners.append(self.outcome)
+        self.receiver = receiver
         return self
 
     # -- called by the receiver ----------------------------------------------------------------
@@ -147,18 +156,62 @@ class Metrics:
             self.dead_letters.labels(endpoint).inc()
 
     def observe_inbox(self, depth: int, oldest_age: float) -> None:
-        """Set the inbox gauges (``hookreceiver stats`` and the stats poller call this)."""
+        """Set the inbox gauges (:meth:`refresh_inbox` does, from the store)."""
         self.inbox_depth.set(depth)
         self.inbox_oldest_age.set(oldest_age)
 
+    def _store(self, store: Store | None) -> Store:
+        if store is not None:
+            return store
+        if self.receiver is None:
+            raise ConfigurationError("refresh_inbox needs a store, or attach(receiver) first")
+        return self.receiver.store
 
-def metrics_app(registry: Any = None) -> Any:
+    async def refresh_inbox(self, store: Store | None = None, *, timeout: float = 2.0) -> bool:
+        """Read the inbox from ``store`` (default: the attached receiver's) into the gauges.
+
+        ``False``, and the gauges keep their last values, when the store does not answer
+        within ``timeout`` seconds (a scrape must not hang on a store that is down).
+        """
+        try:
+            stats = await asyncio.wait_for(self._store(store).stats(), timeout)
+        except (StoreError, TimeoutError) as exc:
+            log.debug("inbox gauges not refreshed: %s", exc or type(exc).__name__)
+            return False
+        self.observe_inbox(stats.depth, stats.oldest_age)
+        return True
+
+    async def poll_inbox(self, store: Store | None = None, *, interval: float = 15.0) -> None:
+        """Refresh the inbox gauges every ``interval`` seconds until cancelled (for exporters
+        other than :func:`metrics_app`, e.g. ``prometheus_client.start_http_server``)."""
+        store = self._store(store)
+        while True:
+            await self.refresh_inbox(store)
+            await asyncio.sleep(interval)
+
+
+def metrics_app(registry: Any = None, *, metrics: Metrics | None = None) -> Any:
     """An ASGI app answering with the metrics text; multiprocess-aware when
-    ``PROMETHEUS_MULTIPROC_DIR`` is set (then it collects every process's files)."""
+    ``PROMETHEUS_MULTIPROC_DIR`` is set (then it collects every process's files).
+
+    With ``metrics`` (attached to a receiver) each scrape first refreshes the inbox gauges from
+    the receiver's store, and the registry defaults to ``metrics.registry``.
+    """
     prom = _require()
     if registry is None and os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess
 
         registry = prom.CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
-    return prom.make_asgi_app(registry=prom.REGISTRY if registry is None else registry)
+    if registry is None:
+        registry = metrics.registry if metrics is not None else prom.REGISTRY
+    exporter = prom.make_asgi_app(registry=registry)
+    if metrics is None:
+        return exporter
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            await metrics.refresh_inbox()
+        await exporter(scope, receive, send)
+
+    return app

@@ -33,3 +33,19 @@ def test_query_strings_are_redacted_and_paths_bounded(path: str, shown: str) -> 
 
 def test_a_record_of_another_shape_is_dropped() -> None:
     assert not AccessLogRedactor().filter(record("GET /x?signature=s 200"))
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/readyz", "/webhooks/healthz", "/readyz?verbose=1"])
+def test_health_probes_at_the_default_paths_are_not_logged(path: str) -> None:
+    assert not AccessLogRedactor().filter(record("10.0.0.9:41000", "GET", path, "1.1", 200))
+    assert not AccessLogRedactor().filter(record("10.0.0.9:41000", "HEAD", path, "1.1", 200))
+    assert AccessLogRedactor().filter(record("10.0.0.9:41000", "POST", path, "1.1", 405))
+
+
+def test_health_probes_follow_the_configured_paths(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOOKRECEIVER_HEALTH_PATH", "/live")
+    monkeypatch.setenv("HOOKRECEIVER_READY_PATH", "")
+    redactor = AccessLogRedactor()
+    assert not redactor.filter(record("c", "GET", "/live", "1.1", 200))
+    assert redactor.filter(record("c", "GET", "/healthz", "1.1", 404))
+    assert redactor.filter(record("c", "GET", "/readyz", "1.1", 404))
