@@ -172,3 +172,67 @@ def test_the_core_imports_nothing_above_it(path: Path) -> None:
     ours = {m for m in imported_modules(path) if m == "hookreceiver" or m.startswith("hookreceiver.")}
     upward = {m for m in ours if not m.startswith("hookreceiver.core") and m != "hookreceiver.exceptions"}
     assert upward == set(), f"{path.name} imports {upward}"
+
+
+# The layers of docs/architecture.md, bottom up: a module imports its own package and lower layers only.
+LAYERS: dict[str, int] = {
+    **dict.fromkeys(["exceptions", "defaults", "logtext", "models", "__version__"], 0),
+    "core": 1,
+    **dict.fromkeys(["providers", "settings"], 2),
+    "stores": 3,
+    **dict.fromkeys(["endpoint", "health", "intake", "logs", "observe", "tally"], 4),
+    **dict.fromkeys(["asgi", "worker"], 5),
+    "receiver": 6,
+    **dict.fromkeys(["__init__", "ops", "metrics", "tracing", "testing", "typed"], 7),
+    "cli": 8,
+    "__main__": 9,  # python -m hookreceiver: runs the CLI
+}
+
+
+def unit_of(module: str) -> str:
+    """The layer table's name for ``hookreceiver.X.Y``: ``X``, or ``__init__`` for the package."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def our_imports(path: Path) -> set[str]:
+    """The units of ours a file imports (``from hookreceiver import name`` is that submodule if it
+    is one, else the package's public API)."""
+    units: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            units.update(unit_of(a.name) for a in node.names if a.name.split(".")[0] == "hookreceiver")
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            if node.module == "hookreceiver":
+                for alias in node.names:
+                    sub = PACKAGE / alias.name
+                    is_module = sub.is_dir() or sub.with_suffix(".py").exists()
+                    units.add(alias.name if is_module else "__init__")
+            elif node.module.split(".")[0] == "hookreceiver":
+                units.add(unit_of(node.module))
+    return units
+
+
+def test_every_module_has_a_layer() -> None:
+    units = {path.relative_to(PACKAGE).parts[0].removesuffix(".py") for path in PACKAGE.rglob("*.py")}
+    assert units - set(LAYERS) == set(), "add the new module to LAYERS (and to docs/architecture.md)"
+
+
+@pytest.mark.parametrize(
+    "path", sorted(PACKAGE.rglob("*.py")), ids=lambda p: p.relative_to(PACKAGE).as_posix()
+)
+def test_imports_point_down_the_layers(path: Path) -> None:
+    unit = path.relative_to(PACKAGE).parts[0].removesuffix(".py")
+    level = LAYERS[unit]
+    wrong = {other for other in our_imports(path) - {unit} if LAYERS[other] >= level}
+    assert wrong == set(), f"{unit} (layer {level}) imports {wrong}: same layer or above"
+
+
+def test_the_layer_check_sees_an_upward_import(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "from hookreceiver import receiver, Delivery\nimport hookreceiver.asgi\n"
+        "from hookreceiver.core import x\n",
+        encoding="utf-8",
+    )
+    assert our_imports(sample) == {"receiver", "__init__", "asgi", "core"}
