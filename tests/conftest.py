@@ -24,6 +24,7 @@ import redis
 from hypothesis import settings as hypothesis_settings
 
 from tests.helpers import free_port
+from tests.logwatch import LogWatch, install
 
 # No per-example deadline: a loaded machine must not fail a property test by being slow (speed is
 # measured in benchmarks/). On CI the examples are derandomized, so a run is repeatable; local
@@ -39,6 +40,22 @@ HOW_TO_GET_REDIS = (
     "install and start one: `apt-get install redis-server` then "
     "`redis-server --daemonize yes`, or point HOOKRECEIVER_TEST_REDIS_URL at one"
 )
+
+
+LOG_WATCH = LogWatch()
+install(LOG_WATCH)
+
+
+@pytest.fixture(autouse=True)
+def _no_secret_in_any_log_line() -> Iterator[LogWatch]:
+    """Fail a test whose log records show a secret it configured or a signature it made."""
+    LOG_WATCH.start_test()
+    LOG_WATCH.watch([REDIS_TEST_PASSWORD], secret=True)
+    yield LOG_WATCH
+    leaks = LOG_WATCH.leaks()
+    if leaks:
+        shown = "\n".join(f"  {kind}: {line[:300]}" for kind, line in leaks[:10])
+        pytest.fail(f"{len(leaks)} log line(s) show a watched value:\n{shown}", pytrace=False)
 
 
 @pytest.fixture
