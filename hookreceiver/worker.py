@@ -41,6 +41,7 @@ __all__ = ["Outcome", "RetryPolicy", "Worker", "run_handler", "run_handlers"]  #
 
 log = logging.getLogger("hookreceiver.worker")
 MAX_ERROR_CHARS = 8000
+PREFETCH_FACTOR = 4  # jobs held per running slot by default (see Worker.prefetch)
 STOP_MARGIN = 5.0  # seconds past poll_interval a stopping worker waits for its take to return
 
 
@@ -80,6 +81,10 @@ async def run_handlers(endpoint: Endpoint, delivery: Delivery) -> int:
     return len(routes)
 
 
+def _nothing() -> None:
+    return None
+
+
 def _format_error(exc: BaseException) -> str:
     text = "".join(traceback.format_exception(exc))
     return text[-MAX_ERROR_CHARS:]
@@ -98,14 +103,25 @@ class Worker:
         consumer: str | None = None,
         poll_interval: float = 1.0,
         rand: Callable[[], float] = random.random,
+        prefetch: int | None = None,
     ) -> None:
         self.endpoints = endpoints  # read at each job: endpoints added later are seen
         self.store = store
         self.concurrency = max(1, concurrency)
+        # Jobs held at once, running or taken ahead to run next: the store is read in batches of
+        # up to half this many (one round trip each on Redis), not one slot's worth at a time.
+        self.prefetch = max(
+            self.concurrency, PREFETCH_FACTOR * self.concurrency if prefetch is None else prefetch
+        )
         self.consumer = consumer or f"{socket.gethostname()}-{os.getpid()}-{id(self):x}"
         self.poll_interval = poll_interval
         self._rand = rand
         self._tasks: dict[asyncio.Task[Outcome], Job] = {}
+        # Made anew by each serve(), on its own event loop: handlers running at once, and set
+        # while the worker holds at most half its prefetch.
+        self._slots = asyncio.Semaphore(self.concurrency)
+        self._room = asyncio.Event()
+        self._waiting: set[asyncio.Task[Outcome]] = set()  # taken ahead, not started yet
         self._loop_task: asyncio.Task[None] | None = None
         self._stopping = False
         self.listeners: list[Callable[[Outcome], None]] = []
@@ -120,6 +136,11 @@ class Worker:
 
     async def run_job(self, job: Job) -> Outcome:
         """Run every matching handler for one job and record the result in the store."""
+        return await self._run(job, _nothing)
+
+    async def _run(self, job: Job, handlers_done: Callable[[], None]) -> Outcome:
+        # ``handlers_done`` frees the job's concurrency slot as soon as its handlers are over:
+        # the next job runs while this one's outcome is being written (writes batch up).
         delivery = job.delivery
         endpoint = self.endpoints.get(delivery.endpoint)
         started = time.perf_counter()
@@ -128,21 +149,25 @@ class Worker:
                 raise LookupError(f"no endpoint {delivery.endpoint!r} in this receiver")
             await run_handlers(endpoint, delivery)
         except asyncio.CancelledError:
+            handlers_done()
             await self.store.release(job)
             raise
         except Exception as exc:  # a handler's failure is the delivery's, never the worker's
+            handlers_done()
             return await self._failed(job, exc, endpoint, time.perf_counter() - started)
+        handlers_done()
         duration = time.perf_counter() - started
         await self.store.complete(job)
-        log.info(
-            "handled endpoint=%s topic=%s delivery_id=%s attempt=%d duration_ms=%.1f",
-            delivery.endpoint,
-            loggable(delivery.topic),
-            loggable(delivery.delivery_id),
-            delivery.attempt,
-            duration * 1000,
-            extra=job_fields(delivery, "done", duration),
-        )
+        if log.isEnabledFor(logging.INFO):  # the hot path: no formatting when nobody listens
+            log.info(
+                "handled endpoint=%s topic=%s delivery_id=%s attempt=%d duration_ms=%.1f",
+                delivery.endpoint,
+                loggable(delivery.topic),
+                loggable(delivery.delivery_id),
+                delivery.attempt,
+                duration * 1000,
+                extra=job_fields(delivery, "done", duration),
+            )
         return self._report(Outcome(delivery, "done", duration=duration))
 
     async def _failed(self, job: Job, exc: Exception, endpoint: Endpoint | None, duration: float) -> Outcome:
@@ -178,6 +203,8 @@ class Worker:
         return self._report(Outcome(delivery, "retry", exc, delay, duration))
 
     def _report(self, outcome: Outcome) -> Outcome:
+        if not self.listeners:
+            return outcome
         for listener in list(self.listeners):
             try:
                 listener(outcome)
@@ -192,16 +219,22 @@ class Worker:
 
     async def serve(self) -> None:
         """Take and run jobs until :meth:`stop`. Store failures of any kind pause the loop for
-        ``poll_interval``; they never end it."""
+        ``poll_interval``; they never end it.
+
+        Up to ``prefetch`` jobs are held at once, at most ``concurrency`` of them running; the
+        store is read again once half of them are done, for as many as there is room for.
+        """
+        self._slots, self._room = asyncio.Semaphore(self.concurrency), asyncio.Event()
         while not self._stopping:
-            free = self.concurrency - len(self._tasks)
-            if free <= 0:
-                await asyncio.wait(
-                    list(self._tasks), timeout=self.poll_interval, return_when=asyncio.FIRST_COMPLETED
-                )
+            if len(self._tasks) > self.prefetch // 2:
+                self._room.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._room.wait(), self.poll_interval)
                 continue
             try:
-                jobs = await self.store.take(self.consumer, limit=free, wait=self.poll_interval)
+                jobs = await self.store.take(
+                    self.consumer, limit=self.prefetch - len(self._tasks), wait=self.poll_interval
+                )
             except StoreError as exc:
                 log.error("store unavailable, worker pauses: %s", exc)
                 await asyncio.sleep(self.poll_interval)
@@ -213,11 +246,35 @@ class Worker:
             for job in jobs:
                 task = asyncio.create_task(self._guarded(job))
                 self._tasks[task] = job
-                task.add_done_callback(self._tasks.pop)
+                self._waiting.add(task)
+                task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[Outcome]) -> None:
+        self._tasks.pop(task, None)
+        self._waiting.discard(task)
+        if len(self._tasks) <= self.prefetch // 2:
+            self._room.set()
 
     async def _guarded(self, job: Job) -> Outcome:
         try:
-            return await self.run_job(job)
+            await self._slots.acquire()
+        except asyncio.CancelledError:  # taken ahead and never started: hand it back
+            await self.store.release(job)
+            raise
+        self._waiting.discard(asyncio.current_task())
+        held = True
+
+        def free_slot() -> None:
+            nonlocal held
+            if held:
+                held = False
+                self._slots.release()
+
+        try:
+            if self._stopping:  # taken ahead; the worker stops before running it
+                await self.store.release(job)
+                return Outcome(job.delivery, "released")
+            return await self._run(job, free_slot)
         except Exception as exc:
             # The outcome could not be recorded; the store hands the job out again later.
             log.error(
@@ -227,6 +284,8 @@ class Worker:
                 exc_info=not isinstance(exc, StoreError),
             )
             return Outcome(job.delivery, "released", exc)
+        finally:
+            free_slot()
 
     def start(self) -> None:
         """Start serving in the background on the running event loop."""
@@ -242,6 +301,7 @@ class Worker:
         cancelled: a read cancelled half way could leave entries delivered to nobody.
         """
         self._stopping = True
+        self._room.set()  # a loop waiting for room to take more wakes up and ends
         if self._loop_task is not None:
             loop_task, self._loop_task = self._loop_task, None
             await asyncio.wait([loop_task], timeout=self.poll_interval + STOP_MARGIN)
@@ -249,6 +309,12 @@ class Worker:
                 loop_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await loop_task
+        ahead = list(self._waiting)
+        for task in ahead:  # taken ahead, never started: handed back at once, uncounted
+            task.cancel()
+        if ahead:
+            await asyncio.wait(ahead)
+            log.info("handed back %d deliveries taken ahead at shutdown", len(ahead))
         if self._tasks:
             _, pending = await asyncio.wait(list(self._tasks), timeout=grace)
             for task in pending:

@@ -70,6 +70,7 @@ from redis.exceptions import ResponseError
 from hookreceiver.core.delivery import Delivery
 from hookreceiver.exceptions import StoreError, StoreUnavailable
 from hookreceiver.stores.base import Admission, Claim, ClaimState, DeadLetter, Job, StoreStats
+from hookreceiver.stores.coalesce import Coalescer
 from hookreceiver.stores.codec import dump_delivery, load_delivery
 from hookreceiver.stores.redis import dead_letters, inspection
 from hookreceiver.stores.redis import keys as layout  # key names and defaults
@@ -121,6 +122,9 @@ class RedisStore:
         self._last_reclaim = 0.0
         self._reclaim_cursor = "0-0"
         self._cluster_lock = asyncio.Lock() if isinstance(client, RedisCluster) else None
+        # The admissions and the outcomes of one event-loop tick go to Redis as one script call.
+        self._admissions: Coalescer[tuple[str, bytes], int] = Coalescer(self._admit_batch)
+        self._outcomes: Coalescer[tuple[str, str, str], int] = Coalescer(self._settle_batch)
 
     @classmethod
     def from_url(
@@ -157,6 +161,11 @@ class RedisStore:
 
     def claim_key(self, member: str) -> str:
         return self.prefix + layout.CLAIM + member
+
+    def batch_keys(self, members: Sequence[str]) -> list[str]:
+        """The keys of ADMIT and SETTLE: the shared ones, then each member's claim."""
+        shared = [self.inbox, self.delayed, self.dead, self.settled, self.stats_key]
+        return shared + [self.claim_key(member) for member in members]
 
     def keys_for(self, member: str) -> list[str]:
         """The keys a script that moves one claim between states touches, in the scripts' order."""
@@ -211,13 +220,18 @@ class RedisStore:
     # -- admission and reading ----------------------------------------------------------------
 
     async def admit(self, delivery: Delivery) -> Admission:
-        member = member_for(delivery.key)
-        now, expires, _ = self.times()
-        async with self.guard("admit"):
-            accepted = await self.run_script(
-                "ADMIT", self.keys_for(member), [member, repr(now), expires, dump_delivery(delivery)]
-            )
+        # Coalesced with the admissions of concurrent requests; answered once Redis stored it.
+        accepted = await self._admissions.submit((member_for(delivery.key), dump_delivery(delivery)))
         return Admission.ACCEPTED if accepted else Admission.DUPLICATE
+
+    async def _admit_batch(self, items: Sequence[tuple[str, bytes]]) -> list[int]:
+        now, expires, _ = self.times()
+        args: list[Any] = [repr(now), expires]
+        for member, data in items:
+            args += [member, data]
+        async with self.guard("admit"):
+            result: list[int] = await self.run_script("ADMIT", self.batch_keys([m for m, _ in items]), args)
+        return result
 
     async def record(self, delivery: Delivery) -> Admission:
         member = member_for(delivery.key)
@@ -260,10 +274,9 @@ class RedisStore:
             await self._ensure_group()
             self._start_heartbeat()
             now = self.clock()
-            await self._promote(now)
             entries = await self._reclaim(consumer, limit)
             if len(entries) < limit:
-                entries += await self._read(consumer, limit - len(entries), None)
+                entries += await self._promote_and_read(consumer, limit - len(entries), now)
             if not entries and wait > 0:
                 budget = await self._wait_budget(min(wait, MAX_BLOCK), now)
                 if budget > 0:
@@ -273,13 +286,30 @@ class RedisStore:
                     entries = await self._read(consumer, limit, None)
             return await self._start(consumer, entries)
 
-    async def _promote(self, now: float) -> None:
-        due = await self.client.zrangebyscore(self.delayed, "-inf", repr(now), start=0, num=100)
-        if due:
-            members = [_text(m) for m in due]
-            await self.run_script(
-                "PROMOTE", [self.delayed, self.inbox, *map(self.claim_key, members)], [repr(now), *members]
-            )
+    async def _promote(self, now: float, due: list[Any] | None = None) -> int:
+        """Move due retries to the inbox (``due``: the members found due already, if known)."""
+        if due is None:
+            due = await self.client.zrangebyscore(self.delayed, "-inf", repr(now), start=0, num=100)
+        if not due:
+            return 0
+        members = [_text(m) for m in due]
+        moved: int = await self.run_script(
+            "PROMOTE", [self.delayed, self.inbox, *map(self.claim_key, members)], [repr(now), *members]
+        )
+        return moved
+
+    async def _promote_and_read(
+        self, consumer: str, count: int, now: float
+    ) -> list[tuple[str, dict[bytes, Any], bool]]:
+        """One round trip when no retry is due: look for due retries and read the inbox at once."""
+        pipe = self.client.pipeline(transaction=False)
+        pipe.zrangebyscore(self.delayed, "-inf", repr(now), start=0, num=100)
+        pipe.xreadgroup(layout.GROUP, consumer, {self.inbox: ">"}, count=count)
+        due, reply = await pipe.execute()
+        entries = _entries(reply)
+        if await self._promote(now, due) and len(entries) < count:
+            entries += await self._read(consumer, count - len(entries), None)  # those just moved
+        return entries
 
     async def _wait_budget(self, wait: float, now: float) -> float:
         first = await self.client.zrange(self.delayed, 0, 0, withscores=True)
@@ -309,10 +339,7 @@ class RedisStore:
         reply: Any = await client.xreadgroup(
             layout.GROUP, consumer, {self.inbox: ">"}, count=count, block=block_ms
         )
-        streams = reply.items() if isinstance(reply, dict) else (reply or [])
-        return [
-            (_text(entry_id), fields or {}, False) for _, messages in streams for entry_id, fields in messages
-        ]
+        return _entries(reply)
 
     async def _start(self, consumer: str, entries: list[tuple[str, dict[bytes, Any], bool]]) -> list[Job]:
         if not entries:
@@ -320,21 +347,23 @@ class RedisStore:
         now, expires, ttl = self.times()
         keys = [self.inbox, self.dead]
         args: list[Any] = [layout.GROUP, repr(now), expires, ttl, self.max_reclaims, repr(self.retention)]
+        args.append(len(self.claim_key("")))
+        members: dict[str, str] = {}
         for entry_id, fields, reclaimed in entries:
-            member = _text(fields.get(b"k", b"-"))
+            member = members[entry_id] = _text(fields.get(b"k", b"-"))
             keys.append(self.claim_key(member))
-            args += [entry_id, _text(fields.get(b"g", b"-")), int(reclaimed), member]
+            args.append(f"{entry_id}|{_text(fields.get(b'g', b'-'))}|{int(reclaimed)}")
         keys.append(self.stats_key)
         jobs: list[Job] = []
         for entry_id, gen, attempt, data, run in await self.run_script("START", keys, args):
             entry, generation = _text(entry_id), _text(gen)
             try:
-                delivery = load_delivery(data).with_attempt(int(attempt))
+                delivery = load_delivery(data, attempt=int(attempt))
             except StoreError as exc:
                 log.error("dropping corrupt inbox entry %s: %s", entry, exc)
                 await self.client.xack(self.inbox, layout.GROUP, entry)
                 continue
-            self._in_flight[entry] = (consumer, member_for(delivery.key), generation, str(run))
+            self._in_flight[entry] = (consumer, members[entry], generation, str(run))
             jobs.append(Job(delivery, receipt=f"{entry}#{generation}#{run}"))
         return jobs
 
@@ -391,33 +420,29 @@ class RedisStore:
         self, job: Job, mode: str, *, due: float = 0.0, error: str = "", attempt: int = 0
     ) -> int:
         entry_id, gen, run = split_receipt(job.receipt)
-        member = member_for(job.delivery.key)
-        now, expires, ttl = self.times()
         self._in_flight.pop(entry_id, None)  # settled or not, stop the heartbeat: on failure
-        async with self.guard(mode):  # the entry is left for another worker to take over
-            result: int = await self.run_script(
-                "SETTLE",
-                self.keys_for(member),
-                [
-                    layout.GROUP,
-                    entry_id,
-                    gen,
-                    member,
-                    mode,
-                    repr(now),
-                    expires,
-                    ttl,
-                    repr(due),
-                    error,
-                    attempt,
-                    repr(self.retention),
-                    run,
-                ],
-            )
-        return result
+        # the entry is left for another worker to take over. Coalesced with the outcomes of the
+        # same tick (one script call); returns once Redis recorded it.
+        member = member_for(job.delivery.key)
+        return await self._outcomes.submit(
+            (member, f"{entry_id}|{gen}|{run}|{mode}|{due!r}|{attempt}", error)
+        )
+
+    async def _settle_batch(self, items: Sequence[tuple[str, str, str]]) -> list[int]:
+        now, expires, ttl = self.times()
+        args: list[Any] = [layout.GROUP, repr(now), expires, ttl, repr(self.retention)]
+        args.append(len(self.claim_key("")))
+        for _, job, error in items:
+            args += [job, error]
+        async with self.guard("settle"):
+            results: list[int] = await self.run_script("SETTLE", self.batch_keys([i[0] for i in items]), args)
+        completed = [r for r, item in zip(results, items, strict=True) if "|complete|" in item[1]]
+        if completed:
+            await self._evict(max(completed))
+        return results
 
     async def complete(self, job: Job) -> None:
-        await self._evict(await self._settle(job, "complete"))
+        await self._settle(job, "complete")  # the batch drops the oldest done claims past the cap
 
     async def _evict(self, settled: int) -> None:
         """Drop the oldest done claims once more than ``max_retained`` are kept."""
@@ -452,3 +477,11 @@ class RedisStore:
                     await client.aclose()
                 else:
                     await client.aclose(close_connection_pool=True)
+
+
+def _entries(reply: Any) -> list[tuple[str, dict[bytes, Any], bool]]:
+    """An XREADGROUP reply (RESP2 list or RESP3 dict) as (entry id, fields, reclaimed) triples."""
+    streams = reply.items() if isinstance(reply, dict) else (reply or [])
+    return [
+        (_text(entry_id), fields or {}, False) for _, messages in streams for entry_id, fields in messages
+    ]

@@ -32,34 +32,44 @@ local function current_state(state, expires, now)
 end
 """
 
-# KEYS: claim, inbox, delayed, dead, settled, stats
-# ARGV: member, now, expires, delivery
-# -> 1 accepted, 0 duplicate
+# KEYS: inbox, delayed, dead, settled, stats, claim_1 .. claim_n
+# ARGV: now, expires, then per delivery: member, delivery
+# -> per delivery 1 accepted, 0 duplicate. Deliveries are admitted one after another, so a
+#    second one with the key of a first in the same call is its duplicate.
 ADMIT = (
     _SHEBANG
     + _LIVE_STATE
     + """
-local now = tonumber(ARGV[2])
-local c = redis.call('HMGET', KEYS[1], 'state', 'expires', 'gen', 'attempt')
-local state = current_state(c[1], c[2], now)
-if state == 'pending' or state == 'done' then
-  redis.call('HINCRBY', KEYS[6], 'duplicates', 1)
-  return 0
+local now, expires = tonumber(ARGV[1]), ARGV[2]
+local out, admitted, duplicates = {}, 0, 0
+for i = 6, #KEYS do
+  local claim = KEYS[i]
+  local member, delivery = ARGV[(i - 6) * 2 + 3], ARGV[(i - 6) * 2 + 4]
+  local c = redis.call('HMGET', claim, 'state', 'expires', 'gen', 'attempt')
+  local state = current_state(c[1], c[2], now)
+  if state == 'pending' or state == 'done' then
+    duplicates = duplicates + 1
+    out[#out + 1] = 0
+  else
+    local attempt = 1
+    if state == 'failed' then
+      attempt = tonumber(c[4])
+      redis.call('ZREM', KEYS[2], member)
+    end
+    local gen = (tonumber(c[3]) or 0) + 1
+    redis.call('DEL', claim)
+    redis.call('ZREM', KEYS[3], member)
+    redis.call('ZREM', KEYS[4], member)
+    redis.call('HSET', claim, 'state', 'pending', 'gen', gen, 'attempt', attempt,
+               'delivery', delivery, 'expires', expires, 'reclaims', 0)
+    redis.call('XADD', KEYS[1], '*', 'k', member, 'g', gen)
+    admitted = admitted + 1
+    out[#out + 1] = 1
+  end
 end
-local attempt = 1
-if state == 'failed' then
-  attempt = tonumber(c[4])
-  redis.call('ZREM', KEYS[3], ARGV[1])
-end
-local gen = (tonumber(c[3]) or 0) + 1
-redis.call('DEL', KEYS[1])
-redis.call('ZREM', KEYS[4], ARGV[1])
-redis.call('ZREM', KEYS[5], ARGV[1])
-redis.call('HSET', KEYS[1], 'state', 'pending', 'gen', gen, 'attempt', attempt,
-           'delivery', ARGV[4], 'expires', ARGV[3], 'reclaims', 0)
-redis.call('XADD', KEYS[2], '*', 'k', ARGV[1], 'g', gen)
-redis.call('HINCRBY', KEYS[6], 'admitted', 1)
-return 1
+if admitted > 0 then redis.call('HINCRBY', KEYS[5], 'admitted', admitted) end
+if duplicates > 0 then redis.call('HINCRBY', KEYS[5], 'duplicates', duplicates) end
+return out
 """
 )
 
@@ -89,8 +99,8 @@ return redis.call('ZCARD', KEYS[2])
 )
 
 # KEYS: inbox, dead, claim_1 .. claim_n, stats
-# ARGV: group, now, expires, ttl, max_reclaims, retention, then per job: entry id, gen,
-#   reclaimed (0/1), member
+# ARGV: group, now, expires, ttl, max_reclaims, retention, length of the claim key prefix, then
+#   per job "entry id|gen|reclaimed (0/1)" (one argument per job: each costs the client time)
 # -> per live job {entry id, gen, attempt, delivery, run}; stale entries are acked and deleted,
 #    and a job whose workers died max_reclaims times in a row is buried instead of run again.
 START = (
@@ -98,9 +108,10 @@ START = (
     + """
 local group, now, expires, ttl, max_reclaims = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
 local out = {}
+local prefix = tonumber(ARGV[7])
 for i = 3, #KEYS - 1 do
-  local base = 6 + (i - 3) * 4
-  local id, gen, reclaimed, member = ARGV[base + 1], ARGV[base + 2], ARGV[base + 3], ARGV[base + 4]
+  local id, gen, reclaimed = string.match(ARGV[i + 5], '^([^|]*)|([^|]*)|([^|]*)$')
+  local member = string.sub(KEYS[i], prefix + 1)
   local c = redis.call('HMGET', KEYS[i], 'state', 'gen', 'attempt', 'delivery', 'reclaims')
   local live = c[1] == 'pending' or c[1] == 'failed'
   if not live or c[2] ~= gen then
@@ -127,51 +138,69 @@ return out
 """
 )
 
-# KEYS: claim, inbox, delayed, dead, settled, stats
-# ARGV: group, entry id, gen, member, mode, now, expires, ttl, due, error, attempt, retention, run
+# KEYS: inbox, delayed, dead, settled, stats, claim_1 .. claim_n
+# ARGV: group, now, expires, ttl, retention, length of the claim key prefix, then per job two
+#   arguments: "entry id|gen|run|mode|due|attempt" and the error text
 #   mode: complete | retry | bury | release
-# -> -1 stale (a newer job owns the claim), else for complete the size of the settled index, else 0
+# -> per job: -1 stale (a newer job owns the claim), else for complete the size of the settled
+#    index, else 0
 # A stale outcome of the same generation means another worker took the entry over (a newer run):
 # its entry is left alone. An older generation's entry is dropped (a newer entry replaced it).
 SETTLE = (
     _SHEBANG
     + """
-local group, id, member, mode = ARGV[1], ARGV[2], ARGV[4], ARGV[5]
-local now = tonumber(ARGV[6])
-local c = redis.call('HMGET', KEYS[1], 'gen', 'run')
-local gen = c[1]
-if gen == ARGV[3] and c[2] ~= ARGV[13] then return -1 end
-redis.call('XACK', KEYS[2], group, id)
-redis.call('XDEL', KEYS[2], id)
-if gen ~= ARGV[3] then return -1 end
-if mode == 'complete' then redis.call('HINCRBY', KEYS[6], 'handled', 1) end
-if mode == 'retry' or mode == 'bury' then redis.call('HINCRBY', KEYS[6], 'failed', 1) end
-if mode == 'bury' then redis.call('HINCRBY', KEYS[6], 'dead', 1) end
-if mode == 'complete' then
-  redis.call('HSET', KEYS[1], 'state', 'done', 'expires', ARGV[7])
-  redis.call('EXPIRE', KEYS[1], ARGV[8])
-  redis.call('ZADD', KEYS[5], now, member)
-  redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now - tonumber(ARGV[12]))
-  return redis.call('ZCARD', KEYS[5])
-elseif mode == 'bury' then
-  redis.call('HSET', KEYS[1], 'state', 'dead', 'expires', ARGV[7], 'error', ARGV[10],
-             'failed_at', ARGV[6], 'attempt', ARGV[11])
-  redis.call('EXPIRE', KEYS[1], ARGV[8])
-  redis.call('ZADD', KEYS[4], now, member)
-  redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now - tonumber(ARGV[12]))
-  return 0
-end
-gen = tonumber(gen) + 1
-redis.call('HSET', KEYS[1], 'gen', gen, 'reclaims', 0)  -- the run ended: a new streak starts
-if mode == 'retry' then
-  redis.call('HSET', KEYS[1], 'state', 'failed', 'error', ARGV[10], 'attempt', ARGV[11])
-  if tonumber(ARGV[9]) > now then
-    redis.call('ZADD', KEYS[3], ARGV[9], member)
+local group, now, expires, ttl = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4]
+local horizon = now - tonumber(ARGV[5])
+local counts = {handled = 0, failed = 0, dead = 0}
+local function settle(claim, id, job_gen, member, mode, due, err, attempt, run)
+  local c = redis.call('HMGET', claim, 'gen', 'run')
+  local gen = c[1]
+  if gen == job_gen and c[2] ~= run then return -1 end
+  redis.call('XACK', KEYS[1], group, id)
+  redis.call('XDEL', KEYS[1], id)
+  if gen ~= job_gen then return -1 end
+  if mode == 'complete' then
+    counts.handled = counts.handled + 1
+    redis.call('HSET', claim, 'state', 'done', 'expires', expires)
+    redis.call('EXPIRE', claim, ttl)
+    redis.call('ZADD', KEYS[4], now, member)
+    redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', horizon)
+    return redis.call('ZCARD', KEYS[4])
+  elseif mode == 'bury' then
+    counts.failed, counts.dead = counts.failed + 1, counts.dead + 1
+    redis.call('HSET', claim, 'state', 'dead', 'expires', expires, 'error', err,
+               'failed_at', ARGV[2], 'attempt', attempt)
+    redis.call('EXPIRE', claim, ttl)
+    redis.call('ZADD', KEYS[3], now, member)
+    redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', horizon)
     return 0
   end
+  gen = tonumber(gen) + 1
+  redis.call('HSET', claim, 'gen', gen, 'reclaims', 0)  -- the run ended: a new streak starts
+  if mode == 'retry' then
+    counts.failed = counts.failed + 1
+    redis.call('HSET', claim, 'state', 'failed', 'error', err, 'attempt', attempt)
+    if tonumber(due) > now then
+      redis.call('ZADD', KEYS[2], due, member)
+      return 0
+    end
+  end
+  redis.call('XADD', KEYS[1], '*', 'k', member, 'g', gen)
+  return 0
 end
-redis.call('XADD', KEYS[2], '*', 'k', member, 'g', gen)
-return 0
+local prefix = tonumber(ARGV[6])
+local out = {}
+for i = 6, #KEYS do
+  local b = 6 + (i - 6) * 2
+  local id, job_gen, run, mode, due, attempt =
+    string.match(ARGV[b + 1], '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)$')
+  local member = string.sub(KEYS[i], prefix + 1)
+  out[#out + 1] = settle(KEYS[i], id, job_gen, member, mode, due, ARGV[b + 2], attempt, run)
+end
+for name, n in pairs(counts) do
+  if n > 0 then redis.call('HINCRBY', KEYS[5], name, n) end
+end
+return out
 """
 )
 

@@ -1,0 +1,101 @@
+"""Worker prefetch: jobs are taken in batches, run ``concurrency`` at a time, and the ones taken
+ahead are handed back at once on stop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import anyio
+import pytest
+
+from hookreceiver import ClaimState, Delivery, MemoryStore, Worker
+from tests.helpers import delivery, make_receiver
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+class CountingStore(MemoryStore):
+    """A real MemoryStore that records the ``limit`` of every take."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.limits: list[int] = []
+
+    async def take(self, consumer: str, *, limit: int, wait: float) -> list:  # type: ignore[type-arg]
+        self.limits.append(limit)
+        return await super().take(consumer, limit=limit, wait=wait)
+
+
+async def test_jobs_are_taken_in_batches_and_run_concurrency_at_a_time() -> None:
+    store = CountingStore()
+    receiver, endpoint = make_receiver(store=store)
+    running, peak, done = 0, 0, asyncio.Event()
+    handled: list[str] = []
+
+    @endpoint.on("*")
+    async def handler(d: Delivery) -> None:
+        nonlocal running, peak
+        running += 1
+        peak = max(peak, running)
+        await asyncio.sleep(0.001)
+        running -= 1
+        handled.append(d.delivery_id)
+        if len(handled) == 40:
+            done.set()
+
+    for n in range(40):
+        await store.admit(delivery(f"b-{n}"))
+    worker = Worker(receiver.endpoints, store, concurrency=2, prefetch=10, poll_interval=0.05)
+    assert worker.prefetch == 10
+    worker.start()
+    with anyio.fail_after(10):
+        await done.wait()
+    await worker.stop(grace=1)
+    assert sorted(handled) == sorted(f"b-{n}" for n in range(40))  # each once
+    assert peak == 2  # never more than concurrency at once
+    assert store.limits[0] == 10 and max(store.limits) == 10  # reads of up to prefetch jobs
+    assert all(limit >= 5 for limit in store.limits)  # refilled once half were done, not per job
+
+
+async def test_prefetch_is_at_least_concurrency_and_four_times_it_by_default() -> None:
+    receiver, _ = make_receiver()
+    assert Worker(receiver.endpoints, receiver.store, concurrency=3).prefetch == 12
+    assert Worker(receiver.endpoints, receiver.store, concurrency=3, prefetch=1).prefetch == 3
+
+
+async def test_stop_hands_back_jobs_taken_ahead_at_once(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="hookreceiver")
+    store = MemoryStore()
+    receiver, endpoint = make_receiver(store=store)
+    started, release = asyncio.Event(), asyncio.Event()
+    runs: list[str] = []
+
+    @endpoint.on("*")
+    async def slow(d: Delivery) -> None:
+        runs.append(d.delivery_id)
+        started.set()
+        await release.wait()
+
+    for n in range(4):
+        await store.admit(delivery(f"a-{n}"))
+    worker = Worker(receiver.endpoints, store, concurrency=1, prefetch=4, poll_interval=0.05)
+    worker.start()
+    with anyio.fail_after(5):
+        await started.wait()
+        assert worker.in_flight == 4  # one running, three taken ahead
+        stopping = asyncio.ensure_future(worker.stop(grace=5))
+        await asyncio.sleep(0.05)
+        assert worker.in_flight == 1  # the three were handed back without waiting for the grace
+        release.set()
+        await stopping
+    assert runs == ["a-0"]
+    assert "handed back 3 deliveries taken ahead" in caplog.text
+    assert await store.state("/orders:a-0") is ClaimState.DONE
+    again = [job.delivery.delivery_id for job in await store.take("next", limit=10, wait=0)]
+    assert sorted(again) == ["a-1", "a-2", "a-3"]  # pending, and handed out again at once
