@@ -30,6 +30,7 @@ from hookreceiver.providers.paddle import Paddle
 from hookreceiver.providers.paypal import PayPal
 from hookreceiver.providers.paystack import Paystack
 from hookreceiver.providers.postmark import Postmark
+from hookreceiver.providers.pubsub import PubSub
 from hookreceiver.providers.razorpay import Razorpay
 from hookreceiver.providers.sendgrid import SendGrid
 from hookreceiver.providers.sentry import Sentry
@@ -121,6 +122,7 @@ __all__ = [
     "Postmark",
     "Provider",
     "ProviderFactory",
+    "PubSub",
     "Razorpay",
     "SendGrid",
     "Sentry",

@@ -1,4 +1,5 @@
-"""Test key pairs for the providers that sign with a private key (Discord, SendGrid, ``v1a``).
+"""Test key pairs for the providers that sign with a private key (Discord, SendGrid, ``v1a``),
+and an RSA key with its JWKS for Google Pub/Sub push tokens (``jwt_key_pair``).
 
 A receiver is configured with the ``public`` half, in the form the provider's dashboard shows it.
 The ``private`` half is what ``build_request`` and ``hookreceiver send --secret`` sign with: the
@@ -11,17 +12,19 @@ the pair reproducible; without one it is random. Never use these keys outside te
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import os
 import sys
 from dataclasses import dataclass
 
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from hookreceiver.providers.asymmetric import Key, ed25519_private, from_private, private_pem
 
-__all__ = ["KEY_PROVIDERS", "KeyPair", "key_pair"]
+__all__ = ["KEY_PROVIDERS", "JwtKeyPair", "KeyPair", "jwt_key_pair", "key_pair"]
 
 # Provider name -> the key kind it signs with.
 KEY_PROVIDERS = {"discord": "ed25519", "sendgrid": "p256", "standard-webhooks": "ed25519", "svix": "ed25519"}
@@ -66,6 +69,43 @@ def key_pair(provider: str, seed: str | None = None) -> KeyPair:
         return KeyPair(private_pem(key), base64.b64encode(raw).decode())
     seed_bytes = key.private.private_bytes_raw()
     return KeyPair("whsk_" + base64.b64encode(seed_bytes).decode(), "whpk_" + base64.b64encode(raw).decode())
+
+
+@dataclass(frozen=True, repr=False)
+class JwtKeyPair:
+    """An RSA-2048 key for RS256 tokens: ``private`` (PEM PKCS#8) signs, ``jwks`` (a JWK Set as
+    JSON bytes, what the token issuer publishes) verifies; ``key_id`` is the ``kid`` of both."""
+
+    private: str
+    jwks: bytes
+    key_id: str
+
+    def __repr__(self) -> str:
+        return f"JwtKeyPair(key_id={self.key_id!r})"
+
+
+def _b64url_uint(value: int) -> str:
+    raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+@functools.lru_cache(maxsize=8)
+def jwt_key_pair(key_id: str = "hookreceiver-test-key") -> JwtKeyPair:
+    """A fresh RSA key and its one-key JWKS, made once per ``key_id`` per process."""
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    numbers = private.public_key().public_numbers()
+    jwk = {
+        "kty": "RSA",
+        "alg": "RS256",
+        "use": "sig",
+        "kid": key_id,
+        "n": _b64url_uint(numbers.n),
+        "e": _b64url_uint(numbers.e),
+    }
+    pem = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    return JwtKeyPair(pem, json.dumps({"keys": [jwk]}).encode(), key_id)
 
 
 def main(argv: list[str]) -> int:
