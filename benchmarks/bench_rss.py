@@ -4,10 +4,11 @@ A ``HookReceiver`` as a new user makes it (GitHub endpoint, no-op async handler 
 default ``MemoryStore`` with its entry and byte caps, its worker in this process) is called as an
 ASGI app directly, without HTTP, by ``--lanes`` concurrent senders, each request a new delivery.
 Each sender yields to the event loop after every answer, as a server would between requests, so
-the worker drains as it goes. The process's resident set size (RSS) is printed at checkpoints:
-once the store is at its caps it must stay flat. Answers other than 2xx are counted and printed
-(a full store answers 503); the receiver's per-request warning lines are silenced here so that a
-run of rejections does not flood the output (``--log-rejections`` keeps them).
+the worker drains as it goes. A refused delivery (a full store answers 503) is sent again after
+``--backoff`` seconds, as a provider retries, so N counts accepted admissions; the refusals are
+counted and printed. The process's resident set size (RSS) is printed at checkpoints: once the
+store is at its caps it must stay flat. The receiver's per-request warning lines are silenced
+here so that a run of refusals does not flood the output (``--log-rejections`` keeps them).
 
     python3 benchmarks/bench_rss.py [--admissions N] [--checkpoints N] [--lanes N] [--smoke]
 """
@@ -70,7 +71,7 @@ class Sender:
         self.headers.append((b"content-length", str(len(self.body)).encode()))
         self.statuses: Counter[int] = Counter()
 
-    async def send_one(self, delivery_id: str) -> None:
+    async def send_one(self, delivery_id: str) -> int:
         scope: dict[str, Any] = {
             "type": "http",
             "asgi": {"version": "3.0"},
@@ -87,6 +88,7 @@ class Sender:
         }
         answered = asyncio.Event()
         sent_body = False
+        status = 0
 
         async def receive() -> dict[str, Any]:
             nonlocal sent_body
@@ -97,15 +99,18 @@ class Sender:
             return {"type": "http.disconnect"}
 
         async def send(message: dict[str, Any]) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
-                self.statuses[message["status"]] += 1
+                status = message["status"]
+                self.statuses[status] += 1
             elif message["type"] == "http.response.body" and not message.get("more_body", False):
                 answered.set()
 
         await self.app(scope, receive, send)
+        return status
 
 
-async def run(admissions: int, checkpoints: int, lanes: int) -> int:
+async def run(admissions: int, checkpoints: int, lanes: int, backoff: float, max_seconds: float) -> int:
     hooks = build()
     sender = Sender(hooks)
     numbers = iter(range(admissions))
@@ -122,23 +127,32 @@ async def run(admissions: int, checkpoints: int, lanes: int) -> int:
         other = sum(n for status, n in sender.statuses.items() if not 200 <= status < 300)
         print(
             f"{done:>9} admissions  {elapsed:7.1f} s  {done / elapsed:7.0f}/s  rss {rss:7.1f} MiB  "
-            f"non-2xx {other}  {hooks.store!r}",
+            f"refused {other}  {hooks.store!r}",
             flush=True,
         )
+
+    deadline = time.monotonic() + max_seconds
 
     async def lane() -> None:
         nonlocal done
         for i in numbers:
-            await sender.send_one(f"{token}-{i}")
+            while not 200 <= await sender.send_one(f"{token}-{i}") < 300:
+                if time.monotonic() > deadline:
+                    return
+                await asyncio.sleep(backoff)  # refused: the sender retries later, as providers do
             done += 1
             if done % step == 0:
                 checkpoint()
             await asyncio.sleep(0)  # as a server does between requests: the worker gets its turn
+            if time.monotonic() > deadline:
+                return
 
     print(f"{0:>9} admissions  rss {rss_mb():7.1f} MiB before the first request", flush=True)
     await asyncio.gather(*(lane() for _ in range(lanes)))
     if not marks or marks[-1][0] != done:
         checkpoint()
+    if done < admissions:
+        print(f"stopped at --max-seconds {max_seconds:g}: {done} of {admissions} admissions")
     await asyncio.sleep(0.5)  # let the worker finish what it has
     await hooks.stop()
     print()
@@ -157,6 +171,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--admissions", type=int, default=1_000_000)
     parser.add_argument("--checkpoints", type=int, default=10, help="RSS lines printed along the way")
     parser.add_argument("--lanes", type=int, default=50, help="concurrent senders")
+    parser.add_argument(
+        "--backoff", type=float, default=0.1, help="seconds before a refused delivery is resent"
+    )
+    parser.add_argument("--max-seconds", type=float, default=3600.0, help="stop (and say so) after this long")
     parser.add_argument("--cpu", type=int, default=0, help="the CPU this process runs on")
     parser.add_argument("--log-rejections", action="store_true", help="keep the receiver's warning lines")
     parser.add_argument("--smoke", action="store_true", help="2000 admissions: checks it runs")
@@ -171,11 +189,12 @@ def main(argv: list[str] | None = None) -> int:
     print(header("bench_rss: RSS over admissions, embedded (MemoryStore defaults), worker draining"))
     settings = hooks.settings
     print(
-        f"{args.admissions} admissions, {args.lanes} concurrent senders in process (ASGI calls, no HTTP); "
+        f"{args.admissions} admissions, {args.lanes} concurrent senders in process (ASGI calls, no HTTP), "
+        f"a refused delivery resent after {args.backoff:g} s; "
         f"memory_max_entries={settings.memory_max_entries} memory_max_bytes={settings.memory_max_bytes}\n",
         flush=True,
     )
-    return asyncio.run(run(args.admissions, args.checkpoints, args.lanes))
+    return asyncio.run(run(args.admissions, args.checkpoints, args.lanes, args.backoff, args.max_seconds))
 
 
 if __name__ == "__main__":

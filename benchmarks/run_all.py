@@ -41,7 +41,11 @@ SCRIPTS: dict[str, tuple[str, dict[str, list[str]]]] = {
     ),
     "rss": (
         "bench_rss.py",
-        {"smoke": ["--smoke"], "quick": ["--admissions", "200000"], "full": []},
+        {
+            "smoke": ["--smoke"],
+            "quick": ["--admissions", "200000", "--max-seconds", "300"],
+            "full": ["--max-seconds", "1800"],
+        },
     ),
     "verify": (
         "bench_verify.py",
