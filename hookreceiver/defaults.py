@@ -9,11 +9,15 @@ from __future__ import annotations
 
 __all__ = [
     "BODY_TIMEOUT",
+    "HEADER_TIMEOUT",
+    "KEEP_ALIVE",
+    "LIMIT_CONCURRENCY",
     "MAX_ATTEMPTS",
     "MAX_BODY_SIZE",
     "MAX_BUFFERED_BYTES",
     "MAX_HEADER_BYTES",
     "MAX_HEADER_COUNT",
+    "MAX_HEADER_SIZE",
     "MEMORY_MAX_BYTES",
     "MEMORY_MAX_ENTRIES",
     "RETENTION",
@@ -34,3 +38,11 @@ RETENTION = 3 * 24 * 3600.0  # seconds a settled delivery (done or dead) is kept
 MEMORY_MAX_ENTRIES = 10_000  # deliveries the in-memory store holds
 MEMORY_MAX_BYTES = 256 * 1024 * 1024  # the in-memory store's byte budget (bodies counted twice)
 WORKER_CONCURRENCY = 8  # handlers one worker runs at a time
+# `hookreceiver serve`'s connection limits (uvicorn's own: no concurrency limit, no header deadline,
+# no header cap with httptools)
+LIMIT_CONCURRENCY = 500  # connections or requests in progress per process, past which requests get 503
+KEEP_ALIVE = 5  # seconds an idle keep-alive connection stays open
+HEADER_TIMEOUT = 10.0  # seconds a connection may take to send a request's line and headers
+# bytes of request line and headers the server reads at all: the app's MAX_HEADER_BYTES (refused
+# there with a JSON 431) plus room for the request line, so only what is far past it stops early
+MAX_HEADER_SIZE = MAX_HEADER_BYTES + 8 * 1024

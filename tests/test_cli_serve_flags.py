@@ -66,6 +66,11 @@ def test_no_check_store_starts_anyway_and_readiness_says_unavailable(tmp_path: P
     [
         (["--workers", "0"], "must be at least 1"),
         (["--workers", "2"], "--workers > 1 needs a shared store"),
+        (["--header-timeout", "0"], "must be a positive number"),
+        (["--header-timeout", "inf"], "must be a positive number"),
+        (["--limit-concurrency", "-1"], "must be 0 or more"),
+        (["--max-header-size", "0"], "must be at least 1"),
+        (["--http", "zttp"], "invalid choice"),
     ],
 )
 def test_serve_refuses_bad_workers(args: list[str], message: str) -> None:

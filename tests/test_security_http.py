@@ -281,3 +281,107 @@ def test_content_length_with_chunked_is_refused(server: ServerProcess, framing: 
         sock.sendall(head("/orders", content_type="application/json", **framing) + b"5\r\nhello\r\n0\r\n\r\n")
         status, data = answer(sock)
     assert status == 400
+
+
+# -- item 3: serve's connection limits ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module", params=["httptools", "h11"])
+def guarded(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServerProcess]:
+    """serve with a 1 s header deadline and room for 4 connections, on either parser."""
+    process = ServerProcess(
+        "tests.sec_app:hooks",
+        tmp_path_factory.mktemp(f"guarded-{request.param}") / "serve.log",
+        extra_args=["--http", request.param, "--header-timeout", "1", "--limit-concurrency", "4"],
+    )
+    process.start()
+    yield process
+    process.kill()
+
+
+def closed_by_server(sock: socket.socket, trickle: bytes = b"") -> bool:
+    """Whether the server closes the connection (sending ``trickle`` a byte at a time meanwhile)."""
+    sock.settimeout(0.25)
+    for _ in range(240):  # ~60 s at most; the deadline is 1 s
+        if trickle:
+            try:
+                sock.sendall(trickle[:1])
+            except OSError:
+                return True
+            trickle = trickle[1:] or b"x"
+        try:
+            if sock.recv(65536) == b"":
+                return True
+        except TimeoutError:
+            continue
+        except OSError:
+            return True
+    return False
+
+
+def test_a_connection_that_sends_nothing_is_closed(guarded: ServerProcess) -> None:
+    # the issue: 1,100 idle connections used up the file descriptors
+    with connect(guarded) as sock:
+        assert closed_by_server(sock)
+
+
+def test_headers_trickled_a_byte_at_a_time_are_cut_off(guarded: ServerProcess) -> None:
+    with connect(guarded) as sock:
+        sock.sendall(b"POST /orders HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        assert closed_by_server(sock, trickle=b"X-Slow: " + b"a" * 1000)
+
+
+def test_the_deadline_starts_again_after_each_response(guarded: ServerProcess) -> None:
+    with connect(guarded) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        sock.settimeout(30)
+        assert sock.recv(65536).startswith(b"HTTP/1.1 200")
+        sock.sendall(b"GET /healthz HTTP/1.1\r\n")  # half a request, then nothing
+        assert closed_by_server(sock)
+
+
+def test_oversized_headers_are_refused(guarded: ServerProcess) -> None:
+    with connect(guarded) as sock:
+        sock.sendall(head("/orders", content_length="2", x_big="b" * 100_000) + b"{}")
+        status, _ = answer(sock)
+    assert status in (400, 431)
+
+
+def test_connections_past_the_limit_get_503_until_idle_ones_are_closed(guarded: ServerProcess) -> None:
+    idle = [connect(guarded) for _ in range(4)]
+    try:
+        status = 0
+        for _ in range(100):  # until the server has accepted all four
+            if (status := httpx.get(f"{guarded.url}/healthz", timeout=10).status_code) == 503:
+                break
+            time.sleep(0.02)
+        assert status == 503
+        assert all(closed_by_server(sock) for sock in idle)  # the header deadline frees them
+    finally:
+        for sock in idle:
+            sock.close()
+    assert httpx.get(f"{guarded.url}/healthz", timeout=10).status_code == 200
+
+
+def test_content_length_with_chunked_is_refused_by_the_app_too(guarded: ServerProcess) -> None:
+    # h11 would read this request by its chunks: the receiver refuses it itself, and closes
+    with connect(guarded) as sock:
+        sock.sendall(
+            head("/orders", content_type="application/json", content_length="5", transfer_encoding="chunked")
+            + b"5\r\nhello\r\n0\r\n\r\n"
+        )
+        status, data = answer(sock)
+    assert status == 400
+    if b"application/json" in data:  # h11: our own answer (httptools refuses it while parsing)
+        assert b'"error":"ambiguous_length"' in data and b"connection: close" in data.lower()
+
+
+def test_headers_under_the_cap_pass_even_split_across_reads(guarded: ServerProcess) -> None:
+    request = head("/healthz", x_fine="f" * 10_000).replace(b"POST", b"GET", 1)
+    with connect(guarded) as sock:
+        for start in range(0, len(request), 1000):
+            sock.sendall(request[start : start + 1000])
+        sock.settimeout(30)
+        assert sock.recv(65536).startswith(b"HTTP/1.1 200")

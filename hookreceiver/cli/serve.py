@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import logging
+import os
 import signal
 from typing import Any
 
+from hookreceiver import defaults
 from hookreceiver.cli import LOG_LEVELS, command, load_receiver, setup_logging
 from hookreceiver.exceptions import ConfigurationError
+from hookreceiver.server import HEADER_TIMEOUT_ENV
 
 __all__ = ["add_parsers"]
 
@@ -59,6 +63,46 @@ def add_parsers(sub: Any) -> None:
         metavar="PATH",
         help="the path prefix a proxy strips before forwarding (ASGI root_path)",
     )
+    limits = p.add_argument_group(
+        "connection limits", "what an unauthenticated client can hold; see docs/deploying.md"
+    )
+    limits.add_argument(
+        "--limit-concurrency",
+        type=_non_negative,
+        default=defaults.LIMIT_CONCURRENCY,
+        metavar="N",
+        help="connections (or requests in progress) per process past which requests get 503; keep it "
+        "under the open-file limit (ulimit -n); 0 = no limit (default: %(default)s)",
+    )
+    limits.add_argument(
+        "--timeout-keep-alive",
+        type=_non_negative,
+        default=defaults.KEEP_ALIVE,
+        metavar="SECONDS",
+        help="close an idle keep-alive connection after this long (default: %(default)s)",
+    )
+    limits.add_argument(
+        "--header-timeout",
+        type=_positive_float,
+        default=None,
+        metavar="SECONDS",
+        help="close a connection that has not sent a request's headers this long after it opened "
+        "or after its last response (default: HOOKRECEIVER_HEADER_TIMEOUT, else "
+        f"{defaults.HEADER_TIMEOUT:g})",
+    )
+    limits.add_argument(
+        "--max-header-size",
+        type=_positive,
+        default=defaults.MAX_HEADER_SIZE,
+        metavar="BYTES",
+        help="largest request line plus headers; larger is refused (default: %(default)s)",
+    )
+    limits.add_argument(
+        "--http",
+        choices=("auto", "httptools", "h11"),
+        default="auto",
+        help="uvicorn's HTTP parser; auto = httptools when installed, else h11 (default: %(default)s)",
+    )
     p.add_argument(
         "--access-log",
         action=argparse.BooleanOptionalAction,
@@ -73,6 +117,37 @@ def add_parsers(sub: Any) -> None:
         help="start even when the store does not answer (by default serve exits with an "
         "error when it cannot reach Redis)",
     )
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
+def _protocol(choice: str) -> str:
+    """The import string of our protocol class for ``--http`` (every worker process imports it)."""
+    if choice == "auto":
+        choice = "httptools" if importlib.util.find_spec("httptools") is not None else "h11"
+    if choice == "httptools":
+        if importlib.util.find_spec("httptools") is None:
+            raise ConfigurationError("--http httptools needs httptools installed (pip install httptools)")
+        return "hookreceiver.server.httptools_protocol:HttpToolsProtocol"
+    return "hookreceiver.server.h11_protocol:H11Protocol"
 
 
 def _positive(text: str) -> int:
@@ -125,7 +200,16 @@ def serve(args: argparse.Namespace) -> int:
     # uvicorn shuts down gracefully on SIGTERM, then re-raises the signal; exit 0 instead of dying
     # by it, so process managers see a clean stop.
     signal.signal(signal.SIGTERM, _exit_cleanly)
-    options: dict[str, Any] = {"proxy_headers": args.proxy_headers, "root_path": args.root_path}
+    if args.header_timeout is not None:  # read by the protocol in every worker process
+        os.environ[HEADER_TIMEOUT_ENV] = repr(args.header_timeout)
+    options: dict[str, Any] = {
+        "proxy_headers": args.proxy_headers,
+        "root_path": args.root_path,
+        "http": _protocol(args.http),
+        "limit_concurrency": args.limit_concurrency or None,
+        "timeout_keep_alive": args.timeout_keep_alive,
+        "h11_max_incomplete_event_size": args.max_header_size,
+    }
     if args.forwarded_allow_ips is not None:
         options["forwarded_allow_ips"] = args.forwarded_allow_ips
     # Several processes need an import string (each imports the app itself); one takes the object.
