@@ -183,7 +183,7 @@ LAYERS: dict[str, int] = {
     **dict.fromkeys(["endpoint", "health", "intake", "logs", "observe", "tally"], 4),
     **dict.fromkeys(["asgi", "worker"], 5),
     "receiver": 6,
-    **dict.fromkeys(["__init__", "ops", "metrics", "tracing", "testing", "typed"], 7),
+    **dict.fromkeys(["__init__", "ops", "metrics", "tracing", "testing", "typed", "server"], 7),
     "cli": 8,
     "__main__": 9,  # python -m hookreceiver: runs the CLI
 }
