@@ -12,7 +12,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -20,13 +20,17 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from hookreceiver.core.delivery import Delivery, HttpRequest, Reply, endpoint_path
-from hookreceiver.endpoint import Endpoint
+from hookreceiver.endpoint import Endpoint, public_url
 from hookreceiver.exceptions import (
     DeliveryError,
     HeadersTooLarge,
+    HookReceiverError,
+    MethodNotAllowed,
     ReceiverBusy,
     StaleTimestamp,
     StoreError,
+    StoreUnavailable,
+    UnknownEndpoint,
 )
 from hookreceiver.health import liveness, readiness
 from hookreceiver.intake import BufferBudget, read_body
@@ -84,6 +88,18 @@ Hook = Callable[[], Awaitable[None]]
 
 async def _nothing() -> None:
     return None
+
+
+@dataclass
+class _Call:
+    """One request's state, local to it: what a refusal's answer and log line need to know."""
+
+    scope: Scope
+    started: float
+    endpoint: Endpoint | None
+    request: HttpRequest | None = None  # built once the headers are accepted
+    delivery_id: str | None = None  # set once a verified delivery goes to the store
+    close: bool = False  # the body is not read to its end: close the connection after the answer
 
 
 class ReceiverApp:
@@ -156,15 +172,16 @@ class ReceiverApp:
                 return
 
     def _public_url(self, scope: Scope, endpoint: Endpoint, headers: dict[str, str], query: str) -> str:
-        suffix = f"?{query}" if query else ""
-        if endpoint.public_url:
-            return endpoint.public_url + suffix
         # ASGI puts root_path inside path; older servers leave it out, so add it back then.
         root: str = scope.get("root_path", "")
         path: str = scope["path"] if scope["path"].startswith(root) else root + scope["path"]
+        base = self.settings.public_base_url
+        origin = "" if endpoint.public_url or base else self._origin(scope, headers)
+        return public_url(endpoint, base_url=base, origin=origin, path=path, query=query)
+
+    def _origin(self, scope: Scope, headers: dict[str, str]) -> str:
+        """``scheme://host`` as the request names it (the forwarded one if trusted)."""
         settings = self.settings
-        if settings.public_base_url:
-            return settings.public_base_url.rstrip("/") + path + suffix
         scheme: str = scope.get("scheme") or "http"
         host = headers.get("host", "")
         if settings.trust_forwarded:
@@ -173,7 +190,7 @@ class ReceiverApp:
         if not host and scope.get("server"):
             server_host, port = scope["server"]
             host = f"{server_host}:{port}"
-        return f"{scheme}://{host}{path}{suffix}"
+        return f"{scheme}://{host}"
 
     async def _health_check(self, kind: str, method: str) -> Response:
         if method not in ("GET", "HEAD"):
@@ -238,27 +255,27 @@ class ReceiverApp:
         started = time.perf_counter()
         path = route_path(scope)
         endpoint = self.endpoints.get(path)
-        method: str = scope["method"]
-        if endpoint is None:
-            kind = self._health.get(path)
-            if kind is not None:
-                return await self._health_check(kind, method)
-            return self._rejected(
-                scope, None, started, None, 404, "unknown_endpoint", f"no endpoint at {path}"
-            )
+        if endpoint is None and path in self._health:
+            return await self._health_check(self._health[path], scope["method"])
+        call = _Call(scope, started, endpoint)
         try:
-            check_headers(
-                scope, max_count=self.settings.max_header_count, max_bytes=self.settings.max_header_bytes
-            )
-        except HeadersTooLarge as exc:  # the body is left unread: close after the answer
-            response = self._rejected(
-                scope, endpoint, started, None, 431, exc.reason, exc.detail, verified=False
-            )
-            response.headers["connection"] = "close"
-            return response
+            return await self._serve(call, receive, path)
+        except HookReceiverError as exc:  # every refusal, answered through its status_hint
+            return self._refused(call, exc)
+
+    async def _serve(self, call: _Call, receive: Receive, path: str) -> Response:
+        """Endpoint, method, headers, body, provider, store: each step answers or raises."""
+        scope, endpoint, method = call.scope, call.endpoint, call.scope["method"]
+        if endpoint is None:
+            raise UnknownEndpoint(f"no endpoint at {path}")
+        call.close = True  # the body is left unread: close after the answer
+        check_headers(
+            scope, max_count=self.settings.max_header_count, max_bytes=self.settings.max_header_bytes
+        )
+        call.close = False
         headers = _headers(scope)
         query = scope.get("query_string", b"").decode("latin-1")
-        request = HttpRequest(  # the body is read below, once the method is known to be wanted
+        call.request = HttpRequest(  # the body is read below, once the method is known to be wanted
             method=method,
             url=self._public_url(scope, endpoint, headers, query),
             path=path,
@@ -267,33 +284,21 @@ class ReceiverApp:
         )
         if method not in endpoint.provider.methods:
             allow = ", ".join(sorted(endpoint.provider.methods))
-            response = self._rejected(
-                scope,
-                endpoint,
-                started,
-                _peek(endpoint, request),
-                405,
-                "method_not_allowed",
-                f"{method} is not accepted here; use {allow}",
-                verified=False,
-            )
-            response.headers["allow"] = allow
-            return response
+            raise MethodNotAllowed(f"{method} is not accepted here; use {allow}")
         hold = self.budget.hold()
-        body_read = False
+        call.close = True  # until the whole body is read
         try:
             body = await read_body(
                 receive, headers, endpoint.max_body_size, timeout=self.settings.body_timeout, hold=hold
             )
-            request, body_read, now = replace(request, body=body), True, self.clock()
+            request, now = replace(call.request, body=body), self.clock()
+            call.request, call.close = request, False
             if len(request.body) > OFFLOAD_BODY_SIZE:
                 outcome = await run_in_threadpool(
                     receive_deliveries, endpoint.provider, request, endpoint=endpoint.path, now=now
                 )
             else:
                 outcome = receive_deliveries(endpoint.provider, request, endpoint=endpoint.path, now=now)
-        except (DeliveryError, ReceiverBusy) as exc:
-            return self._refused(scope, endpoint, started, request, exc, close=not body_read)
         finally:
             hold.release()  # verified (or refused): no longer an unverified body
         if isinstance(outcome, Reply):
@@ -305,48 +310,42 @@ class ReceiverApp:
             )
             return _response(outcome)
         if len(outcome) == 1:
-            return await self._admit(scope, endpoint, outcome[0], started)
-        return await self._admit_batch(scope, endpoint, outcome, started)
+            return await self._admit(call, endpoint, outcome[0])
+        return await self._admit_batch(call, endpoint, outcome)
 
-    def _refused(
-        self,
-        scope: Scope,
-        endpoint: Endpoint,
-        started: float,
-        request: HttpRequest,
-        exc: DeliveryError | ReceiverBusy,
-        *,
-        close: bool,
-    ) -> Response:
-        """The answer to a request refused before it became a delivery. ``close``: the body was
-        not read to its end, so the connection is closed after the answer (nothing left unread
-        can be taken for a next request)."""
-        if isinstance(exc, ReceiverBusy):
-            status, reason, detail = exc.status_hint, "busy", str(exc)
-        else:
-            status, reason, detail = exc.status_hint, exc.reason, exc.detail
-        extra = {"skew": round(exc.skew)} if isinstance(exc, StaleTimestamp) else {}
+    def _refused(self, call: _Call, exc: HookReceiverError) -> Response:
+        """The one answer to every refusal: ``exc.status_hint``, its reason and detail as JSON,
+        one log line. Errors that are our own bugs (no request-level meaning) are re-raised."""
+        described = _describe(exc)
+        if described is None:
+            raise exc
+        reason, detail, log_detail, extra = described
+        endpoint, request = call.endpoint, call.request
+        delivery_id = call.delivery_id
+        if delivery_id is None and endpoint is not None and request is not None:
+            delivery_id = _peek(endpoint, request)
         response = self._rejected(
-            scope,
+            call.scope,
             endpoint,
-            started,
-            _peek(endpoint, request),
-            status,
+            call.started,
+            delivery_id,
+            exc.status_hint,
             reason,
             detail,
-            verified=False,
+            log_detail=log_detail,
+            verified=endpoint is None or call.delivery_id is not None,  # a 404 has no id to doubt
             extra=extra,
         )
+        if isinstance(exc, MethodNotAllowed) and endpoint is not None:
+            response.headers["allow"] = ", ".join(sorted(endpoint.provider.methods))
         if isinstance(exc, ReceiverBusy):
             response.headers["retry-after"] = "5"
-        if close:
+        if call.close:
             response.headers["connection"] = "close"
         return response
 
-    async def _admit(self, scope: Scope, endpoint: Endpoint, delivery: Delivery, started: float) -> Response:
-        status = await self._store(scope, endpoint, delivery, started)
-        if not isinstance(status, str):
-            return status
+    async def _admit(self, call: _Call, endpoint: Endpoint, delivery: Delivery) -> Response:
+        status = await self._store(call, endpoint, delivery)
         reply = await self._respond(endpoint, delivery) if endpoint.responder is not None else None
         reply = endpoint.provider.ack(delivery, reply)  # the provider's own ack shape, if any
         response = (
@@ -354,11 +353,11 @@ class ReceiverApp:
             if reply is not None
             else _json({"status": status, "delivery_id": delivery.delivery_id, "topic": delivery.topic})
         )
-        self._admitted(scope, endpoint, delivery, status, response.status_code, started)
+        self._admitted(call.scope, endpoint, delivery, status, response.status_code, call.started)
         return response
 
     async def _admit_batch(
-        self, scope: Scope, endpoint: Endpoint, deliveries: tuple[Delivery, ...], started: float
+        self, call: _Call, endpoint: Endpoint, deliveries: tuple[Delivery, ...]
     ) -> Response:
         """Store each delivery of a batch in order; answer once, after the last is stored.
 
@@ -369,9 +368,7 @@ class ReceiverApp:
         statuses: list[dict[str, str]] = []
         reply: Reply | None = None
         for delivery in deliveries:
-            status = await self._store(scope, endpoint, delivery, started)
-            if not isinstance(status, str):
-                return status
+            status = await self._store(call, endpoint, delivery)
             statuses.append({"status": status, "delivery_id": delivery.delivery_id, "topic": delivery.topic})
         for delivery in deliveries if endpoint.responder is not None else ():
             reply = await self._respond(endpoint, delivery)
@@ -380,7 +377,9 @@ class ReceiverApp:
             _response(reply) if reply is not None else _json({"status": "batch", "deliveries": statuses})
         )
         for delivery, entry in zip(deliveries, statuses, strict=True):
-            self._admitted(scope, endpoint, delivery, entry["status"], response.status_code, started)
+            self._admitted(
+                call.scope, endpoint, delivery, entry["status"], response.status_code, call.started
+            )
         return response
 
     def _admitted(
@@ -424,10 +423,10 @@ class ReceiverApp:
             ),
         )
 
-    async def _store(
-        self, scope: Scope, endpoint: Endpoint, delivery: Delivery, started: float
-    ) -> str | Response:
-        """Admit (or record) one delivery: its status word, or the 503 response to send."""
+    async def _store(self, call: _Call, endpoint: Endpoint, delivery: Delivery) -> str:
+        """Admit (or record) one delivery: its status word; ``StoreUnavailable`` (a 503) if the
+        store cannot take it."""
+        call.delivery_id = delivery.delivery_id  # verified: a refusal from here on names it
         routed = bool(endpoint.router.fetch(delivery.topics))
         store = self.store
         status = "unrouted"
@@ -438,17 +437,10 @@ class ReceiverApp:
             elif self.settings.store_unrouted:
                 # No handler wants it now; keep it (as done) so nothing acknowledged is lost.
                 admission = await store.record(delivery)
-        except StoreError as exc:  # StoreUnavailable, or a store that cannot read its records
-            return self._rejected(
-                scope,
-                endpoint,
-                started,
-                delivery.delivery_id,
-                503,
-                "store_unavailable",
-                "the delivery could not be stored; retry later",
-                log_detail=str(exc),
-            )
+        except StoreUnavailable:
+            raise
+        except StoreError as exc:  # a store that cannot read its records cannot take one either
+            raise StoreUnavailable(str(exc)) from exc
         if routed and admission is Admission.ACCEPTED:
             await self.on_accepted()
         return status
@@ -470,6 +462,19 @@ class ReceiverApp:
                 loggable(delivery.delivery_id),
             )
             return None
+
+
+def _describe(exc: HookReceiverError) -> tuple[str, str, str | None, dict[str, Any]] | None:
+    """A refusal's reason, public detail, log-only detail and extra JSON fields; ``None`` for an
+    error that is not a refusal (a configuration error, say: our bug, answered as a 500)."""
+    if isinstance(exc, DeliveryError):
+        extra = {"skew": round(exc.skew)} if isinstance(exc, StaleTimestamp) else {}
+        return exc.reason, exc.detail, None, extra
+    if isinstance(exc, ReceiverBusy):
+        return "busy", str(exc), None, {}
+    if isinstance(exc, StoreUnavailable):
+        return "store_unavailable", "the delivery could not be stored; retry later", str(exc), {}
+    return None
 
 
 def _response(reply: Reply) -> Response:

@@ -16,7 +16,7 @@ from hookreceiver.core.routing import Router, check_handler
 from hookreceiver.exceptions import ConfigurationError
 from hookreceiver.providers.base import Provider
 
-__all__ = ["Endpoint", "Responder", "RetryPolicy"]
+__all__ = ["Endpoint", "Responder", "RetryPolicy", "public_url"]
 
 H = TypeVar("H", bound=Callable[..., Any])
 M = TypeVar("M")
@@ -88,3 +88,18 @@ class Endpoint:
         check_handler(responder)
         self.responder = responder
         return responder
+
+
+def public_url(endpoint: Endpoint, *, base_url: str | None, origin: str, path: str, query: str = "") -> str:
+    """The URL a sender calls for ``endpoint`` (what URL-signing providers sign).
+
+    The endpoint's own ``public_url`` if it has one, else ``base_url`` (``public_base_url``)
+    followed by ``path``, else ``origin`` (``scheme://host`` as the request named it) and
+    ``path``; then ``?query`` if there is one. The ASGI app and the testing client both use it.
+    """
+    suffix = f"?{query}" if query else ""
+    if endpoint.public_url:
+        return endpoint.public_url + suffix
+    if base_url:
+        return base_url.rstrip("/") + path + suffix
+    return origin + path + suffix

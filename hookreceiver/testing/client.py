@@ -19,6 +19,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
 from hookreceiver.core.delivery import Delivery, HttpRequest, body_hash_id, delivery_key, endpoint_path
+from hookreceiver.endpoint import public_url
 from hookreceiver.exceptions import DeliveryError
 from hookreceiver.stores.base import DeadLetter, Store
 from hookreceiver.stores.memory import MemoryStore
@@ -170,10 +171,8 @@ class HookClient:
     def url(self, path: str) -> str:
         """The URL the receiver believes it was called at for ``path`` (what Twilio signs)."""
         endpoint = self.endpoint(path)
-        if endpoint.public_url:
-            return endpoint.public_url
         base = self.receiver.settings.public_base_url
-        return f"{(base or self.base_url).rstrip('/')}{endpoint.path}"
+        return public_url(endpoint, base_url=base, origin=self.base_url, path=endpoint.path)
 
     def request(
         self,
