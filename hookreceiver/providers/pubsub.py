@@ -232,28 +232,25 @@ class PubSub(BaseProvider):
 
     def identify(self, request: HttpRequest, payload: Any) -> Identity:
         message = payload["message"]
-        subscription = payload.get("subscription")
-        short = subscription.rsplit("/", 1)[-1] if isinstance(subscription, str) and subscription else ""
-        attributes = message.get("attributes") if isinstance(message.get("attributes"), dict) else {}
-        topic = short
-        if self.topic_attribute is not None:
-            chosen = attributes.get(self.topic_attribute)
-            topic = chosen if isinstance(chosen, str) and chosen else short
+        subscription = _text(payload.get("subscription"))
+        topic = self._topic(message, subscription.rsplit("/", 1)[-1] if subscription else "")
         if not topic:
             raise PayloadError("the push names no subscription", reason="missing_topic")
-        message_id = message.get("messageId") or message.get("message_id")
-        meta = {"subscription": subscription} if isinstance(subscription, str) and subscription else {}
-        for key, path in (("ordering_key", "orderingKey"), ("delivery_attempt", "deliveryAttempt")):
-            value = lookup(payload, f"message.{path}")
-            if isinstance(value, str | int) and not isinstance(value, bool) and value != "":
-                meta[key] = str(value)
         published = message.get("publishTime") or message.get("publish_time")
         return Identity(
             topic=topic,
-            delivery_id=message_id if isinstance(message_id, str) and message_id else None,
+            delivery_id=_text(message.get("messageId") or message.get("message_id")),
             sent_at=parse_rfc3339(published) if isinstance(published, str) else None,
-            meta=meta,
+            meta=_meta(payload, subscription),
         )
+
+    def _topic(self, message: Any, short: str) -> str:
+        """The ``topic_attribute`` attribute if configured and set, else the subscription's short name."""
+        if self.topic_attribute is None:
+            return short
+        attributes = message.get("attributes")
+        chosen = attributes.get(self.topic_attribute) if isinstance(attributes, dict) else None
+        return _text(chosen) or short
 
     def token(self, *, audience: str, email: str, issued_at: float, lifetime: float = 3600.0) -> str:
         """An ID token as Google would mint it for ``email``, signed with ``signing_key``."""
@@ -317,3 +314,18 @@ class PubSub(BaseProvider):
             "authorization": f"Bearer {token}",
         }
         return HttpRequest.outgoing("POST", url, headers, body)
+
+
+def _text(value: Any) -> str | None:
+    """``value`` if it is a non-empty string, else ``None``."""
+    return value if isinstance(value, str) and value else None
+
+
+def _meta(payload: Any, subscription: str | None) -> dict[str, str]:
+    """The subscription, ordering key and delivery attempt, where the push carries them."""
+    meta = {"subscription": subscription} if subscription else {}
+    for key, path in (("ordering_key", "orderingKey"), ("delivery_attempt", "deliveryAttempt")):
+        value = lookup(payload, f"message.{path}")
+        if isinstance(value, str | int) and not isinstance(value, bool) and value != "":
+            meta[key] = str(value)
+    return meta
