@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+import anyio
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -42,7 +43,7 @@ from hookreceiver.settings import Settings
 from hookreceiver.stores.base import Admission, Store
 from hookreceiver.tally import RejectionTally
 
-__all__ = ["OFFLOAD_BODY_SIZE", "ReceiverApp", "check_headers", "read_body", "route_path"]
+__all__ = ["OFFLOAD_BODY_SIZE", "ReceiverApp", "check_headers", "read_body", "route_path", "warm_up"]
 
 log = logging.getLogger("hookreceiver")
 
@@ -81,6 +82,23 @@ def _headers(scope: Scope) -> dict[str, str]:
     for raw_name, raw_value in scope.get("headers", []):
         values.setdefault(raw_name.decode("latin-1").lower(), []).append(raw_value.decode("latin-1"))
     return {name: ", ".join(parts) for name, parts in values.items()}
+
+
+async def warm_up() -> None:
+    """Load now what the request path would otherwise import on first use.
+
+    anyio loads its event-loop backend, its timeout scopes and the thread pool lazily, from disk.
+    Under a flood of connections that has used up the process's open files, that first import
+    fails (``EMFILE``) and every request doing it was a 500; run at startup, before the socket
+    accepts anyone, it is done once and for all.
+    """
+    with anyio.fail_after(60):
+        await anyio.sleep(0)
+    await run_in_threadpool(_noop)
+
+
+def _noop() -> None:
+    return None
 
 
 Hook = Callable[[], Awaitable[None]]
@@ -160,6 +178,7 @@ class ReceiverApp:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 try:
+                    await warm_up()
                     await self.on_startup()
                 except Exception as exc:
                     await send({"type": "lifespan.startup.failed", "message": str(exc)})
