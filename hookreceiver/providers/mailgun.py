@@ -85,15 +85,9 @@ class Mailgun(BaseProvider):
 
     def identify(self, request: HttpRequest, payload: Any) -> Identity:
         data = lookup(payload, "event-data")
-        event = lookup(data, "event") if isinstance(data, Mapping) else lookup(payload, "event")
-        if not isinstance(event, str) or not event:
-            raise PayloadError("neither event-data.event nor event names the event", reason="missing_topic")
-        topic: str = event
-        aliases: tuple[str, ...] = ()
-        severity = lookup(data, "severity") if isinstance(data, Mapping) else None
-        if event == "failed" and isinstance(severity, str) and severity:
-            topic, aliases = f"failed.{severity}", ("failed",)
-        event_id = lookup(data, "id") if isinstance(data, Mapping) else None
+        data = data if isinstance(data, Mapping) else None
+        topic, aliases = _topic(payload, data)
+        event_id = lookup(data, "id") if data is not None else None
         stamp, token, _ = _signature_fields(payload)
         meta = {
             "token": token,
@@ -138,3 +132,15 @@ class Mailgun(BaseProvider):
         signature = {"timestamp": stamp, "token": token, "signature": digest.hex()}
         body = json.dumps({"signature": signature, "event-data": data}, separators=(",", ":")).encode()
         return HttpRequest.outgoing("POST", url, {"content-type": "application/json"}, body)
+
+
+def _topic(payload: Any, data: Mapping[str, Any] | None) -> tuple[str, tuple[str, ...]]:
+    """The event (``event-data.event``, or a legacy top-level ``event``); a failure with a
+    severity is ``failed.<severity>``, alias ``failed``."""
+    event = lookup(data, "event") if data is not None else lookup(payload, "event")
+    if not isinstance(event, str) or not event:
+        raise PayloadError("neither event-data.event nor event names the event", reason="missing_topic")
+    severity = lookup(data, "severity") if data is not None else None
+    if event == "failed" and isinstance(severity, str) and severity:
+        return f"failed.{severity}", ("failed",)
+    return event, ()

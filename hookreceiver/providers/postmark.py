@@ -86,16 +86,8 @@ class Postmark(BaseProvider):
     def identify(self, request: HttpRequest, payload: Any) -> Identity:
         if not isinstance(payload, dict):
             raise PayloadError("a Postmark body is an object", reason="missing_topic")
-        record = payload.get("RecordType")
-        if record is None and "MessageID" in payload and "From" in payload:
-            record = INBOUND
-        if not isinstance(record, str) or not record:
-            raise PayloadError("the body has no RecordType", reason="missing_topic")
-        topic: str = record
-        aliases: tuple[str, ...] = ()
-        bounce_type = payload.get("Type")
-        if record == "Bounce" and isinstance(bounce_type, str) and bounce_type:
-            topic, aliases = f"Bounce.{bounce_type}", ("Bounce",)
+        record = _record_type(payload)
+        topic, aliases = _topic(record, payload)
         field = _ID_FIELDS.get(record)
         value = payload.get(field) if field else None
         delivery_id = f"{record}:{value}" if isinstance(value, str | int) and value != "" else None
@@ -140,3 +132,21 @@ class Postmark(BaseProvider):
         else:
             headers["authorization"] = "Basic " + base64.b64encode(secret).decode("ascii")
         return HttpRequest.outgoing("POST", url, headers, body)
+
+
+def _record_type(payload: dict[str, Any]) -> str:
+    """The ``RecordType``; an inbound message has none, but a ``MessageID`` and a ``From``."""
+    record = payload.get("RecordType")
+    if record is None and "MessageID" in payload and "From" in payload:
+        record = INBOUND
+    if not isinstance(record, str) or not record:
+        raise PayloadError("the body has no RecordType", reason="missing_topic")
+    return record
+
+
+def _topic(record: str, payload: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
+    """``Bounce.<Type>`` (alias ``Bounce``) for a typed bounce, else the record type itself."""
+    bounce_type = payload.get("Type")
+    if record == "Bounce" and isinstance(bounce_type, str) and bounce_type:
+        return f"Bounce.{bounce_type}", ("Bounce",)
+    return record, ()
