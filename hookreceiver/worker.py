@@ -21,6 +21,7 @@ import random
 import socket
 import time
 import traceback
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -41,6 +42,7 @@ __all__ = ["Outcome", "RetryPolicy", "Worker", "run_handler", "run_handlers"]  #
 
 log = logging.getLogger("hookreceiver.worker")
 MAX_ERROR_CHARS = 8000
+RUNS_PER_TURN = 16  # jobs a runner runs back to back before it yields to the event loop
 PREFETCH_FACTOR = 4  # jobs held per running slot by default (see Worker.prefetch)
 STOP_MARGIN = 5.0  # seconds past poll_interval a stopping worker waits for its take to return
 
@@ -81,10 +83,6 @@ async def run_handlers(endpoint: Endpoint, delivery: Delivery) -> int:
     return len(routes)
 
 
-def _nothing() -> None:
-    return None
-
-
 def _format_error(exc: BaseException) -> str:
     text = "".join(traceback.format_exception(exc))
     return text[-MAX_ERROR_CHARS:]
@@ -116,12 +114,9 @@ class Worker:
         self.consumer = consumer or f"{socket.gethostname()}-{os.getpid()}-{id(self):x}"
         self.poll_interval = poll_interval
         self._rand = rand
-        self._tasks: dict[asyncio.Task[Outcome], Job] = {}
-        # Made anew by each serve(), on its own event loop: handlers running at once, and set
-        # while the worker holds at most half its prefetch.
-        self._slots = asyncio.Semaphore(self.concurrency)
-        self._room = asyncio.Event()
-        self._waiting: set[asyncio.Task[Outcome]] = set()  # taken ahead, not started yet
+        self._tasks: dict[asyncio.Task[None], Job | None] = {}  # runner -> the job it runs
+        self._ahead: deque[Job] = deque()  # taken, not started yet
+        self._room = asyncio.Event()  # (made anew by serve(), on its loop) set when room to take
         self._loop_task: asyncio.Task[None] | None = None
         self._stopping = False
         self.listeners: list[Callable[[Outcome], None]] = []
@@ -132,15 +127,11 @@ class Worker:
 
     @property
     def in_flight(self) -> int:
-        return len(self._tasks)
+        """Jobs held: running, or taken ahead to run next."""
+        return len(self._ahead) + sum(1 for job in self._tasks.values() if job is not None)
 
     async def run_job(self, job: Job) -> Outcome:
         """Run every matching handler for one job and record the result in the store."""
-        return await self._run(job, _nothing)
-
-    async def _run(self, job: Job, handlers_done: Callable[[], None]) -> Outcome:
-        # ``handlers_done`` frees the job's concurrency slot as soon as its handlers are over:
-        # the next job runs while this one's outcome is being written (writes batch up).
         delivery = job.delivery
         endpoint = self.endpoints.get(delivery.endpoint)
         started = time.perf_counter()
@@ -149,13 +140,10 @@ class Worker:
                 raise LookupError(f"no endpoint {delivery.endpoint!r} in this receiver")
             await run_handlers(endpoint, delivery)
         except asyncio.CancelledError:
-            handlers_done()
             await self.store.release(job)
             raise
         except Exception as exc:  # a handler's failure is the delivery's, never the worker's
-            handlers_done()
             return await self._failed(job, exc, endpoint, time.perf_counter() - started)
-        handlers_done()
         duration = time.perf_counter() - started
         await self.store.complete(job)
         if log.isEnabledFor(logging.INFO):  # the hot path: no formatting when nobody listens
@@ -221,19 +209,21 @@ class Worker:
         """Take and run jobs until :meth:`stop`. Store failures of any kind pause the loop for
         ``poll_interval``; they never end it.
 
-        Up to ``prefetch`` jobs are held at once, at most ``concurrency`` of them running; the
-        store is read again once half of them are done, for as many as there is room for.
+        Up to ``prefetch`` jobs are held at once, at most ``concurrency`` of them running (one
+        runner task each); the store is read again once half of them are done, for as many as
+        there is room for. A runner goes on to the next held job without a new task, yielding
+        to the event loop every few jobs, so requests served by the same loop keep their turn.
         """
-        self._slots, self._room = asyncio.Semaphore(self.concurrency), asyncio.Event()
+        self._room = asyncio.Event()
         while not self._stopping:
-            if len(self._tasks) > self.prefetch // 2:
+            if self.in_flight > self.prefetch // 2:
                 self._room.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._room.wait(), self.poll_interval)
                 continue
             try:
                 jobs = await self.store.take(
-                    self.consumer, limit=self.prefetch - len(self._tasks), wait=self.poll_interval
+                    self.consumer, limit=self.prefetch - self.in_flight, wait=self.poll_interval
                 )
             except StoreError as exc:
                 log.error("store unavailable, worker pauses: %s", exc)
@@ -243,38 +233,34 @@ class Worker:
                 log.exception("unexpected error taking jobs, worker pauses consumer=%s", self.consumer)
                 await asyncio.sleep(self.poll_interval)
                 continue
-            for job in jobs:
-                task = asyncio.create_task(self._guarded(job))
-                self._tasks[task] = job
-                self._waiting.add(task)
+            self._ahead.extend(jobs)
+            while self._ahead and len(self._tasks) < self.concurrency:
+                task = asyncio.create_task(self._runner())
+                self._tasks[task] = None
                 task.add_done_callback(self._done)
 
-    def _done(self, task: asyncio.Task[Outcome]) -> None:
+    def _done(self, task: asyncio.Task[None]) -> None:
         self._tasks.pop(task, None)
-        self._waiting.discard(task)
-        if len(self._tasks) <= self.prefetch // 2:
-            self._room.set()
+
+    async def _runner(self) -> None:
+        """Run held jobs one after another until none is left (or the worker stops)."""
+        task = asyncio.current_task()
+        assert task is not None
+        run = 0
+        while self._ahead and not self._stopping:
+            job = self._ahead.popleft()
+            self._tasks[task] = job
+            await self._guarded(job)
+            self._tasks[task] = None
+            if self.in_flight <= self.prefetch // 2:
+                self._room.set()
+            run += 1
+            if run % RUNS_PER_TURN == 0:
+                await asyncio.sleep(0)  # let the loop serve others (requests) between jobs
 
     async def _guarded(self, job: Job) -> Outcome:
         try:
-            await self._slots.acquire()
-        except asyncio.CancelledError:  # taken ahead and never started: hand it back
-            await self.store.release(job)
-            raise
-        self._waiting.discard(asyncio.current_task())
-        held = True
-
-        def free_slot() -> None:
-            nonlocal held
-            if held:
-                held = False
-                self._slots.release()
-
-        try:
-            if self._stopping:  # taken ahead; the worker stops before running it
-                await self.store.release(job)
-                return Outcome(job.delivery, "released")
-            return await self._run(job, free_slot)
+            return await self.run_job(job)
         except Exception as exc:
             # The outcome could not be recorded; the store hands the job out again later.
             log.error(
@@ -284,8 +270,6 @@ class Worker:
                 exc_info=not isinstance(exc, StoreError),
             )
             return Outcome(job.delivery, "released", exc)
-        finally:
-            free_slot()
 
     def start(self) -> None:
         """Start serving in the background on the running event loop."""
@@ -309,11 +293,12 @@ class Worker:
                 loop_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await loop_task
-        ahead = list(self._waiting)
-        for task in ahead:  # taken ahead, never started: handed back at once, uncounted
-            task.cancel()
+        ahead = list(self._ahead)
+        self._ahead.clear()
+        for job in ahead:  # taken ahead, never started: handed back at once, uncounted
+            with contextlib.suppress(Exception):
+                await self.store.release(job)
         if ahead:
-            await asyncio.wait(ahead)
             log.info("handed back %d deliveries taken ahead at shutdown", len(ahead))
         if self._tasks:
             _, pending = await asyncio.wait(list(self._tasks), timeout=grace)

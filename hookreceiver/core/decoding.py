@@ -204,8 +204,39 @@ def decode_json(body: bytes, charset: str = "utf-8") -> Any:
     except (ValueError, RecursionError) as exc:
         raise PayloadError(f"body is not valid JSON: {str(exc)[:80]}") from None
     # Surrogates can only come from escapes (_text refused raw ones), so most bodies skip the check.
-    _walk(value, MAX_JSON_DEPTH, strings=_has_surrogate_escape(text))
+    if _has_surrogate_escape(text):
+        _walk(value, MAX_JSON_DEPTH, strings=True)
+    elif _nests_deeper(text, MAX_JSON_DEPTH):
+        raise PayloadError(f"JSON nests deeper than {MAX_JSON_DEPTH} levels")
     return value
+
+
+# A JSON string (escapes included); any other run of value characters (a number, true, ...);
+# what separates values; one leaf: a value marker or a pair of brackets with nothing between.
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_SCALAR = re.compile(r"[^\[\]{}\s,:]+")
+_SEPARATORS = re.compile(r"[\s,:]+")
+_LEAF = re.compile(r"0|\[\]|\{\}")
+
+
+def _nests_deeper(text: str, limit: int) -> bool:
+    """Whether valid JSON ``text`` nests deeper than ``limit``, read from the text, not the value.
+
+    Depth counts as the walk over values would: a scalar or an empty container is one level,
+    a container one more than its deepest member. Fewer than ``limit`` brackets cannot nest past
+    it (the usual case: two counts). Otherwise every string and scalar becomes one marker, the
+    separators go, and each pass strips the leaves (markers and empty pairs): the number of
+    passes to empty the text is its depth. It all runs in C, unlike a walk over every decoded
+    value, which cost more than the decoding itself.
+    """
+    if text.count("[") + text.count("{") < limit:
+        return False
+    shape = _SEPARATORS.sub("", _SCALAR.sub("0", _JSON_STRING.sub("0", text)))
+    for _ in range(limit):
+        if not shape:
+            return False
+        shape = _LEAF.sub("", shape)
+    return bool(shape)
 
 
 def _add(mapping: dict[str, Any], name: str, value: Any) -> None:
