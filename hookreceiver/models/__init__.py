@@ -4,8 +4,14 @@ Envelopes, not every event schema: each types the fields its provider's events s
 the rest (``extra="allow"``), so a field the provider adds later never fails validation.
 """
 
+from hookreceiver.models.adyen import AdyenAmount, AdyenNotificationItem
+from hookreceiver.models.asana import AsanaEvent, AsanaResource
 from hookreceiver.models.base import Envelope, FormEnvelope
+from hookreceiver.models.bitbucket import BitbucketActor, BitbucketEvent, BitbucketRepository
+from hookreceiver.models.calendly import CalendlyWebhook
+from hookreceiver.models.coinbase import CoinbaseEvent, CoinbaseWebhook
 from hookreceiver.models.discord import DiscordInteraction, DiscordInteractionData, DiscordUser
+from hookreceiver.models.dropbox import DropboxAccounts, DropboxNotification
 from hookreceiver.models.feishu import FeishuEvent, FeishuEventHeader
 from hookreceiver.models.github import (
     GitHubCommit,
@@ -19,6 +25,9 @@ from hookreceiver.models.github import (
     GitHubUser,
 )
 from hookreceiver.models.gitlab import GitLabEvent, GitLabProject, GitLabPush, GitLabUser
+from hookreceiver.models.hubspot import HubSpotEvent
+from hookreceiver.models.intercom import IntercomNotification, IntercomNotificationData
+from hookreceiver.models.linear import LinearWebhook
 from hookreceiver.models.mailgun import MailgunEventData, MailgunSignature, MailgunWebhook
 from hookreceiver.models.meta import (
     MetaChange,
@@ -27,8 +36,14 @@ from hookreceiver.models.meta import (
     WhatsAppMessage,
     WhatsAppValue,
 )
+from hookreceiver.models.paddle import PaddleEvent
+from hookreceiver.models.paypal import PayPalEvent
+from hookreceiver.models.paystack import PaystackEvent
 from hookreceiver.models.postmark import PostmarkBounce, PostmarkDelivery, PostmarkInbound
+from hookreceiver.models.pubsub import PubSubMessage, PubSubPush
+from hookreceiver.models.razorpay import RazorpayEvent
 from hookreceiver.models.sendgrid import SendGridEvent
+from hookreceiver.models.sentry import SentryActor, SentryInstallation, SentryWebhook
 from hookreceiver.models.shopify import ShopifyCustomer, ShopifyLineItem, ShopifyOrder
 from hookreceiver.models.slack import (
     SlackAction,
@@ -37,6 +52,8 @@ from hookreceiver.models.slack import (
     SlackInteraction,
     SlackSlashCommand,
 )
+from hookreceiver.models.sns import SNSMessage
+from hookreceiver.models.square import SquareEvent, SquareEventData
 from hookreceiver.models.standard import StandardEvent
 from hookreceiver.models.stripe import StripeEvent, StripeEventData, StripeRequest
 from hookreceiver.models.telegram import (
@@ -47,12 +64,29 @@ from hookreceiver.models.telegram import (
     TelegramUser,
 )
 from hookreceiver.models.twilio import TwilioCall, TwilioMessage
+from hookreceiver.models.twitch import TwitchMessage, TwitchSubscription
+from hookreceiver.models.typeform import TypeformEvent, TypeformResponse
+from hookreceiver.models.vercel import VercelEvent
 from hookreceiver.models.wechat import WeChatMessage
+from hookreceiver.models.zendesk import ZendeskEvent
+from hookreceiver.models.zoom import ZoomEvent, ZoomPayload
 
 __all__ = [
+    "AdyenAmount",
+    "AdyenNotificationItem",
+    "AsanaEvent",
+    "AsanaResource",
+    "BitbucketActor",
+    "BitbucketEvent",
+    "BitbucketRepository",
+    "CalendlyWebhook",
+    "CoinbaseEvent",
+    "CoinbaseWebhook",
     "DiscordInteraction",
     "DiscordInteractionData",
     "DiscordUser",
+    "DropboxAccounts",
+    "DropboxNotification",
     "Envelope",
     "FeishuEvent",
     "FeishuEventHeader",
@@ -70,16 +104,30 @@ __all__ = [
     "GitLabProject",
     "GitLabPush",
     "GitLabUser",
+    "HubSpotEvent",
+    "IntercomNotification",
+    "IntercomNotificationData",
+    "LinearWebhook",
     "MailgunEventData",
     "MailgunSignature",
     "MailgunWebhook",
     "MetaChange",
     "MetaEntry",
     "MetaWebhook",
+    "PaddleEvent",
+    "PayPalEvent",
+    "PaystackEvent",
     "PostmarkBounce",
     "PostmarkDelivery",
     "PostmarkInbound",
+    "PubSubMessage",
+    "PubSubPush",
+    "RazorpayEvent",
+    "SNSMessage",
     "SendGridEvent",
+    "SentryActor",
+    "SentryInstallation",
+    "SentryWebhook",
     "ShopifyCustomer",
     "ShopifyLineItem",
     "ShopifyOrder",
@@ -88,6 +136,8 @@ __all__ = [
     "SlackEventCallback",
     "SlackInteraction",
     "SlackSlashCommand",
+    "SquareEvent",
+    "SquareEventData",
     "StandardEvent",
     "StripeEvent",
     "StripeEventData",
@@ -99,7 +149,15 @@ __all__ = [
     "TelegramUser",
     "TwilioCall",
     "TwilioMessage",
+    "TwitchMessage",
+    "TwitchSubscription",
+    "TypeformEvent",
+    "TypeformResponse",
+    "VercelEvent",
     "WeChatMessage",
     "WhatsAppMessage",
     "WhatsAppValue",
+    "ZendeskEvent",
+    "ZoomEvent",
+    "ZoomPayload",
 ]
