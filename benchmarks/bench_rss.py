@@ -10,7 +10,13 @@ counted and printed. The process's resident set size (RSS) is printed at checkpo
 store is at its caps it must stay flat. The receiver's per-request warning lines are silenced
 here so that a run of refusals does not flood the output (``--log-rejections`` keeps them).
 
+``--shape nested`` sends signed bodies of ``--body-size`` bytes (default 5 MiB) whose payload is
+``[[],[],...]``, which decodes to some twenty times its size: the memory store's byte budget must
+bound RSS for those too (the budget plus the overhead docs/stores-and-workers.md states). The
+last line compares the peak RSS with the budget.
+
     python3 benchmarks/bench_rss.py [--admissions N] [--checkpoints N] [--lanes N] [--smoke]
+    python3 benchmarks/bench_rss.py --shape nested [--body-size BYTES] [--admissions N] [--lanes N]
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from _common import header  # noqa: E402
 from _payload import PATH, SECRET, github_request  # noqa: E402
 
-from hookreceiver import Delivery, HookReceiver  # noqa: E402
+from hookreceiver import Delivery, HookReceiver, HttpRequest  # noqa: E402
 from hookreceiver.providers import GitHub  # noqa: E402
 
 
@@ -45,9 +51,26 @@ def rss_mb() -> float:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def build() -> HookReceiver:
+def peak_rss_mb() -> float:
+    """The peak resident set size so far, in MiB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def nested_request(size: int) -> HttpRequest:
+    """A signed GitHub ``push`` of about ``size`` bytes whose payload is ``[[],[],...]``."""
+    items = max(1, (size - 16) // 3)
+    return GitHub(secret=SECRET).sign(
+        [[]] * items,
+        topic="push",
+        delivery_id="bench-0",
+        timestamp=time.time(),
+        url=f"http://127.0.0.1{PATH}",
+    )
+
+
+def build(max_body_size: int | None = None) -> HookReceiver:
     hooks = HookReceiver(run_worker=True)
-    github = hooks.endpoint(PATH, GitHub(secret=SECRET))
+    github = hooks.endpoint(PATH, GitHub(secret=SECRET), max_body_size=max_body_size)
 
     @github.on("*")
     async def handle(delivery: Delivery) -> None:
@@ -59,8 +82,7 @@ def build() -> HookReceiver:
 class Sender:
     """Calls the ASGI app with one new delivery per request; counts the statuses."""
 
-    def __init__(self, hooks: HookReceiver) -> None:
-        request = github_request()
+    def __init__(self, hooks: HookReceiver, request: HttpRequest) -> None:
         self.app = hooks
         self.body = request.body
         self.headers = [
@@ -110,9 +132,16 @@ class Sender:
         return status
 
 
-async def run(admissions: int, checkpoints: int, lanes: int, backoff: float, max_seconds: float) -> int:
-    hooks = build()
-    sender = Sender(hooks)
+async def run(
+    hooks: HookReceiver,
+    request: HttpRequest,
+    admissions: int,
+    checkpoints: int,
+    lanes: int,
+    backoff: float,
+    max_seconds: float,
+) -> int:
+    sender = Sender(hooks, request)
     numbers = iter(range(admissions))
     step = max(1, admissions // checkpoints)
     started = time.perf_counter()
@@ -163,14 +192,17 @@ async def run(admissions: int, checkpoints: int, lanes: int, backoff: float, max
             f"rss at {first_n} admissions {first:.1f} MiB, at {last_n} {last:.1f} MiB: "
             f"ratio last/first {last / first:.2f}, {last - first:+.1f} MiB"
         )
+    budget = hooks.settings.memory_max_bytes / 2**20
+    peak = peak_rss_mb()
+    print(f"peak rss {peak:.1f} MiB: the byte budget ({budget:.0f} MiB) {peak - budget:+.1f} MiB")
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--admissions", type=int, default=1_000_000)
+    parser.add_argument("--admissions", type=int, help="default 1,000,000 (nested: 60)")
     parser.add_argument("--checkpoints", type=int, default=10, help="RSS lines printed along the way")
-    parser.add_argument("--lanes", type=int, default=50, help="concurrent senders")
+    parser.add_argument("--lanes", type=int, help="concurrent senders (default 50; nested: 2)")
     parser.add_argument(
         "--backoff", type=float, default=0.1, help="seconds before a refused delivery is resent"
     )
@@ -178,23 +210,40 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cpu", type=int, default=0, help="the CPU this process runs on")
     parser.add_argument("--log-rejections", action="store_true", help="keep the receiver's warning lines")
     parser.add_argument("--smoke", action="store_true", help="2000 admissions: checks it runs")
+    parser.add_argument(
+        "--shape",
+        choices=("github", "nested"),
+        default="github",
+        help="github: the 1.5 KB pull_request; nested: [[],[],...] bodies of --body-size bytes",
+    )
+    parser.add_argument("--body-size", type=int, default=5 * 2**20, help="with --shape nested")
     args = parser.parse_args(argv)
+    nested = args.shape == "nested"
+    # 5 MiB bodies: a few dozen show the plateau, and two senders are what the docs measured
+    args.admissions = args.admissions or (60 if nested else 1_000_000)
+    args.lanes = args.lanes or (2 if nested else 50)
     if args.smoke:
-        args.admissions, args.checkpoints = 2000, 4
+        args.admissions, args.checkpoints = (20, 4) if nested else (2000, 4)
+        if nested:
+            args.body_size = min(args.body_size, 2**20)
     if hasattr(os, "sched_setaffinity") and len(os.sched_getaffinity(0)) >= 2:
         os.sched_setaffinity(0, {args.cpu})
     if not args.log_rejections:
         logging.getLogger("hookreceiver").setLevel(logging.ERROR)
-    hooks = build()
+    request = nested_request(args.body_size) if nested else github_request()
+    hooks = build(max_body_size=len(request.body) if nested else None)
     print(header("bench_rss: RSS over admissions, embedded (MemoryStore defaults), worker draining"))
     settings = hooks.settings
     print(
-        f"{args.admissions} admissions, {args.lanes} concurrent senders in process (ASGI calls, no HTTP), "
+        f"{args.admissions} admissions of {args.shape} bodies ({len(request.body)} bytes), "
+        f"{args.lanes} concurrent senders in process (ASGI calls, no HTTP), "
         f"a refused delivery resent after {args.backoff:g} s; "
         f"memory_max_entries={settings.memory_max_entries} memory_max_bytes={settings.memory_max_bytes}\n",
         flush=True,
     )
-    return asyncio.run(run(args.admissions, args.checkpoints, args.lanes, args.backoff, args.max_seconds))
+    return asyncio.run(
+        run(hooks, request, args.admissions, args.checkpoints, args.lanes, args.backoff, args.max_seconds)
+    )
 
 
 if __name__ == "__main__":

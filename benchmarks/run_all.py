@@ -47,6 +47,14 @@ SCRIPTS: dict[str, tuple[str, dict[str, list[str]]]] = {
             "full": ["--max-seconds", "1800"],
         },
     ),
+    "rss-nested": (
+        "bench_rss.py",
+        {
+            "smoke": ["--shape", "nested", "--smoke"],
+            "quick": ["--shape", "nested", "--admissions", "30", "--max-seconds", "300"],
+            "full": ["--shape", "nested", "--max-seconds", "900"],
+        },
+    ),
     "verify": (
         "bench_verify.py",
         {

@@ -86,6 +86,13 @@ def test_bench_rss_smoke() -> None:
     assert lines_matching(r"^statuses: \{200: 2000\}", out)
 
 
+def test_bench_rss_nested_smoke() -> None:
+    out = run(str(BENCH / "bench_rss.py"), "--smoke", "--shape", "nested")
+    assert lines_matching(r"^20 admissions of nested bodies \(\d+ bytes\)", out)
+    assert lines_matching(r"^statuses: \{200: 20\}", out)
+    assert lines_matching(r"^peak rss [\d.]+ MiB: the byte budget \(256 MiB\) [+-][\d.]+ MiB$", out)
+
+
 def test_bench_verify_and_receive_smoke() -> None:
     out = run(str(BENCH / "bench_verify.py"), "--budget", "0.002", "--rounds", "1")
     assert len(lines_matching(r"^ *\d+ +[\d.]+ +[\d.]+ +[\d.]+x$", out)) == 4
