@@ -49,8 +49,10 @@ error (any ``redis.exceptions`` type, cluster ones included, or a socket error o
 after ``timeout`` (3 s) without retrying, blocking reads use their own pool (connect.py).
 
 The package: ``keys`` (key names, TTL defaults), ``scripts`` (the Lua), ``connect`` (URLs and
-clients), ``dead_letters`` (listing, replay, purge), ``inspection`` (describe, stats and
-the counters) and this module (the store itself).
+clients), ``parts`` (the ``StoreParts`` protocol the helper modules are typed against, shared
+small helpers), ``taking`` (the worker side: take, takeover, start, heartbeat), ``dead_letters``
+(listing, replay, purge), ``inspection`` (describe, stats and the counters) and this module (the
+store itself: admission, outcomes, the error guard).
 """
 
 from __future__ import annotations
@@ -68,16 +70,17 @@ from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import ResponseError
 
 from hookreceiver.core.delivery import Delivery
-from hookreceiver.exceptions import StoreError, StoreUnavailable
+from hookreceiver.exceptions import StoreUnavailable
 from hookreceiver.stores.base import Admission, Claim, ClaimState, DeadLetter, Job, StoreStats
 from hookreceiver.stores.coalesce import Coalescer
 from hookreceiver.stores.codec import dump_delivery, load_delivery
 from hookreceiver.stores.redis import dead_letters, inspection
 from hookreceiver.stores.redis import keys as layout  # key names and defaults
 from hookreceiver.stores.redis import scripts as lua
-from hookreceiver.stores.redis.connect import FAILURES, MAX_BLOCK, connect, plan
-from hookreceiver.stores.redis.dead_letters import text as _text
+from hookreceiver.stores.redis.connect import FAILURES, connect, plan
 from hookreceiver.stores.redis.keys import key_prefix, member_for, scrub, split_receipt
+from hookreceiver.stores.redis.parts import expired, text
+from hookreceiver.stores.redis.taking import Taker
 
 __all__ = ["RedisStore", "key_prefix", "member_for"]  # the two helpers are re-exported
 
@@ -116,11 +119,7 @@ class RedisStore:
         self._scripts = {name: client.register_script(getattr(lua, name)) for name in lua.__all__}
         self._group_ready = False
         self._closed = False
-        # entry id -> (consumer, member, gen, run) of each running job, refreshed by the heartbeat
-        self._in_flight: dict[str, tuple[str, str, str, str]] = {}
-        self._heartbeat: asyncio.Task[None] | None = None
-        self._last_reclaim = 0.0
-        self._reclaim_cursor = "0-0"
+        self._taker = Taker(self)  # the running jobs, their heartbeat and the takeover scan
         self._cluster_lock = asyncio.Lock() if isinstance(client, RedisCluster) else None
         # The admissions and the outcomes of one event-loop tick go to Redis as one script call.
         self._admissions: Coalescer[tuple[str, bytes], int] = Coalescer(self._admit_batch)
@@ -250,144 +249,46 @@ class RedisStore:
     async def state(self, key: str) -> ClaimState | None:
         async with self.guard("state"):
             state, expires = await self.client.hmget(self.claim_key(member_for(key)), ["state", "expires"])
-        if state is None or self._expired(state, expires):
+        if state is None or expired(state, expires, self.clock):
             return None
-        return ClaimState(_text(state))
-
-    def _expired(self, state: Any, expires: Any) -> bool:
-        settled = _text(state) in (ClaimState.DONE, ClaimState.DEAD)
-        return settled and expires is not None and float(expires) <= self.clock()
+        return ClaimState(text(state))
 
     async def get(self, key: str) -> Delivery | None:
         async with self.guard("get"):
             state, expires, attempt, data = await self.client.hmget(
                 self.claim_key(member_for(key)), ["state", "expires", "attempt", "delivery"]
             )
-        if state is None or data is None or self._expired(state, expires):
+        if state is None or data is None or expired(state, expires, self.clock):
             return None
         return load_delivery(data).with_attempt(int(attempt or 1))
 
-    # -- taking jobs -----------------------------------------------------------------------------
+    # -- taking jobs (taking.py) -----------------------------------------------------------------
 
     async def take(self, consumer: str, *, limit: int, wait: float) -> list[Job]:
         async with self.guard("take"):
             await self._ensure_group()
-            self._start_heartbeat()
-            now = self.clock()
-            entries = await self._reclaim(consumer, limit)
-            if len(entries) < limit:
-                entries += await self._promote_and_read(consumer, limit - len(entries), now)
-            if not entries and wait > 0:
-                budget = await self._wait_budget(min(wait, MAX_BLOCK), now)
-                if budget > 0:
-                    entries = await self._read(consumer, limit, budget)
-                if not entries:
-                    await self._promote(self.clock())
-                    entries = await self._read(consumer, limit, None)
-            return await self._start(consumer, entries)
+            return await self._taker.take(consumer, limit=limit, wait=wait)
 
-    async def _promote(self, now: float, due: list[Any] | None = None) -> int:
-        """Move due retries to the inbox (``due``: the members found due already, if known)."""
-        if due is None:
-            due = await self.client.zrangebyscore(self.delayed, "-inf", repr(now), start=0, num=100)
-        if not due:
-            return 0
-        members = [_text(m) for m in due]
-        moved: int = await self.run_script(
-            "PROMOTE", [self.delayed, self.inbox, *map(self.claim_key, members)], [repr(now), *members]
-        )
-        return moved
+    # The worker side's state lives in the Taker; these names reach it as the tests knew it.
 
-    async def _promote_and_read(
-        self, consumer: str, count: int, now: float
-    ) -> list[tuple[str, dict[bytes, Any], bool]]:
-        """One round trip when no retry is due: look for due retries and read the inbox at once."""
-        pipe = self.client.pipeline(transaction=False)
-        pipe.zrangebyscore(self.delayed, "-inf", repr(now), start=0, num=100)
-        pipe.xreadgroup(layout.GROUP, consumer, {self.inbox: ">"}, count=count)
-        due, reply = await pipe.execute()
-        entries = _entries(reply)
-        if await self._promote(now, due) and len(entries) < count:
-            entries += await self._read(consumer, count - len(entries), None)  # those just moved
-        return entries
+    @property
+    def _in_flight(self) -> dict[str, tuple[str, str, str, str]]:
+        return self._taker.in_flight
 
-    async def _wait_budget(self, wait: float, now: float) -> float:
-        first = await self.client.zrange(self.delayed, 0, 0, withscores=True)
-        if first:
-            return min(wait, max(0.0, float(first[0][1]) - now))
-        return wait
+    @property
+    def _heartbeat(self) -> asyncio.Task[None] | None:
+        return self._taker.heartbeat
 
-    async def _reclaim(self, consumer: str, limit: int) -> list[tuple[str, dict[bytes, Any], bool]]:
-        if time.monotonic() - self._last_reclaim < self.visibility_timeout / 4:
-            return []
-        self._last_reclaim = time.monotonic()
-        idle = max(1, int(self.visibility_timeout * 1000))
-        reply: Any = await self.client.xautoclaim(
-            self.inbox, layout.GROUP, consumer, idle, self._reclaim_cursor, count=limit
-        )
-        self._reclaim_cursor = _text(reply[0])  # "0-0" again once the whole list was scanned
-        entries = [(_text(entry_id), fields or {}, True) for entry_id, fields in reply[1]]
-        if entries:
-            log.warning("took over %d deliveries from stopped workers consumer=%s", len(entries), consumer)
-        return entries
+    @property
+    def _last_reclaim(self) -> float:
+        return self._taker.last_reclaim
 
-    async def _read(
-        self, consumer: str, count: int, block: float | None
-    ) -> list[tuple[str, dict[bytes, Any], bool]]:
-        block_ms = None if block is None else max(1, int(block * 1000))
-        client = self.client if block is None else self.reader
-        reply: Any = await client.xreadgroup(
-            layout.GROUP, consumer, {self.inbox: ">"}, count=count, block=block_ms
-        )
-        return _entries(reply)
-
-    async def _start(self, consumer: str, entries: list[tuple[str, dict[bytes, Any], bool]]) -> list[Job]:
-        if not entries:
-            return []
-        now, expires, ttl = self.times()
-        keys = [self.inbox, self.dead]
-        args: list[Any] = [layout.GROUP, repr(now), expires, ttl, self.max_reclaims, repr(self.retention)]
-        args.append(len(self.claim_key("")))
-        members: dict[str, str] = {}
-        for entry_id, fields, reclaimed in entries:
-            member = members[entry_id] = _text(fields.get(b"k", b"-"))
-            keys.append(self.claim_key(member))
-            args.append(f"{entry_id}|{_text(fields.get(b'g', b'-'))}|{int(reclaimed)}")
-        keys.append(self.stats_key)
-        jobs: list[Job] = []
-        for entry_id, gen, attempt, data, run in await self.run_script("START", keys, args):
-            entry, generation = _text(entry_id), _text(gen)
-            try:
-                delivery = load_delivery(data, attempt=int(attempt))
-            except StoreError as exc:
-                log.error("dropping corrupt inbox entry %s: %s", entry, exc)
-                await self.client.xack(self.inbox, layout.GROUP, entry)
-                continue
-            self._in_flight[entry] = (consumer, members[entry], generation, str(run))
-            jobs.append(Job(delivery, receipt=f"{entry}#{generation}#{run}"))
-        return jobs
+    @_last_reclaim.setter
+    def _last_reclaim(self, value: float) -> None:
+        self._taker.last_reclaim = value
 
     def _start_heartbeat(self) -> None:
-        if self._heartbeat is None or self._heartbeat.done():
-            self._heartbeat = asyncio.create_task(self._beat(), name="hookreceiver-redis-heartbeat")
-
-    async def _beat(self) -> None:
-        """Keep this process's running jobs fresh so no other worker takes them over; forget
-        those another worker took over meanwhile (their ``run`` moved on). Never dies."""
-        while True:
-            await asyncio.sleep(self.visibility_timeout / 3)
-            running = list(self._in_flight.items())
-            if not running:
-                continue
-            keys, args = [self.inbox], [layout.GROUP]
-            for entry_id, (consumer, member, gen, run) in running:
-                keys.append(self.claim_key(member))
-                args += [entry_id, consumer, gen, run]
-            try:
-                for entry_id in await self.run_script("BEAT", keys, args):
-                    self._in_flight.pop(_text(entry_id), None)
-            except Exception as exc:  # the next beat tries again; a takeover is the fallback
-                log.warning("heartbeat failed: %s: %s", type(exc).__name__, scrub(str(exc)))
+        self._taker.start_heartbeat()
 
     # -- dead letters (dead_letters.py) ------------------------------------------------------
 
@@ -420,7 +321,7 @@ class RedisStore:
         self, job: Job, mode: str, *, due: float = 0.0, error: str = "", attempt: int = 0
     ) -> int:
         entry_id, gen, run = split_receipt(job.receipt)
-        self._in_flight.pop(entry_id, None)  # settled or not, stop the heartbeat: on failure
+        self._taker.in_flight.pop(entry_id, None)  # settled or not, stop the heartbeat: on failure
         # the entry is left for another worker to take over. Coalesced with the outcomes of the
         # same tick (one script call); returns once Redis recorded it.
         member = member_for(job.delivery.key)
@@ -449,7 +350,7 @@ class RedisStore:
         if settled > self.max_retained:
             async with self.guard("evict"):
                 oldest = await self.client.zrange(self.settled, 0, settled - self.max_retained - 1)
-                members = [_text(m) for m in oldest]
+                members = [text(m) for m in oldest]
                 await self.run_script("EVICT", [self.settled, *map(self.claim_key, members)], members)
 
     async def retry(self, job: Job, *, delay: float, error: str) -> None:
@@ -467,21 +368,10 @@ class RedisStore:
         if self._closed:
             return
         self._closed = True
-        if self._heartbeat is not None:
-            self._heartbeat.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._heartbeat
+        await self._taker.stop()
         for client in {id(c): c for c in (self.client, self.reader)}.values():
             with contextlib.suppress(*FAILURES):
                 if isinstance(client, RedisCluster):
                     await client.aclose()
                 else:
                     await client.aclose(close_connection_pool=True)
-
-
-def _entries(reply: Any) -> list[tuple[str, dict[bytes, Any], bool]]:
-    """An XREADGROUP reply (RESP2 list or RESP3 dict) as (entry id, fields, reclaimed) triples."""
-    streams = reply.items() if isinstance(reply, dict) else (reply or [])
-    return [
-        (_text(entry_id), fields or {}, False) for _, messages in streams for entry_id, fields in messages
-    ]

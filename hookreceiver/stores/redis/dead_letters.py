@@ -1,42 +1,23 @@
 """Dead letters of :class:`~hookreceiver.stores.redis.RedisStore`: list, look up, replay, purge.
 
-Functions over the store's public parts (:class:`StoreParts`: its client, key names, error
-guard and scripts), which the store's own methods of the same purpose call.
+Functions over the store's public parts (:class:`~hookreceiver.stores.redis.parts.StoreParts`:
+its client, key names, error guard and scripts), which the store's own methods of the same
+purpose call.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from contextlib import AbstractAsyncContextManager
-from typing import Any, Protocol
+from collections.abc import Sequence
+from typing import Any
 
 from hookreceiver.stores.base import ClaimState, DeadLetter
 from hookreceiver.stores.codec import load_delivery
 from hookreceiver.stores.redis.keys import member_for
+from hookreceiver.stores.redis.parts import StoreParts, text
 
-__all__ = ["StoreParts", "listing", "lookup", "purge", "replay", "text"]
+__all__ = ["listing", "lookup", "purge", "replay"]
 
 _FIELDS = ["state", "expires", "attempt", "delivery", "error", "failed_at"]
-
-
-def text(value: Any) -> str:
-    """A Redis reply value (bytes or not) as text."""
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
-class StoreParts(Protocol):
-    """What these functions use of the store: all of it public."""
-
-    client: Any
-    dead: str
-    retention: float
-    clock: Callable[[], float]
-
-    def claim_key(self, member: str) -> str: ...
-    def keys_for(self, member: str) -> list[str]: ...
-    def times(self) -> tuple[float, str, int]: ...
-    def guard(self, operation: str) -> AbstractAsyncContextManager[None]: ...
-    async def run_script(self, name: str, keys: Sequence[str], args: Sequence[Any]) -> Any: ...
 
 
 def _dead_letter(row: Sequence[Any], now: float) -> DeadLetter | None:

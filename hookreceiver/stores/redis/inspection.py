@@ -8,36 +8,20 @@ burial in START); rejections arrive from the ASGI layer through :func:`count_rej
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager
-from typing import Any, Protocol
+from collections.abc import Mapping
 
 from hookreceiver.stores.base import Claim, ClaimState, StoreStats
 from hookreceiver.stores.codec import load_delivery
-from hookreceiver.stores.redis.dead_letters import text
 from hookreceiver.stores.redis.keys import GROUP, member_for
+from hookreceiver.stores.redis.parts import StoreParts, expired, text
 
-__all__ = ["REJECTED", "InspectParts", "count_rejected", "describe", "stats"]
+__all__ = ["REJECTED", "count_rejected", "describe", "stats"]
 
 REJECTED = "rejected:"  # counter fields of rejections: rejected:<reason>
 _FIELDS = ["state", "expires", "attempt", "delivery", "error"]
 
 
-class InspectParts(Protocol):
-    """What these functions use of the store: all of it public."""
-
-    client: Any
-    inbox: str
-    delayed: str
-    stats_key: str
-    clock: Callable[[], float]
-
-    def claim_key(self, member: str) -> str: ...
-    def guard(self, operation: str) -> AbstractAsyncContextManager[None]: ...
-    async def run_script(self, name: str, keys: Sequence[str], args: Sequence[Any]) -> Any: ...
-
-
-async def describe(store: InspectParts, key: str) -> Claim | None:
+async def describe(store: StoreParts, key: str) -> Claim | None:
     """The retained claim ``key`` (any state), or ``None`` when unknown or past its retention."""
     async with store.guard("describe"):
         state, expires, attempt, data, error = await store.client.hmget(
@@ -46,14 +30,13 @@ async def describe(store: InspectParts, key: str) -> Claim | None:
     if state is None or data is None:
         return None
     claim_state = ClaimState(text(state))
-    settled = claim_state in (ClaimState.DONE, ClaimState.DEAD)
-    if settled and expires is not None and float(expires) <= store.clock():
+    if expired(state, expires, store.clock):
         return None
     delivery = load_delivery(data).with_attempt(int(attempt or 1))
     return Claim(claim_state, delivery, text(error or b""))
 
 
-async def stats(store: InspectParts) -> StoreStats:
+async def stats(store: StoreParts) -> StoreStats:
     """The counters and the inbox, read in one script (one round trip, one consistent view)."""
     async with store.guard("stats"):
         flat, depth, running, scheduled, age = await store.run_script(
@@ -75,7 +58,7 @@ async def stats(store: InspectParts) -> StoreStats:
     )
 
 
-async def count_rejected(store: InspectParts, counts: Mapping[str, int]) -> None:
+async def count_rejected(store: StoreParts, counts: Mapping[str, int]) -> None:
     """Add ``counts`` (reason -> how many) to the rejection counters, in one round trip."""
     if not counts:
         return
