@@ -1,8 +1,10 @@
 """The receiver the soak runs: one Generic endpoint on the shared Redis, a handler that notes runs.
 
-Each handler run appends ``start`` and ``end`` lines (delivery id, pid, wall time) to a file of
-its process's own under ``SOAK_RUNS_DIR``, so a SIGKILLed worker leaves what it had begun and
-finished. The work takes ``SOAK_HANDLER_SECONDS`` (default 20 ms), so kills land mid-run.
+Each handler run appends a ``start`` and an ``end`` line (delivery id, pid, attempt, wall time) to
+a file of its process's own under ``SOAK_RUNS_DIR``, each written and closed before the next step,
+so a SIGKILLed worker leaves what it had begun and finished: a start with no end is a handler
+that was running at the kill. The work takes ``SOAK_HANDLER_MS`` milliseconds (default 5), long
+enough for the harness to see a run in flight and kill the worker under it.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from hookreceiver.providers import Generic
 
 SECRET = os.environ.get("SOAK_SECRET", "soak-secret-2f8e61d0c4")
 RUNS_DIR = Path(os.environ.get("SOAK_RUNS_DIR", "."))
-HANDLER_SECONDS = float(os.environ.get("SOAK_HANDLER_SECONDS", "0.02"))
+HANDLER_SECONDS = float(os.environ.get("SOAK_HANDLER_MS", "5")) / 1000
 
 
 def provider() -> Generic:
@@ -36,13 +38,14 @@ hooks = HookReceiver()
 soak = hooks.endpoint("/soak", provider())
 
 
-def _note(event: str, delivery_id: str) -> None:
-    with open(RUNS_DIR / f"runs-{os.getpid()}.log", "a") as runs:
-        runs.write(f"{event} {delivery_id} {os.getpid()} {time.time():.6f}\n")
+def _note(event: str, delivery: Delivery) -> None:
+    pid = os.getpid()
+    with open(RUNS_DIR / f"runs-{pid}.log", "a") as runs:
+        runs.write(f"{event} {delivery.delivery_id} {pid} {delivery.attempt} {time.time():.6f}\n")
 
 
 @soak.on("*")
 def handle(delivery: Delivery) -> None:
-    _note("start", delivery.delivery_id)
+    _note("start", delivery)
     time.sleep(HANDLER_SECONDS)
-    _note("end", delivery.delivery_id)
+    _note("end", delivery)

@@ -32,8 +32,9 @@ import httpx
 import redis
 
 from tests.soak.app import provider
+from tests.soak.report import Fault, SoakReport, count, in_flight, read_runs
 
-__all__ = ["SoakReport", "StallReport", "run_soak", "stall_redis"]
+__all__ = ["SoakReport", "StallReport", "Timing", "kill_in_flight", "run_soak", "stall_redis"]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
@@ -144,56 +145,18 @@ class Supervisor(threading.Thread):
             item.stop()
 
 
-@dataclass
-class Fault:
-    what: str
-    at: float  # wall time
-    until: float  # wall time the fault's effect ended (restart done)
-    pid: int | None = None
+@dataclass(frozen=True)
+class Timing:
+    """How long a handler run takes, and the store's visibility timeout (default 60 s): short, so a
+    killed worker's deliveries are taken over within a short run (heartbeats every third of it)."""
+
+    handler_ms: float = 5.0
+    visibility_timeout: float = 3.0
 
 
-@dataclass
-class SoakReport:
-    deliveries: int
-    requests: int = 0
-    acknowledged: set[str] = field(default_factory=set)
-    refused: Counter[str] = field(default_factory=Counter)  # status (or transport error) -> count
-    gave_up: set[str] = field(default_factory=set)
-    handled: Counter[str] = field(default_factory=Counter)
-    twice: dict[str, str] = field(default_factory=dict)  # id -> the fault that explains it
-    cut_short: list[str] = field(default_factory=list)  # runs begun in a killed worker, never ended
-    unexplained_twice: list[str] = field(default_factory=list)
-    lost: list[str] = field(default_factory=list)
-    faults: list[Fault] = field(default_factory=list)
-    restarts: int = 0
-    seconds: float = 0.0
-
-    def lines(self) -> list[str]:
-        refused = ", ".join(f"{k}: {v}" for k, v in sorted(self.refused.items())) or "none"
-        twice = ", ".join(f"{i} ({why})" for i, why in sorted(self.twice.items())) or "none"
-        return [
-            f"deliveries sent: {self.deliveries} ({self.requests} HTTP requests, duplicates and redeliveries "
-            f"included) in {self.seconds:.1f} s",
-            f"acknowledged: {len(self.acknowledged)}; never acknowledged (gave up): {len(self.gave_up)}",
-            f"refused or failed requests, by status: {refused}",
-            f"handled: {len(self.handled)}; handled twice: {len(self.twice) + len(self.unexplained_twice)}",
-            f"handled twice, in flight at a fault: {twice}",
-            f"handled twice, unexplained: {self.unexplained_twice or 'none'}",
-            f"runs cut short by the worker SIGKILL (run again elsewhere): {self.cut_short or 'none'}",
-            f"acknowledged but never handled (lost): {len(self.lost)} {self.lost or ''}".rstrip(),
-            "faults: "
-            + "; ".join(
-                f"{f.what}{f' pid {f.pid}' if f.pid else ''} at +{f.at - self.faults[0].at:.1f} s"
-                for f in self.faults
-            )
-            + f"; processes restarted by the supervisor: {self.restarts}",
-        ]
-
-
-def _env(redis_url: str, runs_dir: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
-    # A 3 s visibility timeout (default 60 s) so a killed worker's deliveries are taken over within
-    # a short run; the command timeout is the default (3 s).
-    store_url = f"{redis_url}?namespace=soak&visibility_timeout=3"
+def _env(redis_url: str, runs_dir: Path, timing: Timing) -> dict[str, str]:
+    # The store's command timeout is the default (3 s).
+    store_url = f"{redis_url}?namespace=soak&visibility_timeout={timing.visibility_timeout:g}"
     return {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), *sys.path]),
@@ -201,14 +164,16 @@ def _env(redis_url: str, runs_dir: Path, extra: dict[str, str] | None = None) ->
         "HOOKRECEIVER_REDIS_URL": store_url,
         "HOOKRECEIVER_RUN_WORKER": "false",
         "SOAK_RUNS_DIR": str(runs_dir),
-        **(extra or {}),
+        "SOAK_HANDLER_MS": f"{timing.handler_ms:g}",
     }
 
 
-def _layout(directory: Path, redis_url: str) -> tuple[list[Managed], list[Managed], list[int]]:
+def _layout(
+    directory: Path, redis_url: str, timing: Timing = Timing()
+) -> tuple[list[Managed], list[Managed], list[int]]:
     runs = directory / "runs"
     runs.mkdir(exist_ok=True)
-    env = _env(redis_url, runs)
+    env = _env(redis_url, runs, timing)
     ports = [free_port(), free_port()]
     webs = [
         Managed(
@@ -309,43 +274,6 @@ class Sender:
         return False
 
 
-def _read_runs(runs_dir: Path) -> list[tuple[str, str, int, float]]:
-    events = []
-    for path in runs_dir.glob("runs-*.log"):
-        for line in path.read_text().splitlines():
-            parts = line.split()
-            if len(parts) == 4:
-                events.append((parts[0], parts[1], int(parts[2]), float(parts[3])))
-    return events
-
-
-def _count(report: SoakReport, runs_dir: Path, killed_workers: set[int]) -> None:
-    ends: dict[str, list[tuple[int, float]]] = {}
-    starts: dict[str, list[int]] = {}
-    for event, delivery_id, pid, when in _read_runs(runs_dir):
-        (
-            ends.setdefault(delivery_id, []).append((pid, when))
-            if event == "end"
-            else starts.setdefault(delivery_id, []).append(pid)
-        )
-    report.handled = Counter({d: len(runs) for d, runs in ends.items()})
-    report.twice.clear()
-    report.unexplained_twice.clear()
-    redis_faults = [f for f in report.faults if f.what == "redis restart"]
-    for delivery_id, runs in sorted(ends.items()):
-        if len(runs) < 2:
-            continue
-        killed = [pid for pid, _ in runs if pid in killed_workers]
-        stalled = [f for f in redis_faults for _, when in runs if f.at - 1.0 <= when <= f.until + 5.0]
-        if killed:
-            report.twice[delivery_id] = f"first run in worker pid {killed[0]}, SIGKILLed"
-        elif stalled:
-            report.twice[delivery_id] = "its completion was due while Redis was down"
-        else:
-            report.unexplained_twice.append(delivery_id)
-    report.lost = sorted(d for d in report.acknowledged if d not in ends)
-
-
 async def _send_all(sender: Sender, deliveries: int, on_progress: Callable[[int], None]) -> set[str]:
     """Every delivery, 20% sent again after their ack, one in 20 as a burst of five; 16 at a time."""
     gate = asyncio.Semaphore(16)
@@ -373,36 +301,102 @@ async def _send_all(sender: Sender, deliveries: int, on_progress: Callable[[int]
     return given_up
 
 
-def run_soak(directory: Path, deliveries: int, *, drain_timeout: float = 90.0) -> SoakReport:
+class RunWatch:
+    """Follows one process's runs file as it grows: the runs begun there and not ended yet."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.position = 0
+        self.partial = ""
+        self.open_runs: dict[str, float] = {}  # delivery -> when its run began (wall time)
+
+    def poll(self) -> dict[str, float]:
+        if not self.path.exists():
+            return self.open_runs
+        with open(self.path) as runs:
+            runs.seek(self.position)
+            text = self.partial + runs.read()
+            self.position = runs.tell()
+        *lines, self.partial = text.split("\n")
+        for line in lines:
+            event, delivery_id, _, _, when = line.split()
+            if event == "start":
+                self.open_runs[delivery_id] = float(when)
+            else:
+                self.open_runs.pop(delivery_id, None)
+        return self.open_runs
+
+
+def kill_in_flight(worker: Managed, runs_dir: Path, handler_seconds: float, timeout: float = 30.0) -> Fault:
+    """SIGKILL ``worker`` while one of its handlers runs: follow its runs file until a run that began
+    less than half a handler's time ago has not ended, then kill at once. Which runs were in flight
+    is read back from the file after the kill (a handler notes its end before it returns), not
+    assumed: a handler that finished between the look and the kill is not counted. Past ``timeout``
+    it kills anyway, and the fault shows nothing in flight."""
+    assert worker.process is not None
+    pid = worker.process.pid
+    watch = RunWatch(runs_dir / f"runs-{pid}.log")
+    deadline = time.monotonic() + timeout
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(0.0002)  # the sender's loop shares this process: get the GIL back quickly
+    try:
+        while time.monotonic() < deadline:
+            now = time.time()
+            if any(now - began < handler_seconds / 2 for began in watch.poll().values()):
+                break
+            time.sleep(0.0002)
+        at = time.time()
+        worker.kill()
+    finally:
+        sys.setswitchinterval(switch)
+    return Fault("worker SIGKILL", at, time.time(), pid, in_flight(read_runs(runs_dir), pid))
+
+
+def _drain(report: SoakReport, runs: Path, timing: Timing, timeout: float) -> None:
+    """Wait until everything acknowledged was handled, then a visibility timeout more: a run taken
+    over from the killed worker after it had finished there shows up as a second run."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        count(report, runs)
+        if not report.lost:
+            break
+        time.sleep(0.5)
+    time.sleep(timing.visibility_timeout + 1.0)
+    count(report, runs)
+
+
+def run_soak(
+    directory: Path, deliveries: int, *, timing: Timing = Timing(), drain_timeout: float = 90.0
+) -> SoakReport:
     """Run the soak in ``directory`` and return its report (nothing is asserted here)."""
     directory.mkdir(parents=True, exist_ok=True)
     store = Redis(directory / "redis")
     store.start()
-    webs, workers, ports = _layout(directory, store.url)
+    webs, workers, ports = _layout(directory, store.url, timing)
     for item in webs + workers:
         item.start()
     supervisor = Supervisor(webs + workers)
-    report = SoakReport(deliveries)
-    killed_workers: set[int] = set()
+    report = SoakReport(
+        deliveries, handler_ms=timing.handler_ms, visibility_timeout=timing.visibility_timeout
+    )
+    runs = directory / "runs"
     started = time.monotonic()
     try:
         _wait_ready(ports)
         supervisor.start()
         plan = {deliveries // 4: "worker", deliveries * 2 // 5: "web", deliveries * 3 // 5: "redis"}
-        fired: set[str] = set()
+        fired: dict[str, threading.Thread] = {}
 
         def on_progress(done: int) -> None:
             for at, what in plan.items():
                 if done >= at and what not in fired:
-                    fired.add(what)
-                    threading.Thread(target=fault, args=(what,), daemon=True).start()
+                    fired[what] = threading.Thread(target=fault, args=(what,), daemon=True)
+                    fired[what].start()
 
         def fault(what: str) -> None:
             at = time.time()
             if what == "worker":
-                pid = workers[0].kill()
-                killed_workers.add(pid)
-                report.faults.append(Fault("worker SIGKILL", at, time.time(), pid))
+                report.faults.append(kill_in_flight(workers[0], runs, timing.handler_ms / 1000))
             elif what == "web":
                 report.faults.append(Fault("web SIGKILL", at, time.time(), webs[0].kill()))
             else:
@@ -413,15 +407,9 @@ def run_soak(directory: Path, deliveries: int, *, drain_timeout: float = 90.0) -
 
         sender = Sender(ports, report)
         report.gave_up = asyncio.run(_send_all(sender, deliveries, on_progress))
-        deadline = time.monotonic() + drain_timeout
-        runs = directory / "runs"
-        while time.monotonic() < deadline:
-            _count(report, runs, killed_workers)
-            if not report.lost:
-                break
-            time.sleep(0.5)
-        time.sleep(4.0)  # a reclaimed run still going would show now as a second run
-        _count(report, runs, killed_workers)
+        for thread in fired.values():
+            thread.join()
+        _drain(report, runs, timing, drain_timeout)
     finally:
         supervisor.stop()
         store.kill()
@@ -508,7 +496,7 @@ def stall_redis(directory: Path, *, stall: float = 5.0) -> StallReport:
         deadline = time.monotonic() + 30
         runs = directory / "runs"
         while time.monotonic() < deadline:
-            handled = {e[1] for e in _read_runs(runs) if e[0] == "end"}
+            handled = {r.delivery_id for r in read_runs(runs) if r.ended is not None}
             report.acknowledged_not_handled = [d for d in acknowledged if d not in handled]
             if not report.acknowledged_not_handled:
                 break
