@@ -345,8 +345,9 @@ def kill_in_flight(worker: Managed, runs_dir: Path, handler_seconds: float, time
             if any(now - began < handler_seconds / 2 for began in watch.poll().values()):
                 break
             time.sleep(0.0002)
+        worker.process.send_signal(signal.SIGKILL)
         at = time.time()
-        worker.kill()
+        worker.process.wait(10)
     finally:
         sys.setswitchinterval(switch)
     return Fault("worker SIGKILL", at, time.time(), pid, in_flight(read_runs(runs_dir), pid))

@@ -146,7 +146,7 @@ def in_flight(runs: list[Run], pid: int) -> list[str]:
 
 
 def _again(runs: list[Run], first: Run, after: float) -> str:
-    later = [r for r in runs if r.pid != first.pid and r.began >= after and r.ended is not None]
+    later = [r for r in runs if r is not first and r.began >= after and r.ended is not None]
     if not later:
         return "not run again"
     return (
@@ -175,7 +175,7 @@ def explain(runs: list[Run], faults: list[Fault]) -> Repeat:
             if run.ended is not None and fault.at - 1.0 <= run.ended <= fault.until + 5.0:
                 return Repeat(
                     REDIS_DOWN,
-                    f"ended in pid {run.pid} at +{run.ended - fault.at:.1f} s of the restart; "
+                    f"ended in pid {run.pid} {run.ended - fault.at:+.1f} s from the Redis kill; "
                     + _again(runs, run, run.ended),
                 )
     return Repeat(UNEXPLAINED, ", ".join(f"pid {r.pid} at {r.began:.3f}" for r in runs))
