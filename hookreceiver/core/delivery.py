@@ -212,4 +212,8 @@ class Delivery(Generic[P]):
         return dict(parse_qsl(query_string, keep_blank_values=True))
 
     def with_attempt(self, attempt: int) -> Delivery[P]:
+        """This delivery as run number ``attempt``: itself when it is that attempt already (a
+        frozen value, so nothing can tell; a new Delivery costs more than a store's admit)."""
+        if attempt == self.attempt:
+            return self
         return replace(self, attempt=attempt)

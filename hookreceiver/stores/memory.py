@@ -170,9 +170,7 @@ class MemoryStore:
         # scheduled retry is superseded); one of a dead event starts afresh.
         attempt = record.delivery.attempt if record and record.state == ClaimState.FAILED else 1
         generation = record.generation if record else 0
-        if delivery.attempt != attempt:  # (a new Delivery costs more than the rest of admit)
-            delivery = delivery.with_attempt(attempt)
-        record = _Record(delivery, ClaimState.PENDING, generation=generation, size=size)
+        record = _Record(delivery.with_attempt(attempt), ClaimState.PENDING, generation=generation, size=size)
         self._put(key, record)
         self._enqueue(key, record)
         self._counts["admitted"] += 1
@@ -188,9 +186,7 @@ class MemoryStore:
             return Admission.DUPLICATE
         size = delivery_bytes(delivery)
         self._make_room(key, size)
-        record = _Record(
-            delivery if delivery.attempt == 1 else delivery.with_attempt(1), ClaimState.DONE, size=size
-        )
+        record = _Record(delivery.with_attempt(1), ClaimState.DONE, size=size)
         self._put(key, record)
         self._settle_record(key, record, ClaimState.DONE, now)
         self._counts["unrouted"] += 1

@@ -77,6 +77,14 @@ def test_with_attempt_returns_a_new_value() -> None:
     assert second.key == first.key and second.body == first.body
 
 
+def test_with_attempt_of_the_same_attempt_is_the_delivery_itself() -> None:
+    first = make()
+    assert first.with_attempt(1) is first
+    third = first.with_attempt(3)
+    assert third.with_attempt(3) is third
+    assert third.with_attempt(1) is not first and third.with_attempt(1) == first
+
+
 def test_delivery_is_frozen() -> None:
     delivery = make()
     with pytest.raises(dataclasses.FrozenInstanceError):
