@@ -40,6 +40,7 @@ __all__ = [
     "ProviderFactory",
     "Signer",
     "lookup",
+    "read_verified",
     "receive",
     "receive_all",
 ]
@@ -223,6 +224,15 @@ def receive_all(
     if request.method not in provider.methods:
         raise MethodNotAllowed(f"{request.method} is not accepted here")
     secret_index = provider.verify(request, now=now)
+    return read_verified(provider, request, endpoint=endpoint, now=now, secret_index=secret_index)
+
+
+def read_verified(
+    provider: Provider, request: HttpRequest, *, endpoint: str, now: float, secret_index: int | None = None
+) -> tuple[Delivery, ...] | Reply:
+    """The rest of ``receive_all`` once ``verify`` passed (it matched ``secret_index``): decode,
+    answer a handshake, split and identify. The testing kit uses it to name what a receiver
+    accepted without verifying again."""
     payload = provider.decode(request)
     reply = provider.handshake(request, payload)
     if reply is not None:

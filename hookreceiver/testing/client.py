@@ -18,9 +18,10 @@ from dataclasses import dataclass, replace
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
-from hookreceiver.core.delivery import Delivery, HttpRequest, body_hash_id, delivery_key, endpoint_path
+from hookreceiver.core.delivery import Delivery, HttpRequest, Reply, delivery_key, endpoint_path
 from hookreceiver.endpoint import public_url
 from hookreceiver.exceptions import DeliveryError
+from hookreceiver.providers.base import read_verified
 from hookreceiver.stores.base import DeadLetter, Store
 from hookreceiver.stores.memory import MemoryStore
 from hookreceiver.testing.clock import FrozenClock
@@ -259,23 +260,20 @@ class HookClient:
         )
 
     def _delivery_key(self, request: HttpRequest, response: httpx.Response) -> str | None:
-        """The dedupe key of the delivery ``request`` carries, identified as the receiver does
-        (without verifying again: the receiver accepted it); else the id the response names."""
+        """The dedupe key of the delivery ``request`` carries, read by the provider pipeline as the
+        receiver read it (without verifying again: the receiver accepted it); ``None`` for a
+        handshake; else (a batch, say) the id the response names."""
         endpoint = self.receiver.endpoints.get(endpoint_path(request.path))
         if endpoint is None:
             return None
-        provider = endpoint.provider
         try:
-            payload = provider.decode(request)
-            if provider.handshake(request, payload) is None:
-                identity = provider.identify(request, payload)
-                delivery_id = identity.delivery_id or body_hash_id(
-                    request.body or request.query_string.encode(), identity.topic
-                )
-                return delivery_key(endpoint.path, delivery_id)
-            return None  # a handshake is answered, never stored
+            read = read_verified(endpoint.provider, request, endpoint=endpoint.path, now=self.clock())
         except DeliveryError:
-            pass
+            read = ()
+        if isinstance(read, Reply):
+            return None  # a handshake is answered, never stored
+        if len(read) == 1 and "batch_index" not in read[0].meta:  # a split request: as answered
+            return read[0].key
         try:
             answer = response.json()
         except ValueError:
