@@ -272,7 +272,9 @@ class HookClient:
             read = ()
         if isinstance(read, Reply):
             return None  # a handshake is answered, never stored
-        if len(read) == 1 and "batch_index" not in read[0].meta:  # a split request: as answered
+        # A split request (even a batch of one) is named by the response, as it always was: an
+        # answer that is not the JSON ack (Adyen's "[accepted]") names none.
+        if len(read) == 1 and "batch_index" not in read[0].meta:
             return read[0].key
         try:
             answer = response.json()
