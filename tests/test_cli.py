@@ -144,6 +144,34 @@ def test_send_usage_errors_exit_2(extra: list[str], message: str, capsys: pytest
     assert err.startswith("hookreceiver: ") and message in err
 
 
+# send --app picks the endpoint by the URL's path: trailing slashes trimmed (an empty path stays
+# empty, not "/"), a proxy's prefix allowed, the query string ignored.
+SEND_PATHS = [
+    ("/stripe", None),
+    ("/stripe/", None),
+    ("/stripe?tenant=7", None),
+    ("/proxy/in/stripe", None),
+    ("/sms//", None),
+    ("", "matches ''"),
+    ("/", "matches ''"),
+    ("/stripe/extra", "matches '/stripe/extra'"),
+]
+
+
+@pytest.mark.parametrize(("path", "refused"), SEND_PATHS)
+def test_send_app_finds_the_endpoint_by_the_urls_path(
+    path: str, refused: str | None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"http://127.0.0.1:{free_port()}{path}"
+    topic = "message.received" if path.startswith("/sms") else "payment_intent.succeeded"
+    code = main(["send", url, "--app", "tests.testing.send_app:hooks", "--topic", topic])
+    err = capsys.readouterr().err
+    if refused is None:  # signed for that endpoint, then nothing listens at the port
+        assert (code, err.startswith("hookreceiver: cannot reach ")) == (1, True), err
+    else:
+        assert code == 2 and f"no endpoint of tests.testing.send_app:hooks {refused}" in err
+
+
 def test_send_with_the_recommended_generic_template(
     generic_server: ServerProcess, capsys: pytest.CaptureFixture[str]
 ) -> None:
