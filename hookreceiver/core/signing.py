@@ -11,6 +11,7 @@ import binascii
 import hashlib
 import hmac
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import SecretBytes, SecretStr
@@ -20,6 +21,7 @@ from hookreceiver.exceptions import ConfigurationError, SignatureError, StaleTim
 __all__ = [
     "Algorithm",
     "Encoding",
+    "HmacHeader",
     "SecretValue",
     "Secrets",
     "check_timestamp",
@@ -189,6 +191,49 @@ def verify_hmac(
         signature = signature[len(prefix) :]
     decoded = decode_signature(signature, encoding)
     return verify_digest(message, [decoded], secrets=secrets, algorithm=algorithm)
+
+
+@dataclass(frozen=True)
+class HmacHeader:
+    """A header holding ``prefix`` + the encoded HMAC of a message: a scheme described once.
+
+    GitHub's ``X-Hub-Signature-256: sha256=<hex>``, Shopify's base64 ``X-Shopify-Hmac-Sha256``,
+    Slack's ``X-Slack-Signature: v0=<hex>`` over ``v0:{timestamp}:{body}``. ``name`` is spelled as
+    the provider documents it (error messages use it); ``header`` is its lower-cased form, as
+    requests hold it. ``verify`` is the receiving side, ``value`` the sending side.
+    """
+
+    name: str
+    algorithm: Algorithm = "sha256"
+    encoding: Encoding = "hex"
+    prefix: str = ""
+
+    def __post_init__(self) -> None:
+        if self.algorithm not in _ALGORITHMS:
+            raise ConfigurationError(f"unsupported HMAC algorithm {self.algorithm!r}")
+        if self.encoding not in ("hex", "base64"):
+            raise ConfigurationError(f"unsupported signature encoding {self.encoding!r}")
+
+    @property
+    def header(self) -> str:
+        return self.name.lower()
+
+    def verify(self, message: bytes, received: str | None, secrets: Secrets) -> int:
+        """Check the header's value ``received`` against the HMAC of ``message`` under every
+        secret; the index of the one that matched (``verify_hmac``)."""
+        return verify_hmac(
+            message,
+            received,
+            secrets=secrets,
+            algorithm=self.algorithm,
+            encoding=self.encoding,
+            prefix=self.prefix,
+            header=self.name,
+        )
+
+    def value(self, secret: bytes, message: bytes) -> str:
+        """The header value a sender holding ``secret`` sends for ``message``."""
+        return self.prefix + encode_digest(hmac_digest(self.algorithm, secret, message), self.encoding)
 
 
 def verify_token(token: str | None, *, secrets: Secrets, header: str = "token") -> int:

@@ -9,46 +9,30 @@ replay window: dedupe on the request UUID is the defence.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from hookreceiver.core.decoding import Format
 from hookreceiver.core.delivery import HttpRequest
-from hookreceiver.core.signing import Secrets, hmac_digest, verify_hmac
+from hookreceiver.core.signing import HmacHeader
 from hookreceiver.exceptions import PayloadError
-from hookreceiver.providers.base import BaseProvider, Identity
+from hookreceiver.providers.base import Identity
 from hookreceiver.providers.common import derived_uuid, event_dict, json_bytes, text_fields
+from hookreceiver.providers.shared_secret import BodyHmacProvider
 
 __all__ = ["Bitbucket"]
 
-SIGNATURE = "x-hub-signature"
 EVENT = "x-event-key"
 REQUEST = "x-request-uuid"
 _META_HEADERS = {"hook_uuid": "x-hook-uuid", "attempt": "x-attempt-number"}
 _META_BODY = {"repository": "repository.full_name", "actor": "actor.nickname"}
 
 
-class Bitbucket(BaseProvider):
+class Bitbucket(BodyHmacProvider):
     """Bitbucket Cloud webhooks; ``secret`` is the webhook's secret (a list while rotating)."""
 
     name: ClassVar[str] = "bitbucket"
     formats: frozenset[Format] = frozenset({"json"})
-
-    def __init__(self, *, secret: str | bytes | Iterable[str | bytes]) -> None:
-        self._secrets = Secrets(secret)
-
-    def __repr__(self) -> str:
-        return f"Bitbucket(secrets={len(self._secrets)})"
-
-    def verify(self, request: HttpRequest, *, now: float) -> int:
-        return verify_hmac(
-            request.body,
-            request.header(SIGNATURE),
-            secrets=self._secrets,
-            algorithm="sha256",
-            prefix="sha256=",
-            header="X-Hub-Signature",
-        )
+    signature: ClassVar[HmacHeader] = HmacHeader("X-Hub-Signature", prefix="sha256=")
 
     def peek_delivery_id(self, request: HttpRequest) -> str | None:
         return request.header(REQUEST) or None
@@ -73,7 +57,6 @@ class Bitbucket(BaseProvider):
     ) -> HttpRequest:
         """The POST Bitbucket would send: ``topic`` is the event key (``repo:push``)."""
         body = json_bytes(event_dict(payload))
-        key = self._secrets.values[secret_index]
         headers = {
             "content-type": "application/json",
             "user-agent": "Bitbucket-Webhooks/2.0",
@@ -81,6 +64,6 @@ class Bitbucket(BaseProvider):
             REQUEST: delivery_id or derived_uuid(topic, timestamp, body),
             "x-hook-uuid": derived_uuid("hook", url),
             "x-attempt-number": "1",
-            SIGNATURE: "sha256=" + hmac_digest("sha256", key, body).hex(),
+            self.signature.header: self.signature_value(body, secret_index),
         }
         return HttpRequest.outgoing("POST", url, headers, body)

@@ -10,15 +10,15 @@ a duplicate while a cancellation of the same invitee is not.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from hookreceiver.core.decoding import Format
 from hookreceiver.core.delivery import HttpRequest
-from hookreceiver.core.signing import Secrets, check_timestamp, hmac_digest, parse_timestamp, verify_digest
+from hookreceiver.core.signing import check_timestamp, hmac_digest, parse_timestamp, verify_digest
 from hookreceiver.exceptions import PayloadError, SignatureError
-from hookreceiver.providers.base import BaseProvider, Identity
+from hookreceiver.providers.base import Identity
 from hookreceiver.providers.common import derived_uuid, event_dict, iso_time, json_bytes, text_at, text_fields
+from hookreceiver.providers.shared_secret import TimedSecretProvider
 
 __all__ = ["Calendly"]
 
@@ -48,18 +48,12 @@ def parse_signature_header(value: str | None) -> tuple[str, list[bytes]]:
     return stamp, digests
 
 
-class Calendly(BaseProvider):
+class Calendly(TimedSecretProvider):
     """Calendly webhook subscriptions; ``secret`` is the signing key (a list while rotating)."""
 
     name: ClassVar[str] = "calendly"
     formats: frozenset[Format] = frozenset({"json"})
-
-    def __init__(self, *, secret: str | bytes | Iterable[str | bytes], tolerance: float = 180.0) -> None:
-        self._secrets = Secrets(secret)
-        self.tolerance = tolerance
-
-    def __repr__(self) -> str:
-        return f"Calendly(secrets={len(self._secrets)}, tolerance={self.tolerance:g})"
+    tolerance: float = 180.0
 
     def verify(self, request: HttpRequest, *, now: float) -> int:
         stamp, digests = parse_signature_header(request.header(SIGNATURE))

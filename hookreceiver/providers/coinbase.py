@@ -11,46 +11,29 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from hookreceiver.core.decoding import Format
 from hookreceiver.core.delivery import HttpRequest
-from hookreceiver.core.signing import Secrets, hmac_digest, verify_hmac
+from hookreceiver.core.signing import HmacHeader
 from hookreceiver.exceptions import PayloadError
-from hookreceiver.providers.base import BaseProvider, Identity
+from hookreceiver.providers.base import Identity
+from hookreceiver.providers.shared_secret import BodyHmacProvider
 
 __all__ = ["Coinbase"]
-
-SIGNATURE = "x-cc-webhook-signature"
 
 
 def _uuid(seed: bytes) -> str:
     return str(uuid.UUID(bytes=hashlib.sha256(seed).digest()[:16], version=4))
 
 
-class Coinbase(BaseProvider):
+class Coinbase(BodyHmacProvider):
     """Coinbase Commerce webhooks (charges, checkouts)."""
 
     name: ClassVar[str] = "coinbase"
     formats: frozenset[Format] = frozenset({"json"})
-
-    def __init__(self, *, secret: str | bytes | Iterable[str | bytes]) -> None:
-        self._secrets = Secrets(secret)
-
-    def __repr__(self) -> str:
-        return f"Coinbase(secrets={len(self._secrets)})"
-
-    def verify(self, request: HttpRequest, *, now: float) -> int:
-        return verify_hmac(
-            request.body,
-            request.header(SIGNATURE),
-            secrets=self._secrets,
-            algorithm="sha256",
-            encoding="hex",
-            header=SIGNATURE,
-        )
+    signature: ClassVar[HmacHeader] = HmacHeader("x-cc-webhook-signature")
 
     def identify(self, request: HttpRequest, payload: Any) -> Identity:
         event = payload.get("event") if isinstance(payload, dict) else None
@@ -94,6 +77,6 @@ class Coinbase(BaseProvider):
         body = json.dumps(wrapper, separators=(",", ":")).encode()
         headers = {
             "content-type": "application/json",
-            SIGNATURE: hmac_digest("sha256", self._secrets.values[secret_index], body).hex(),
+            self.signature.header: self.signature_value(body, secret_index),
         }
         return HttpRequest.outgoing("POST", url, headers, body)

@@ -16,41 +16,33 @@ The topic is the body's first key (``list_folder``).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from hookreceiver.core.decoding import Format
 from hookreceiver.core.delivery import HttpRequest, Reply
-from hookreceiver.core.signing import Secrets, hmac_digest, verify_hmac
+from hookreceiver.core.signing import HmacHeader
 from hookreceiver.exceptions import PayloadError
-from hookreceiver.providers.base import BaseProvider, Identity, lookup
+from hookreceiver.providers.base import Identity, lookup
 from hookreceiver.providers.common import event_dict, json_bytes
+from hookreceiver.providers.shared_secret import SharedSecretProvider
 
 __all__ = ["Dropbox"]
 
-SIGNATURE = "x-dropbox-signature"
 MAX_CHALLENGE = 1024
 
 
-class Dropbox(BaseProvider):
+class Dropbox(SharedSecretProvider):
     """Dropbox app webhooks; ``secret`` is the app secret (a list while rotating)."""
 
     name: ClassVar[str] = "dropbox"
     methods: frozenset[str] = frozenset({"GET", "POST"})
     formats: frozenset[Format] = frozenset({"json"})
-
-    def __init__(self, *, secret: str | bytes | Iterable[str | bytes]) -> None:
-        self._secrets = Secrets(secret)
-
-    def __repr__(self) -> str:
-        return f"Dropbox(secrets={len(self._secrets)})"
+    signature: ClassVar[HmacHeader] = HmacHeader("X-Dropbox-Signature")
 
     def verify(self, request: HttpRequest, *, now: float) -> int | None:
         if request.method == "GET":
             return None  # Dropbox signs no challenge: it is echoed, never acted on
-        return verify_hmac(
-            request.body, request.header(SIGNATURE), secrets=self._secrets, header="X-Dropbox-Signature"
-        )
+        return self.check_signature(request, request.body)
 
     def handshake(self, request: HttpRequest, payload: Any) -> Reply | None:
         if request.method != "GET":
@@ -96,6 +88,6 @@ class Dropbox(BaseProvider):
         headers = {
             "content-type": "application/json",
             "user-agent": "DropboxWebhooks/1.0",
-            SIGNATURE: hmac_digest("sha256", self._secrets.values[secret_index], body).hex(),
+            self.signature.header: self.signature_value(body, secret_index),
         }
         return HttpRequest.outgoing("POST", url, headers, body)

@@ -16,14 +16,15 @@ from typing import Any, ClassVar
 
 from hookreceiver.core.decoding import Format
 from hookreceiver.core.delivery import HttpRequest
-from hookreceiver.core.signing import Secrets, hmac_digest, verify_hmac
+from hookreceiver.core.signing import HmacHeader
 from hookreceiver.exceptions import PayloadError, SignatureError
-from hookreceiver.providers.base import BaseProvider, Identity, lookup
+from hookreceiver.providers.base import Identity, lookup
+from hookreceiver.providers.shared_secret import SharedSecretProvider
 
 __all__ = ["GitHub"]
 
-SIGNATURE_256 = "x-hub-signature-256"
-SIGNATURE_SHA1 = "x-hub-signature"
+SIGNATURE_256 = HmacHeader("x-hub-signature-256", prefix="sha256=")
+SIGNATURE_SHA1 = HmacHeader("x-hub-signature", algorithm="sha1", prefix="sha1=")
 EVENT = "x-github-event"
 DELIVERY = "x-github-delivery"
 _META_HEADERS = {
@@ -41,7 +42,7 @@ _META_BODY = {
 }
 
 
-class GitHub(BaseProvider):
+class GitHub(SharedSecretProvider):
     """GitHub (and GitHub Enterprise Server) webhooks.
 
     ``legacy_sha1=True`` also accepts the SHA-1 ``X-Hub-Signature`` when no SHA-256 header is
@@ -50,37 +51,24 @@ class GitHub(BaseProvider):
 
     name: ClassVar[str] = "github"
     formats: frozenset[Format] = frozenset({"json", "form"})
+    signature: ClassVar[HmacHeader] = SIGNATURE_256
 
     def __init__(self, *, secret: str | bytes | Iterable[str | bytes], legacy_sha1: bool = False) -> None:
-        self._secrets = Secrets(secret)
+        super().__init__(secret=secret)
         self.legacy_sha1 = legacy_sha1
 
     def __repr__(self) -> str:
         return f"GitHub(secrets={len(self._secrets)}, legacy_sha1={self.legacy_sha1})"
 
     def verify(self, request: HttpRequest, *, now: float) -> int:
-        signature = request.header(SIGNATURE_256)
-        if signature is not None or not self.legacy_sha1:
-            return verify_hmac(
-                request.body,
-                signature,
-                secrets=self._secrets,
-                algorithm="sha256",
-                prefix="sha256=",
-                header=SIGNATURE_256,
-            )
-        if request.header(SIGNATURE_SHA1) is None:
+        if request.header(SIGNATURE_256.header) is not None or not self.legacy_sha1:
+            return self.check_signature(request, request.body)
+        legacy = request.header(SIGNATURE_SHA1.header)
+        if legacy is None:
             raise SignatureError(
-                f"missing {SIGNATURE_256} (or legacy {SIGNATURE_SHA1})", reason="missing_signature"
+                f"missing {SIGNATURE_256.name} (or legacy {SIGNATURE_SHA1.name})", reason="missing_signature"
             )
-        return verify_hmac(
-            request.body,
-            request.header(SIGNATURE_SHA1),
-            secrets=self._secrets,
-            algorithm="sha1",
-            prefix="sha1=",
-            header=SIGNATURE_SHA1,
-        )
+        return SIGNATURE_SHA1.verify(request.body, legacy, self._secrets)
 
     def peek_delivery_id(self, request: HttpRequest) -> str | None:
         """``X-GitHub-Delivery`` as sent, unverified (for rejection log lines)."""
@@ -131,8 +119,8 @@ class GitHub(BaseProvider):
             "user-agent": "GitHub-Hookshot/hookreceiver",
             EVENT: event,
             DELIVERY: delivery_id,
-            SIGNATURE_256: "sha256=" + hmac_digest("sha256", key, body).hex(),
+            SIGNATURE_256.header: SIGNATURE_256.value(key, body),
         }
         if self.legacy_sha1:
-            headers[SIGNATURE_SHA1] = "sha1=" + hmac_digest("sha1", key, body).hex()
+            headers[SIGNATURE_SHA1.header] = SIGNATURE_SHA1.value(key, body)
         return HttpRequest.outgoing("POST", url, headers, body)

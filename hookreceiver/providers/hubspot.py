@@ -15,21 +15,20 @@ A POST carries a JSON array of up to 100 events, each its own delivery: the topi
 
 from __future__ import annotations
 
-import base64
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from hookreceiver.core.decoding import Format
 from hookreceiver.core.delivery import HttpRequest
-from hookreceiver.core.signing import Secrets, check_timestamp, hmac_digest, parse_timestamp, verify_hmac
+from hookreceiver.core.signing import HmacHeader, parse_timestamp
 from hookreceiver.exceptions import PayloadError
-from hookreceiver.providers.base import BaseProvider, Identity
+from hookreceiver.providers.base import Identity
 from hookreceiver.providers.common import event_dict, json_bytes, text_at, text_fields
+from hookreceiver.providers.shared_secret import TimedHmacProvider
 
 __all__ = ["HubSpot", "signed_uri"]
 
-SIGNATURE = "x-hubspot-signature-v3"
 TIMESTAMP = "x-hubspot-request-timestamp"
 # The escapes HubSpot decodes before signing (its request-validation docs); others stay as sent.
 _DECODED = {
@@ -72,32 +71,18 @@ def signed_uri(url: str) -> str:
     return "".join(out)
 
 
-class HubSpot(BaseProvider):
+class HubSpot(TimedHmacProvider):
     """HubSpot app webhooks (signature v3); ``secret`` is the app's client secret."""
 
     name: ClassVar[str] = "hubspot"
     formats: frozenset[Format] = frozenset({"json"})
+    signature: ClassVar[HmacHeader] = HmacHeader("X-HubSpot-Signature-v3", encoding="base64")
+    tolerance: float = 300.0
 
-    def __init__(self, *, secret: str | bytes | Iterable[str | bytes], tolerance: float = 300.0) -> None:
-        self._secrets = Secrets(secret)
-        self.tolerance = tolerance
-
-    def __repr__(self) -> str:
-        return f"HubSpot(secrets={len(self._secrets)}, tolerance={self.tolerance:g})"
-
-    def verify(self, request: HttpRequest, *, now: float) -> int:
+    def signed(self, request: HttpRequest) -> tuple[float, bytes]:
         stamp = (request.header(TIMESTAMP) or "").strip()
         sent = parse_timestamp(stamp, header="X-HubSpot-Request-Timestamp", scale=1000)
-        content = (request.method + signed_uri(request.url)).encode() + request.body + stamp.encode()
-        index = verify_hmac(
-            content,
-            request.header(SIGNATURE),
-            secrets=self._secrets,
-            encoding="base64",
-            header="X-HubSpot-Signature-v3",
-        )
-        check_timestamp(sent, now=now, tolerance=self.tolerance)
-        return index
+        return sent, (request.method + signed_uri(request.url)).encode() + request.body + stamp.encode()
 
     def split(self, request: HttpRequest, payload: Any) -> Sequence[Any] | None:
         if not isinstance(payload, list):
@@ -147,11 +132,10 @@ class HubSpot(BaseProvider):
         body = json_bytes(events)
         stamp = str(millis)
         content = ("POST" + signed_uri(url)).encode() + body + stamp.encode()
-        digest = hmac_digest("sha256", self._secrets.values[secret_index], content)
         headers = {
             "content-type": "application/json",
             "user-agent": "HubSpot Connect 2.0 (http://dev.hubspot.com/)",
             TIMESTAMP: stamp,
-            SIGNATURE: base64.b64encode(digest).decode(),
+            self.signature.header: self.signature_value(content, secret_index),
         }
         return HttpRequest.outgoing("POST", url, headers, body)

@@ -9,43 +9,27 @@ SHA-1), so dedupe on the id is the replay defence.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from hookreceiver.core.decoding import Format
 from hookreceiver.core.delivery import HttpRequest
-from hookreceiver.core.signing import Secrets, hmac_digest, verify_hmac
+from hookreceiver.core.signing import HmacHeader
 from hookreceiver.exceptions import PayloadError
-from hookreceiver.providers.base import BaseProvider, Identity
+from hookreceiver.providers.base import Identity
 from hookreceiver.providers.common import derived_uuid, event_dict, json_bytes, text_fields
+from hookreceiver.providers.shared_secret import BodyHmacProvider
 
 __all__ = ["Intercom"]
 
-SIGNATURE = "x-hub-signature"
 _META = {"app_id": "app_id", "delivery_attempts": "delivery_attempts", "item_type": "data.item.type"}
 
 
-class Intercom(BaseProvider):
+class Intercom(BodyHmacProvider):
     """Intercom webhooks; ``secret`` is the app's client secret (a list while rotating)."""
 
     name: ClassVar[str] = "intercom"
     formats: frozenset[Format] = frozenset({"json"})
-
-    def __init__(self, *, secret: str | bytes | Iterable[str | bytes]) -> None:
-        self._secrets = Secrets(secret)
-
-    def __repr__(self) -> str:
-        return f"Intercom(secrets={len(self._secrets)})"
-
-    def verify(self, request: HttpRequest, *, now: float) -> int:
-        return verify_hmac(
-            request.body,
-            request.header(SIGNATURE),
-            secrets=self._secrets,
-            algorithm="sha1",
-            prefix="sha1=",
-            header="X-Hub-Signature",
-        )
+    signature: ClassVar[HmacHeader] = HmacHeader("X-Hub-Signature", algorithm="sha1", prefix="sha1=")
 
     def identify(self, request: HttpRequest, payload: Any) -> Identity:
         topic = payload.get("topic") if isinstance(payload, dict) else None
@@ -85,10 +69,9 @@ class Intercom(BaseProvider):
         note.setdefault("delivery_attempts", 1)
         note["id"] = delivery_id or note.get("id") or "notif_" + derived_uuid(topic, note["data"])
         body = json_bytes(note)
-        key = self._secrets.values[secret_index]
         headers = {
             "content-type": "application/json",
             "user-agent": "intercom-parrot-service-sidekiq/1.0",
-            SIGNATURE: "sha1=" + hmac_digest("sha1", key, body).hex(),
+            self.signature.header: self.signature_value(body, secret_index),
         }
         return HttpRequest.outgoing("POST", url, headers, body)

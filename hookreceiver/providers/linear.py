@@ -10,19 +10,18 @@ bare ``type`` as an alias; the delivery id the ``Linear-Delivery`` header.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from hookreceiver.core.decoding import Format
 from hookreceiver.core.delivery import HttpRequest
-from hookreceiver.core.signing import Secrets, check_timestamp, hmac_digest, verify_hmac
+from hookreceiver.core.signing import HmacHeader, check_timestamp
 from hookreceiver.exceptions import PayloadError, SignatureError
-from hookreceiver.providers.base import BaseProvider, Identity
+from hookreceiver.providers.base import Identity
 from hookreceiver.providers.common import derived_uuid, event_dict, iso_time, json_bytes, text_fields
+from hookreceiver.providers.shared_secret import TimedSecretProvider
 
 __all__ = ["Linear"]
 
-SIGNATURE = "linear-signature"
 DELIVERY = "linear-delivery"
 EVENT = "linear-event"
 TIMESTAMP_FIELD = "webhookTimestamp"
@@ -34,23 +33,16 @@ def _millis(payload: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-class Linear(BaseProvider):
+class Linear(TimedSecretProvider):
     """Linear webhooks; ``secret`` is the webhook's signing secret (a list while rotating)."""
 
     name: ClassVar[str] = "linear"
     formats: frozenset[Format] = frozenset({"json"})
-
-    def __init__(self, *, secret: str | bytes | Iterable[str | bytes], tolerance: float = 60.0) -> None:
-        self._secrets = Secrets(secret)
-        self.tolerance = tolerance
-
-    def __repr__(self) -> str:
-        return f"Linear(secrets={len(self._secrets)}, tolerance={self.tolerance:g})"
+    signature: ClassVar[HmacHeader] = HmacHeader("Linear-Signature")
+    tolerance: float = 60.0
 
     def verify(self, request: HttpRequest, *, now: float) -> int:
-        index = verify_hmac(
-            request.body, request.header(SIGNATURE), secrets=self._secrets, header="Linear-Signature"
-        )
+        index = self.check_signature(request, request.body)
         if self.tolerance > 0:
             try:
                 stamp = _millis(json.loads(request.body))
@@ -105,6 +97,6 @@ class Linear(BaseProvider):
             "user-agent": "Linear-Webhook",
             EVENT: kind,
             DELIVERY: delivery_id or derived_uuid(topic, body),
-            SIGNATURE: hmac_digest("sha256", self._secrets.values[secret_index], body).hex(),
+            self.signature.header: self.signature_value(body, secret_index),
         }
         return HttpRequest.outgoing("POST", url, headers, body)

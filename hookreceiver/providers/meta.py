@@ -20,14 +20,15 @@ from typing import Any, ClassVar
 
 from hookreceiver.core.decoding import Format
 from hookreceiver.core.delivery import HttpRequest, Reply
-from hookreceiver.core.signing import Secrets, hmac_digest, verify_hmac, verify_token
+from hookreceiver.core.signing import HmacHeader, Secrets, verify_token
 from hookreceiver.exceptions import PayloadError, SignatureError
 from hookreceiver.providers.base import BaseProvider, Identity, lookup
 
 __all__ = ["Meta"]
 
-SIGNATURE = "x-hub-signature-256"
-SIGNATURE_SHA1 = "x-hub-signature"
+SIGNATURE = HmacHeader("X-Hub-Signature-256", prefix="sha256=")
+# Sent beside it, not checked.
+SIGNATURE_SHA1 = HmacHeader("X-Hub-Signature", algorithm="sha1", prefix="sha1=")
 
 
 def _entries(payload: Any) -> list[dict[str, Any]]:
@@ -86,14 +87,7 @@ class Meta(BaseProvider):
 
     def verify(self, request: HttpRequest, *, now: float) -> int:
         if request.method != "GET":
-            return verify_hmac(
-                request.body,
-                request.header(SIGNATURE),
-                secrets=self._secrets,
-                algorithm="sha256",
-                prefix="sha256=",
-                header="X-Hub-Signature-256",
-            )
+            return SIGNATURE.verify(request.body, request.header(SIGNATURE.header), self._secrets)
         if self._verify_tokens is None:
             raise SignatureError(
                 "a subscription check (GET), but no verify_token is configured", reason="bad_token"
@@ -173,7 +167,7 @@ class Meta(BaseProvider):
         key = self._secrets.values[secret_index]
         headers = {
             "content-type": "application/json",
-            SIGNATURE: "sha256=" + hmac_digest("sha256", key, body).hex(),
-            SIGNATURE_SHA1: "sha1=" + hmac_digest("sha1", key, body).hex(),
+            SIGNATURE.header: SIGNATURE.value(key, body),
+            SIGNATURE_SHA1.header: SIGNATURE_SHA1.value(key, body),
         }
         return HttpRequest.outgoing("POST", url, headers, body)

@@ -11,20 +11,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from hookreceiver.core.decoding import Format
 from hookreceiver.core.delivery import HttpRequest
 from hookreceiver.core.signing import (
-    Secrets,
     check_timestamp,
     hmac_digest,
     parse_timestamp,
     verify_digest,
 )
 from hookreceiver.exceptions import PayloadError, SignatureError
-from hookreceiver.providers.base import BaseProvider, Identity
+from hookreceiver.providers.base import Identity
+from hookreceiver.providers.shared_secret import TimedSecretProvider
 
 __all__ = ["Paddle"]
 
@@ -55,18 +54,12 @@ def parse_signature_header(value: str | None) -> tuple[str, list[bytes]]:
     return stamp, digests
 
 
-class Paddle(BaseProvider):
+class Paddle(TimedSecretProvider):
     """Paddle Billing notifications (not Paddle Classic's form-posted ``p_signature``)."""
 
     name: ClassVar[str] = "paddle"
     formats: frozenset[Format] = frozenset({"json"})
-
-    def __init__(self, *, secret: str | bytes | Iterable[str | bytes], tolerance: float = 5.0) -> None:
-        self._secrets = Secrets(secret)
-        self.tolerance = tolerance
-
-    def __repr__(self) -> str:
-        return f"Paddle(secrets={len(self._secrets)}, tolerance={self.tolerance:g})"
+    tolerance: float = 5.0
 
     def verify(self, request: HttpRequest, *, now: float) -> int:
         stamp, digests = parse_signature_header(request.header(HEADER))

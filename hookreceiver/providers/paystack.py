@@ -9,41 +9,24 @@ re-sends the same bytes).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from hookreceiver.core.decoding import Format
 from hookreceiver.core.delivery import HttpRequest
-from hookreceiver.core.signing import Secrets, hmac_digest, verify_hmac
+from hookreceiver.core.signing import HmacHeader
 from hookreceiver.exceptions import PayloadError
-from hookreceiver.providers.base import BaseProvider, Identity, lookup
+from hookreceiver.providers.base import Identity, lookup
+from hookreceiver.providers.shared_secret import BodyHmacProvider
 
 __all__ = ["Paystack"]
 
-SIGNATURE = "x-paystack-signature"
 
-
-class Paystack(BaseProvider):
+class Paystack(BodyHmacProvider):
     """Paystack events; ``secret`` is the secret API key (a list while you rotate it)."""
 
     name: ClassVar[str] = "paystack"
     formats: frozenset[Format] = frozenset({"json"})
-
-    def __init__(self, *, secret: str | bytes | Iterable[str | bytes]) -> None:
-        self._secrets = Secrets(secret)
-
-    def __repr__(self) -> str:
-        return f"Paystack(secrets={len(self._secrets)})"
-
-    def verify(self, request: HttpRequest, *, now: float) -> int:
-        return verify_hmac(
-            request.body,
-            request.header(SIGNATURE),
-            secrets=self._secrets,
-            algorithm="sha512",
-            encoding="hex",
-            header=SIGNATURE,
-        )
+    signature: ClassVar[HmacHeader] = HmacHeader("x-paystack-signature", algorithm="sha512")
 
     def identify(self, request: HttpRequest, payload: Any) -> Identity:
         topic = payload.get("event") if isinstance(payload, dict) else None
@@ -78,6 +61,6 @@ class Paystack(BaseProvider):
         body = json.dumps(event, separators=(",", ":")).encode()
         headers = {
             "content-type": "application/json",
-            SIGNATURE: hmac_digest("sha512", self._secrets.values[secret_index], body).hex(),
+            self.signature.header: self.signature_value(body, secret_index),
         }
         return HttpRequest.outgoing("POST", url, headers, body)

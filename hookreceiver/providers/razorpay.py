@@ -9,42 +9,26 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from hookreceiver.core.decoding import Format
 from hookreceiver.core.delivery import HttpRequest
-from hookreceiver.core.signing import Secrets, hmac_digest, verify_hmac
+from hookreceiver.core.signing import HmacHeader
 from hookreceiver.exceptions import PayloadError
-from hookreceiver.providers.base import BaseProvider, Identity
+from hookreceiver.providers.base import Identity
+from hookreceiver.providers.shared_secret import BodyHmacProvider
 
 __all__ = ["Razorpay"]
 
-SIGNATURE = "x-razorpay-signature"
 EVENT_ID = "x-razorpay-event-id"
 
 
-class Razorpay(BaseProvider):
+class Razorpay(BodyHmacProvider):
     """Razorpay webhooks (payments, orders, refunds, subscriptions ...)."""
 
     name: ClassVar[str] = "razorpay"
     formats: frozenset[Format] = frozenset({"json"})
-
-    def __init__(self, *, secret: str | bytes | Iterable[str | bytes]) -> None:
-        self._secrets = Secrets(secret)
-
-    def __repr__(self) -> str:
-        return f"Razorpay(secrets={len(self._secrets)})"
-
-    def verify(self, request: HttpRequest, *, now: float) -> int:
-        return verify_hmac(
-            request.body,
-            request.header(SIGNATURE),
-            secrets=self._secrets,
-            algorithm="sha256",
-            encoding="hex",
-            header=SIGNATURE,
-        )
+    signature: ClassVar[HmacHeader] = HmacHeader("x-razorpay-signature")
 
     def peek_delivery_id(self, request: HttpRequest) -> str | None:
         """``X-Razorpay-Event-Id`` as sent, unverified (for rejection log lines)."""
@@ -88,6 +72,6 @@ class Razorpay(BaseProvider):
         headers = {
             "content-type": "application/json",
             EVENT_ID: delivery_id,
-            SIGNATURE: hmac_digest("sha256", self._secrets.values[secret_index], body).hex(),
+            self.signature.header: self.signature_value(body, secret_index),
         }
         return HttpRequest.outgoing("POST", url, headers, body)

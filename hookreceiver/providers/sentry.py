@@ -9,19 +9,18 @@ signed, so it is only ``sent_at``: there is no replay window.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from hookreceiver.core.decoding import Format
 from hookreceiver.core.delivery import HttpRequest
-from hookreceiver.core.signing import Secrets, hmac_digest, verify_hmac
+from hookreceiver.core.signing import HmacHeader
 from hookreceiver.exceptions import PayloadError
-from hookreceiver.providers.base import BaseProvider, Identity
+from hookreceiver.providers.base import Identity
 from hookreceiver.providers.common import derived_uuid, event_dict, json_bytes, text_fields
+from hookreceiver.providers.shared_secret import BodyHmacProvider
 
 __all__ = ["Sentry"]
 
-SIGNATURE = "sentry-hook-signature"
 RESOURCE = "sentry-hook-resource"
 TIMESTAMP = "sentry-hook-timestamp"
 REQUEST = "request-id"
@@ -33,22 +32,12 @@ _META = {
 }
 
 
-class Sentry(BaseProvider):
+class Sentry(BodyHmacProvider):
     """Sentry integration webhooks; ``secret`` is the integration's client secret."""
 
     name: ClassVar[str] = "sentry"
     formats: frozenset[Format] = frozenset({"json"})
-
-    def __init__(self, *, secret: str | bytes | Iterable[str | bytes]) -> None:
-        self._secrets = Secrets(secret)
-
-    def __repr__(self) -> str:
-        return f"Sentry(secrets={len(self._secrets)})"
-
-    def verify(self, request: HttpRequest, *, now: float) -> int:
-        return verify_hmac(
-            request.body, request.header(SIGNATURE), secrets=self._secrets, header="Sentry-Hook-Signature"
-        )
+    signature: ClassVar[HmacHeader] = HmacHeader("Sentry-Hook-Signature")
 
     def peek_delivery_id(self, request: HttpRequest) -> str | None:
         return request.header(REQUEST) or None
@@ -91,6 +80,6 @@ class Sentry(BaseProvider):
             REQUEST: delivery_id or derived_uuid(topic, timestamp, body),
             RESOURCE: resource,
             TIMESTAMP: str(int(timestamp)),
-            SIGNATURE: hmac_digest("sha256", self._secrets.values[secret_index], body).hex(),
+            self.signature.header: self.signature_value(body, secret_index),
         }
         return HttpRequest.outgoing("POST", url, headers, body)

@@ -12,18 +12,21 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from hookreceiver.core.decoding import Format
 from hookreceiver.core.delivery import HttpRequest
-from hookreceiver.core.signing import Secrets, encode_digest, hmac_digest, verify_hmac
+from hookreceiver.core.signing import HmacHeader
 from hookreceiver.exceptions import PayloadError
-from hookreceiver.providers.base import BaseProvider, Identity
+from hookreceiver.providers.base import Identity
+from hookreceiver.providers.shared_secret import SharedSecretProvider
 
 __all__ = ["Shopify", "parse_triggered_at"]
 
+# The HMAC header of classic deliveries (which sign() sends) and of Events deliveries.
+CLASSIC = HmacHeader("x-shopify-hmac-sha256", encoding="base64")
+EVENTS = HmacHeader("shopify-hmac-sha256", encoding="base64")
 _META = {
     "shop_domain": "shop-domain",
     "api_version": "api-version",
@@ -53,7 +56,7 @@ def parse_triggered_at(text: str | None) -> float | None:
     return parsed.timestamp() if parsed.tzinfo is not None else None
 
 
-class Shopify(BaseProvider):
+class Shopify(SharedSecretProvider):
     """Shopify app webhooks, classic (``X-Shopify-*``) and Events (``shopify-*``) headers.
 
     ``secret`` is the app's client secret (or, for webhooks created in a store's admin, the
@@ -62,12 +65,7 @@ class Shopify(BaseProvider):
 
     name: ClassVar[str] = "shopify"
     formats: frozenset[Format] = frozenset({"json", "xml"})
-
-    def __init__(self, *, secret: str | bytes | Iterable[str | bytes]) -> None:
-        self._secrets = Secrets(secret)
-
-    def __repr__(self) -> str:
-        return f"Shopify(secrets={len(self._secrets)})"
+    signature: ClassVar[HmacHeader] = CLASSIC
 
     @staticmethod
     def _prefix(request: HttpRequest) -> str:
@@ -80,15 +78,8 @@ class Shopify(BaseProvider):
         return "x-shopify-"
 
     def verify(self, request: HttpRequest, *, now: float) -> int:
-        header = self._prefix(request) + "hmac-sha256"
-        return verify_hmac(
-            request.body,
-            request.header(header),
-            secrets=self._secrets,
-            algorithm="sha256",
-            encoding="base64",
-            header=header,
-        )
+        scheme = EVENTS if self._prefix(request) == "shopify-" else CLASSIC
+        return scheme.verify(request.body, request.header(scheme.header), self._secrets)
 
     def peek_delivery_id(self, request: HttpRequest) -> str | None:
         """The event id, else the webhook id, as sent, unverified (for rejection log lines)."""
@@ -124,11 +115,10 @@ class Shopify(BaseProvider):
         seed = hashlib.sha256(f"{topic}:{timestamp}:".encode() + body).digest()
         webhook_id = str(uuid.UUID(bytes=seed[:16], version=4))
         stamp = datetime.fromtimestamp(int(timestamp), tz=UTC)
-        digest = hmac_digest("sha256", self._secrets.values[secret_index], body)
         headers = {
             "content-type": "application/json",
             "x-shopify-topic": topic,
-            "x-shopify-hmac-sha256": encode_digest(digest, "base64"),
+            self.signature.header: self.signature_value(body, secret_index),
             "x-shopify-shop-domain": "example.myshopify.com",
             "x-shopify-api-version": "2025-01",
             "x-shopify-webhook-id": webhook_id,

@@ -18,25 +18,18 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Iterable
 from typing import Any, ClassVar
 from urllib.parse import urlencode
 
 from hookreceiver.core.decoding import Format
 from hookreceiver.core.delivery import HttpRequest, Reply
-from hookreceiver.core.signing import (
-    Secrets,
-    check_timestamp,
-    hmac_digest,
-    parse_timestamp,
-    verify_hmac,
-)
+from hookreceiver.core.signing import HmacHeader, parse_timestamp
 from hookreceiver.exceptions import PayloadError
-from hookreceiver.providers.base import BaseProvider, Identity, lookup
+from hookreceiver.providers.base import Identity, lookup
+from hookreceiver.providers.shared_secret import TimedHmacProvider
 
 __all__ = ["INTERACTION_TYPES", "Slack"]
 
-SIGNATURE = "x-slack-signature"
 TIMESTAMP = "x-slack-request-timestamp"
 INTERACTION_TYPES = frozenset(
     {
@@ -75,7 +68,7 @@ def _refine(kind: str, detail: Any) -> tuple[str, tuple[str, ...]]:
     return kind, ()
 
 
-class Slack(BaseProvider):
+class Slack(TimedHmacProvider):
     """Slack's Events API, interactivity and slash-command requests, under one signing secret.
 
     ``tolerance`` is the window (seconds, both directions) around our clock for the signed
@@ -84,26 +77,12 @@ class Slack(BaseProvider):
 
     name: ClassVar[str] = "slack"
     formats: frozenset[Format] = frozenset({"json", "form"})
+    signature: ClassVar[HmacHeader] = HmacHeader("x-slack-signature", prefix="v0=")
+    tolerance: float = 300.0
 
-    def __init__(self, *, secret: str | bytes | Iterable[str | bytes], tolerance: float = 300.0) -> None:
-        self._secrets = Secrets(secret)
-        self.tolerance = tolerance
-
-    def __repr__(self) -> str:
-        return f"Slack(secrets={len(self._secrets)}, tolerance={self.tolerance:g})"
-
-    def verify(self, request: HttpRequest, *, now: float) -> int:
+    def signed(self, request: HttpRequest) -> tuple[float, bytes]:
         text = (request.header(TIMESTAMP) or "").strip()
-        sent = parse_timestamp(text, header=TIMESTAMP)
-        index = verify_hmac(
-            _message(text, request.body),
-            request.header(SIGNATURE),
-            secrets=self._secrets,
-            prefix="v0=",
-            header=SIGNATURE,
-        )
-        check_timestamp(sent, now=now, tolerance=self.tolerance)
-        return index
+        return parse_timestamp(text, header=TIMESTAMP), _message(text, request.body)
 
     def handshake(self, request: HttpRequest, payload: Any) -> Reply | None:
         if not isinstance(payload, dict):
@@ -190,8 +169,8 @@ class Slack(BaseProvider):
             body = self._event_body(fields, topic, delivery_id, timestamp)
             content_type = "application/json"
         stamp = str(int(timestamp))
-        digest = hmac_digest("sha256", self._secrets.values[secret_index], _message(stamp, body))
-        headers = {"content-type": content_type, TIMESTAMP: stamp, SIGNATURE: f"v0={digest.hex()}"}
+        signature = self.signature_value(_message(stamp, body), secret_index)
+        headers = {"content-type": content_type, TIMESTAMP: stamp, self.signature.header: signature}
         return HttpRequest.outgoing("POST", url, headers, body)
 
     @staticmethod

@@ -16,14 +16,13 @@ seen; we refuse 10 minutes off either way (``tolerance=``) and dedupe on the mes
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from hookreceiver.core.decoding import Format
 from hookreceiver.core.delivery import HttpRequest, Reply
-from hookreceiver.core.signing import Secrets, check_timestamp, hmac_digest, verify_hmac
+from hookreceiver.core.signing import HmacHeader
 from hookreceiver.exceptions import PayloadError, SignatureError
-from hookreceiver.providers.base import BaseProvider, Identity, lookup
+from hookreceiver.providers.base import Identity, lookup
 from hookreceiver.providers.common import (
     derived_uuid,
     event_dict,
@@ -32,12 +31,12 @@ from hookreceiver.providers.common import (
     parse_rfc3339,
     text_fields,
 )
+from hookreceiver.providers.shared_secret import TimedHmacProvider
 
 __all__ = ["MESSAGE_TYPES", "Twitch"]
 
 MESSAGE_ID = "twitch-eventsub-message-id"
 TIMESTAMP = "twitch-eventsub-message-timestamp"
-SIGNATURE = "twitch-eventsub-message-signature"
 MESSAGE_TYPE = "twitch-eventsub-message-type"
 RETRY = "twitch-eventsub-message-retry"
 SUBSCRIPTION_TYPE = "twitch-eventsub-subscription-type"
@@ -53,20 +52,15 @@ _META = {
 }
 
 
-class Twitch(BaseProvider):
+class Twitch(TimedHmacProvider):
     """Twitch EventSub webhooks; ``secret`` is the secret you gave when subscribing."""
 
     name: ClassVar[str] = "twitch"
     formats: frozenset[Format] = frozenset({"json"})
+    signature: ClassVar[HmacHeader] = HmacHeader("Twitch-Eventsub-Message-Signature", prefix="sha256=")
+    tolerance: float = 600.0
 
-    def __init__(self, *, secret: str | bytes | Iterable[str | bytes], tolerance: float = 600.0) -> None:
-        self._secrets = Secrets(secret)
-        self.tolerance = tolerance
-
-    def __repr__(self) -> str:
-        return f"Twitch(secrets={len(self._secrets)}, tolerance={self.tolerance:g})"
-
-    def verify(self, request: HttpRequest, *, now: float) -> int:
+    def signed(self, request: HttpRequest) -> tuple[float, bytes]:
         message_id = request.header(MESSAGE_ID) or ""
         stamp = request.header(TIMESTAMP) or ""
         if not message_id or not stamp:
@@ -74,15 +68,7 @@ class Twitch(BaseProvider):
         sent = parse_rfc3339(stamp)
         if sent is None:
             raise SignatureError("the EventSub message timestamp is not RFC 3339", reason="bad_timestamp")
-        index = verify_hmac(
-            message_id.encode() + stamp.encode() + request.body,
-            request.header(SIGNATURE),
-            secrets=self._secrets,
-            prefix="sha256=",
-            header="Twitch-Eventsub-Message-Signature",
-        )
-        check_timestamp(sent, now=now, tolerance=self.tolerance)
-        return index
+        return sent, message_id.encode() + stamp.encode() + request.body
 
     def _kind(self, request: HttpRequest) -> str:
         kind = (request.header(MESSAGE_TYPE) or "").strip()
@@ -167,16 +153,14 @@ class Twitch(BaseProvider):
         body = json_bytes(body_value)
         message_id = delivery_id or derived_uuid(topic, timestamp, body)
         stamp = created.replace("Z", ".000000000Z")
-        digest = hmac_digest(
-            "sha256", self._secrets.values[secret_index], message_id.encode() + stamp.encode() + body
-        )
+        signature = self.signature_value(message_id.encode() + stamp.encode() + body, secret_index)
         headers = {
             "content-type": "application/json",
             "user-agent": "Twitch-Eventsub-Webhooks/1.0",
             MESSAGE_ID: message_id,
             RETRY: "0",
             MESSAGE_TYPE: kind,
-            SIGNATURE: "sha256=" + digest.hex(),
+            self.signature.header: signature,
             TIMESTAMP: stamp,
             SUBSCRIPTION_TYPE: subscription,
             SUBSCRIPTION_VERSION: "1",

@@ -8,20 +8,18 @@ Typeform signs no timestamp, so there is no replay window.
 
 from __future__ import annotations
 
-import base64
-from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from hookreceiver.core.decoding import Format
 from hookreceiver.core.delivery import HttpRequest
-from hookreceiver.core.signing import Secrets, hmac_digest, verify_hmac
+from hookreceiver.core.signing import HmacHeader
 from hookreceiver.exceptions import PayloadError
-from hookreceiver.providers.base import BaseProvider, Identity
+from hookreceiver.providers.base import Identity
 from hookreceiver.providers.common import derived_uuid, event_dict, iso_time, json_bytes, text_fields
+from hookreceiver.providers.shared_secret import BodyHmacProvider
 
 __all__ = ["Typeform"]
 
-SIGNATURE = "typeform-signature"
 _META = {
     "form_id": "form_response.form_id",
     "token": "form_response.token",
@@ -29,27 +27,12 @@ _META = {
 }
 
 
-class Typeform(BaseProvider):
+class Typeform(BodyHmacProvider):
     """Typeform webhooks; ``secret`` is the webhook's secret (a list while rotating)."""
 
     name: ClassVar[str] = "typeform"
     formats: frozenset[Format] = frozenset({"json"})
-
-    def __init__(self, *, secret: str | bytes | Iterable[str | bytes]) -> None:
-        self._secrets = Secrets(secret)
-
-    def __repr__(self) -> str:
-        return f"Typeform(secrets={len(self._secrets)})"
-
-    def verify(self, request: HttpRequest, *, now: float) -> int:
-        return verify_hmac(
-            request.body,
-            request.header(SIGNATURE),
-            secrets=self._secrets,
-            encoding="base64",
-            prefix="sha256=",
-            header="Typeform-Signature",
-        )
+    signature: ClassVar[HmacHeader] = HmacHeader("Typeform-Signature", encoding="base64", prefix="sha256=")
 
     def identify(self, request: HttpRequest, payload: Any) -> Identity:
         topic = payload.get("event_type") if isinstance(payload, dict) else None
@@ -83,10 +66,9 @@ class Typeform(BaseProvider):
         seed = derived_uuid(topic, event).replace("-", "").upper()
         event["event_id"] = delivery_id or event.get("event_id") or "01" + seed[:24]
         body = json_bytes(event)
-        digest = hmac_digest("sha256", self._secrets.values[secret_index], body)
         headers = {
             "content-type": "application/json",
             "user-agent": "Typeform Webhooks",
-            SIGNATURE: "sha256=" + base64.b64encode(digest).decode(),
+            self.signature.header: self.signature_value(body, secret_index),
         }
         return HttpRequest.outgoing("POST", url, headers, body)

@@ -8,19 +8,18 @@ Vercel signs no timestamp header, so there is no replay window: dedupe on the id
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from hookreceiver.core.decoding import Format
 from hookreceiver.core.delivery import HttpRequest
-from hookreceiver.core.signing import Secrets, hmac_digest, verify_hmac
+from hookreceiver.core.signing import HmacHeader
 from hookreceiver.exceptions import PayloadError
-from hookreceiver.providers.base import BaseProvider, Identity
+from hookreceiver.providers.base import Identity
 from hookreceiver.providers.common import derived_uuid, event_dict, json_bytes, text_fields
+from hookreceiver.providers.shared_secret import BodyHmacProvider
 
 __all__ = ["Vercel"]
 
-SIGNATURE = "x-vercel-signature"
 _META = {
     "region": "region",
     "team_id": "payload.team.id",
@@ -30,26 +29,12 @@ _META = {
 }
 
 
-class Vercel(BaseProvider):
+class Vercel(BodyHmacProvider):
     """Vercel webhooks; ``secret`` is the webhook (or integration client) secret."""
 
     name: ClassVar[str] = "vercel"
     formats: frozenset[Format] = frozenset({"json"})
-
-    def __init__(self, *, secret: str | bytes | Iterable[str | bytes]) -> None:
-        self._secrets = Secrets(secret)
-
-    def __repr__(self) -> str:
-        return f"Vercel(secrets={len(self._secrets)})"
-
-    def verify(self, request: HttpRequest, *, now: float) -> int:
-        return verify_hmac(
-            request.body,
-            request.header(SIGNATURE),
-            secrets=self._secrets,
-            algorithm="sha1",
-            header="x-vercel-signature",
-        )
+    signature: ClassVar[HmacHeader] = HmacHeader("x-vercel-signature", algorithm="sha1")
 
     def identify(self, request: HttpRequest, payload: Any) -> Identity:
         topic = payload.get("type") if isinstance(payload, dict) else None
@@ -85,6 +70,6 @@ class Vercel(BaseProvider):
         body = json_bytes(event)
         headers = {
             "content-type": "application/json",
-            SIGNATURE: hmac_digest("sha1", self._secrets.values[secret_index], body).hex(),
+            self.signature.header: self.signature_value(body, secret_index),
         }
         return HttpRequest.outgoing("POST", url, headers, body)

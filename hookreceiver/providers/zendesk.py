@@ -14,21 +14,19 @@ GET and DELETE webhooks sign no payload and are not accepted.
 
 from __future__ import annotations
 
-import base64
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, ClassVar
 
 from hookreceiver.core.decoding import Format
 from hookreceiver.core.delivery import HttpRequest
-from hookreceiver.core.signing import Secrets, check_timestamp, hmac_digest, verify_hmac
+from hookreceiver.core.signing import HmacHeader
 from hookreceiver.exceptions import SignatureError
-from hookreceiver.providers.base import BaseProvider, Identity
+from hookreceiver.providers.base import Identity
 from hookreceiver.providers.common import derived_uuid, event_dict, iso_time, json_bytes, text_fields
+from hookreceiver.providers.shared_secret import TimedHmacProvider
 
 __all__ = ["Zendesk"]
 
-SIGNATURE = "x-zendesk-webhook-signature"
 TIMESTAMP = "x-zendesk-webhook-signature-timestamp"
 WEBHOOK = "x-zendesk-webhook-id"
 INVOCATION = "x-zendesk-webhook-invocation-id"
@@ -49,32 +47,18 @@ def parse_iso(text: str | None) -> float:
     return parsed.timestamp()
 
 
-class Zendesk(BaseProvider):
+class Zendesk(TimedHmacProvider):
     """Zendesk webhooks; ``secret`` is the webhook's signing secret (a list while rotating)."""
 
     name: ClassVar[str] = "zendesk"
     methods: frozenset[str] = frozenset({"POST", "PUT", "PATCH"})
     formats: frozenset[Format] = frozenset({"json", "form", "xml"})
+    signature: ClassVar[HmacHeader] = HmacHeader("X-Zendesk-Webhook-Signature", encoding="base64")
+    tolerance: float = 300.0
 
-    def __init__(self, *, secret: str | bytes | Iterable[str | bytes], tolerance: float = 300.0) -> None:
-        self._secrets = Secrets(secret)
-        self.tolerance = tolerance
-
-    def __repr__(self) -> str:
-        return f"Zendesk(secrets={len(self._secrets)}, tolerance={self.tolerance:g})"
-
-    def verify(self, request: HttpRequest, *, now: float) -> int:
+    def signed(self, request: HttpRequest) -> tuple[float, bytes]:
         stamp = request.header(TIMESTAMP)
-        sent = parse_iso(stamp)
-        index = verify_hmac(
-            (stamp or "").encode() + request.body,
-            request.header(SIGNATURE),
-            secrets=self._secrets,
-            encoding="base64",
-            header="X-Zendesk-Webhook-Signature",
-        )
-        check_timestamp(sent, now=now, tolerance=self.tolerance)
-        return index
+        return parse_iso(stamp), (stamp or "").encode() + request.body
 
     def peek_delivery_id(self, request: HttpRequest) -> str | None:
         return request.header(INVOCATION) or None
@@ -126,12 +110,11 @@ class Zendesk(BaseProvider):
             }
             invocation = derived_uuid("invocation", event["id"], stamp)
         body = json_bytes(event)
-        digest = hmac_digest("sha256", self._secrets.values[secret_index], stamp.encode() + body)
         headers = {
             "content-type": "application/json",
             WEBHOOK: "01" + derived_uuid("webhook", url).replace("-", "")[:24].upper(),
             INVOCATION: invocation,
             TIMESTAMP: stamp,
-            SIGNATURE: base64.b64encode(digest).decode(),
+            self.signature.header: self.signature_value(stamp.encode() + body, secret_index),
         }
         return HttpRequest.outgoing("POST", url, headers, body)

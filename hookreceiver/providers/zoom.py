@@ -12,25 +12,18 @@ The topic is the body's ``event`` (``meeting.started``). Zoom sends no delivery 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from hookreceiver.core.decoding import Format
 from hookreceiver.core.delivery import HttpRequest, Reply
-from hookreceiver.core.signing import (
-    Secrets,
-    check_timestamp,
-    hmac_digest,
-    parse_timestamp,
-    verify_hmac,
-)
+from hookreceiver.core.signing import HmacHeader, hmac_digest, parse_timestamp
 from hookreceiver.exceptions import PayloadError
-from hookreceiver.providers.base import BaseProvider, Identity, lookup
+from hookreceiver.providers.base import Identity, lookup
 from hookreceiver.providers.common import event_dict, json_bytes, text_at, text_fields
+from hookreceiver.providers.shared_secret import TimedHmacProvider
 
 __all__ = ["URL_VALIDATION", "Zoom"]
 
-SIGNATURE = "x-zm-signature"
 TIMESTAMP = "x-zm-request-timestamp"
 URL_VALIDATION = "endpoint.url_validation"
 MAX_TOKEN = 256
@@ -41,34 +34,18 @@ _META = {
 }
 
 
-class Zoom(BaseProvider):
+class Zoom(TimedHmacProvider):
     """Zoom app webhooks; ``secret`` is the Secret Token (a list while rotating)."""
 
     name: ClassVar[str] = "zoom"
     formats: frozenset[Format] = frozenset({"json"})
+    signature: ClassVar[HmacHeader] = HmacHeader("x-zm-signature", prefix="v0=")
+    tolerance: float = 300.0
 
-    def __init__(self, *, secret: str | bytes | Iterable[str | bytes], tolerance: float = 300.0) -> None:
-        self._secrets = Secrets(secret)
-        self.tolerance = tolerance
-
-    def __repr__(self) -> str:
-        return f"Zoom(secrets={len(self._secrets)}, tolerance={self.tolerance:g})"
-
-    def _match(self, request: HttpRequest) -> int:
+    def signed(self, request: HttpRequest) -> tuple[float, bytes]:
         stamp = (request.header(TIMESTAMP) or "").strip()
-        parse_timestamp(stamp, header="x-zm-request-timestamp")
-        return verify_hmac(
-            b"v0:" + stamp.encode() + b":" + request.body,
-            request.header(SIGNATURE),
-            secrets=self._secrets,
-            prefix="v0=",
-            header="x-zm-signature",
-        )
-
-    def verify(self, request: HttpRequest, *, now: float) -> int:
-        index = self._match(request)
-        check_timestamp(float(request.header(TIMESTAMP) or 0), now=now, tolerance=self.tolerance)
-        return index
+        sent = parse_timestamp(stamp, header="x-zm-request-timestamp")
+        return sent, b"v0:" + stamp.encode() + b":" + request.body
 
     def handshake(self, request: HttpRequest, payload: Any) -> Reply | None:
         if not isinstance(payload, dict) or payload.get("event") != URL_VALIDATION:
@@ -76,7 +53,7 @@ class Zoom(BaseProvider):
         token = lookup(payload, "payload.plainToken")
         if not isinstance(token, str) or not token or len(token) > MAX_TOKEN:
             raise PayloadError("a URL validation without a usable plainToken", reason="missing_challenge")
-        key = self._secrets.values[self._match(request)]
+        key = self._secrets.values[self.match(request)[0]]
         encrypted = hmac_digest("sha256", key, token.encode()).hex()
         return Reply.json({"plainToken": token, "encryptedToken": encrypted})
 
@@ -117,11 +94,10 @@ class Zoom(BaseProvider):
                 inner["object"]["uuid"] = delivery_id
         body = json_bytes({"event": topic, "payload": inner, "event_ts": int(timestamp * 1000)})
         stamp = str(int(timestamp))
-        digest = hmac_digest("sha256", self._secrets.values[secret_index], f"v0:{stamp}:".encode() + body)
         headers = {
             "content-type": "application/json; charset=utf-8",
             "user-agent": "Zoom Marketplace/1.0a",
             TIMESTAMP: stamp,
-            SIGNATURE: "v0=" + digest.hex(),
+            self.signature.header: self.signature_value(f"v0:{stamp}:".encode() + body, secret_index),
         }
         return HttpRequest.outgoing("POST", url, headers, body)
