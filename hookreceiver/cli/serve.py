@@ -7,10 +7,11 @@ import importlib.util
 import logging
 import os
 import signal
+from collections.abc import Callable
 from typing import Any
 
 from hookreceiver import defaults
-from hookreceiver.cli import LOG_LEVELS, command, load_receiver, setup_logging
+from hookreceiver.cli import LOG_LEVELS, at_least, command, load_receiver, setup_logging
 from hookreceiver.exceptions import ConfigurationError
 from hookreceiver.server import HEADER_TIMEOUT_ENV
 
@@ -39,7 +40,7 @@ def add_parsers(sub: Any) -> None:
     )
     p.add_argument(
         "--workers",
-        type=_positive,
+        type=at_least(1),
         default=1,
         help="web processes sharing the port; more than 1 needs a shared (Redis) store "
         "(default: %(default)s)",
@@ -66,37 +67,8 @@ def add_parsers(sub: Any) -> None:
     limits = p.add_argument_group(
         "connection limits", "what an unauthenticated client can hold; see docs/deploying.md"
     )
-    limits.add_argument(
-        "--limit-concurrency",
-        type=_non_negative,
-        default=defaults.LIMIT_CONCURRENCY,
-        metavar="N",
-        help="connections (or requests in progress) per process past which requests get 503; keep it "
-        "under the open-file limit (ulimit -n); 0 = no limit (default: %(default)s)",
-    )
-    limits.add_argument(
-        "--timeout-keep-alive",
-        type=_non_negative,
-        default=defaults.KEEP_ALIVE,
-        metavar="SECONDS",
-        help="close an idle keep-alive connection after this long (default: %(default)s)",
-    )
-    limits.add_argument(
-        "--header-timeout",
-        type=_positive_float,
-        default=None,
-        metavar="SECONDS",
-        help="close a connection that has not sent a request's headers this long after it opened "
-        "or after its last response (default: HOOKRECEIVER_HEADER_TIMEOUT, else "
-        f"{defaults.HEADER_TIMEOUT:g})",
-    )
-    limits.add_argument(
-        "--max-header-size",
-        type=_positive,
-        default=defaults.MAX_HEADER_SIZE,
-        metavar="BYTES",
-        help="largest request line plus headers; larger is refused (default: %(default)s)",
-    )
+    for flag, parse, default, metavar, text in _LIMITS:
+        limits.add_argument(flag, type=parse, default=default, metavar=metavar, help=text)
     limits.add_argument(
         "--http",
         choices=("auto", "httptools", "h11"),
@@ -139,6 +111,42 @@ def _positive_float(text: str) -> float:
     return value
 
 
+# The connection limits with a number each: flag, type, default, metavar, help.
+_LIMITS: tuple[tuple[str, Callable[[str], Any], Any, str, str], ...] = (
+    (
+        "--limit-concurrency",
+        _non_negative,
+        defaults.LIMIT_CONCURRENCY,
+        "N",
+        "connections (or requests in progress) per process past which requests get 503; keep it "
+        "under the open-file limit (ulimit -n); 0 = no limit (default: %(default)s)",
+    ),
+    (
+        "--timeout-keep-alive",
+        _non_negative,
+        defaults.KEEP_ALIVE,
+        "SECONDS",
+        "close an idle keep-alive connection after this long (default: %(default)s)",
+    ),
+    (
+        "--header-timeout",
+        _positive_float,
+        None,
+        "SECONDS",
+        "close a connection that has not sent a request's headers this long after it opened "
+        "or after its last response (default: HOOKRECEIVER_HEADER_TIMEOUT, else "
+        f"{defaults.HEADER_TIMEOUT:g})",
+    ),
+    (
+        "--max-header-size",
+        at_least(1),
+        defaults.MAX_HEADER_SIZE,
+        "BYTES",
+        "largest request line plus headers; larger is refused (default: %(default)s)",
+    ),
+)
+
+
 def _protocol(choice: str) -> str:
     """The import string of our protocol class for ``--http`` (every worker process imports it)."""
     if choice == "auto":
@@ -148,16 +156,6 @@ def _protocol(choice: str) -> str:
             raise ConfigurationError("--http httptools needs httptools installed (pip install httptools)")
         return "hookreceiver.server.httptools_protocol:HttpToolsProtocol"
     return "hookreceiver.server.h11_protocol:H11Protocol"
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 def _store_problem(receiver: Any) -> str | None:
