@@ -99,8 +99,12 @@ class Scheme:
     covers_body: bool = True
     tamper: Callable[[HttpRequest], HttpRequest] | None = None
     window: Window | None = None
+    # The signature covers the message handlers get, though not the raw body around it (the
+    # Encrypt value of WeCom, DingTalk and WeChat safe mode): whatever passes carries that message.
+    sealed: bool = False
     rotates: bool = True  # the endpoint holds a list of keys (False: the key comes with the request)
     headers: tuple[str, ...] = ()  # where the signature (or token) travels, lower-cased headers
+    query: tuple[str, ...] = ()  # or these query parameters (WeChat, WeCom, DingTalk)
     notes: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -370,6 +374,44 @@ def _generic_timestamped(labels: Sequence[str], **options: Any) -> Provider:
     )
 
 
+# The header that carries each name-table provider's signature or token; the rest carry it in the
+# body (Adyen, Feishu/Lark's token, Mailgun) or the query (WeChat).
+SIGNATURE_HEADERS = {
+    "asana": "x-hook-signature",
+    "bitbucket": "x-hub-signature",
+    "calendly": "calendly-webhook-signature",
+    "coinbase": "x-cc-webhook-signature",
+    "discord": "x-signature-ed25519",
+    "dropbox": "x-dropbox-signature",
+    "generic": "x-signature",
+    "github": "x-hub-signature-256",
+    "gitlab": "x-gitlab-token",
+    "hubspot": "x-hubspot-signature-v3",
+    "intercom": "x-hub-signature",
+    "linear": "linear-signature",
+    "meta": "x-hub-signature-256",
+    "paddle": "paddle-signature",
+    "paystack": "x-paystack-signature",
+    "postmark": "authorization",
+    "razorpay": "x-razorpay-signature",
+    "sendgrid": "x-twilio-email-event-webhook-signature",
+    "sentry": "sentry-hook-signature",
+    "shopify": "x-shopify-hmac-sha256",
+    "slack": "x-slack-signature",
+    "square": "x-square-hmacsha256-signature",
+    "standard-webhooks": "webhook-signature",
+    "stripe": "stripe-signature",
+    "svix": "svix-signature",
+    "telegram": "x-telegram-bot-api-secret-token",
+    "twilio": "x-twilio-signature",
+    "twitch": "twitch-eventsub-message-signature",
+    "typeform": "typeform-signature",
+    "vercel": "x-vercel-signature",
+    "zendesk": "x-zendesk-webhook-signature",
+    "zoom": "x-zm-signature",
+}
+
+
 def _table() -> dict[str, Scheme]:
     keyed = {"discord", "sendgrid"}
     table = {name: (_keyed(name) if name in keyed else _named(name)) for name in PROVIDERS}
@@ -377,6 +419,10 @@ def _table() -> dict[str, Scheme]:
 
     def update(name: str, **changes: Any) -> None:
         table[name] = replace(table[name], **changes)
+
+    # Where the signature (or token) travels, for the header attacks of tests/hostile.
+    for name, header in SIGNATURE_HEADERS.items():
+        update(name, headers=(header,))
 
     # Time windows (the provider's default tolerance; default_off where it checks none unless asked).
     for name in (
@@ -440,6 +486,7 @@ def _table() -> dict[str, Scheme]:
         "wechat",
         covers_body=False,
         tamper=lambda r: _with_query(r, "nonce", _last_char_changed),
+        query=("signature",),
         notes="plain mode signs token, timestamp and nonce, not the body; a nonce cache refuses a replay",
     )
 
@@ -491,8 +538,10 @@ def _table() -> dict[str, Scheme]:
             payload={"Content": "hello"},
             topic="text",
             covers_body=False,
+            sealed=True,
             tamper=_encrypt_changed,
             window=Window(300, 300, default_off=True),
+            query=("msg_signature",),
             notes=ENCRYPTED,
         ),
         Scheme(
@@ -503,8 +552,10 @@ def _table() -> dict[str, Scheme]:
             payload={"UserId": ["manager7"]},
             topic="user_add_org",
             covers_body=False,
+            sealed=True,
             tamper=_encrypt_changed,
             window=Window(300, 300, default_off=True),
+            query=("msg_signature",),
             notes=ENCRYPTED + " (timestamp in ms)",
         ),
         Scheme(
@@ -550,8 +601,10 @@ def _table() -> dict[str, Scheme]:
             receiver=_wechat_safe,
             signer=lambda label: _wechat_safe([label]),
             covers_body=False,
+            sealed=True,
             tamper=_encrypt_changed,
             window=five_minutes,
+            query=("signature", "msg_signature"),
             notes="safe mode: " + ENCRYPTED,
         ),
         Scheme(

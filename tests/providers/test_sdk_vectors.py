@@ -15,6 +15,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -22,6 +23,7 @@ import pytest
 
 from hookreceiver.core.delivery import Delivery, HttpRequest, Reply
 from hookreceiver.providers import (
+    DingTalk,
     Provider,
     Slack,
     StandardWebhooks,
@@ -230,6 +232,45 @@ def test_wecom_encrypted_echostr_vector_with_wechatpy() -> None:
         WeCom(secret=WECHAT_TOKEN, aes_key=AES_KEY, corp_id=APP_ID), request, endpoint="/v", now=T
     )
     assert reply == Reply.text("6374298391722745391")
+
+
+def test_dingtalk_callbacks_both_ways_with_wechatpys_wecom_crypto() -> None:
+    """DingTalk has no SDK in the test extra; its callbacks use WeCom's scheme (SHA-1 over the
+    sorted token, timestamp, nonce and Encrypt; AES with the receive id inside), which wechatpy's
+    WeCom crypto implements. Our DingTalk's requests pass it, and its output passes ours."""
+    enterprise = pytest.importorskip("wechatpy.enterprise.crypto")
+    exceptions = pytest.importorskip("wechatpy.enterprise.exceptions")
+    owner = "dingcorp0123456789"
+    ours = DingTalk(secret="ding_token", aes_key=AES_KEY, owner_key=owner)
+    theirs = enterprise.WeChatCrypto("ding_token", AES_KEY, owner)
+    request = ours.sign({"UserId": ["u1"]}, topic="user_add_org", timestamp=T, url="https://e/ding?corp=1")
+    query = request.query
+    encrypt = json.loads(request.body)["encrypt"]
+    plain = theirs.check_signature(query["msg_signature"], query["timestamp"], query["nonce"], encrypt)
+    assert json.loads(plain)["EventType"] == "user_add_org"
+    with pytest.raises(exceptions.InvalidCorpIdException):
+        enterprise.WeChatCrypto("ding_token", AES_KEY, "another-corp").check_signature(
+            query["msg_signature"], query["timestamp"], query["nonce"], encrypt
+        )
+    # wechatpy encrypts and signs an event; posted as DingTalk posts it, ours accepts it.
+    event = json.dumps({"EventType": "user_leave_org", "UserId": ["u2"], "TimeStamp": T * 1000})
+    reply = theirs.encrypt_message(event, "nonce42", str(T * 1000))
+    fields = {}
+    for name in ("Encrypt", "MsgSignature"):
+        found = re.search(rf"<{name}><!\[CDATA\[(.*?)\]\]></{name}>", reply)
+        assert found is not None, reply
+        fields[name] = found.group(1)
+    sent = urlencode({"msg_signature": fields["MsgSignature"], "timestamp": T * 1000, "nonce": "nonce42"})
+    posted = HttpRequest(
+        "POST",
+        f"https://e/ding?{sent}",
+        "/ding",
+        {"content-type": "application/json"},
+        sent,
+        json.dumps({"encrypt": fields["Encrypt"]}).encode(),
+    )
+    delivery = receive(ours, posted, endpoint="/v", now=T)
+    assert isinstance(delivery, Delivery) and delivery.topic == "user_leave_org"
 
 
 # -- where the SDK is not in the test extra ------------------------------------------------------
