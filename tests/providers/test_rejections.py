@@ -13,6 +13,7 @@ import functools
 import inspect
 from collections.abc import Mapping
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -269,3 +270,39 @@ def test_another_providers_signed_request_is_refused(endpoint: str, sender: str)
 def test_the_same_signature_list_names_only_real_schemes() -> None:
     assert {name for pair in SAME_SIGNATURE for name in pair} <= set(SCHEMES)
     assert SIGNED_IN_BODY <= set(SCHEMES)
+
+
+# -- the copy of the table in docs/security.md ----------------------------------------------------
+
+SECURITY_DOC = Path(__file__).resolve().parents[2] / "docs" / "security.md"
+
+
+def _doc_rows() -> dict[str, list[str]]:
+    text = SECURITY_DOC.read_text(encoding="utf-8")
+    section = text.split("### Every provider's scheme, and how it is tested", 1)[1]
+    rows = {}
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if line.startswith("| `") and len(cells) == 6:
+            rows[cells[0].strip("`")] = cells[1:]
+    return rows
+
+
+def _window_text(scheme: Scheme) -> str:
+    window = scheme.window
+    if window is None:
+        return "none"
+    if window.default_off:
+        return "off by default (`tolerance=`)"
+    return f"±{window.past:g} s" if window.past == window.future else f"{window.past:g} s old"
+
+
+def test_the_scheme_table_in_the_security_docs_matches_the_tests() -> None:
+    rows = _doc_rows()
+    assert list(rows) == NAMES  # every scheme, in the tests' order, nothing else
+    for name, (body, covers, window, keys, vector) in rows.items():
+        scheme = SCHEMES[name]
+        assert body == ("yes" if scheme.covers_body else "no"), name
+        assert window.startswith(_window_text(scheme)), (name, window)
+        assert keys.startswith("a list") == scheme.rotates, (name, keys)
+        assert covers and vector, name

@@ -1,12 +1,13 @@
-"""The known-answer vectors of /work/shared/PROVIDERS.md (our captured samples), each checked with
-the provider's own SDK from the test extra, then with our provider at the vector's own time.
+"""The known-answer vectors of our provider reference (captured in tests/providers/samples, each
+made with the SDK named in its test), checked again with the provider's own SDK from the test
+extra, then with our provider at the vector's own time.
 
-The per-provider modules check most vectors against our code; this module is where each vector's
-provenance is re-established by running the SDK on it now, so a vector that drifted from what the
-SDK computes fails here (and the SDK wins). An SDK that is not importable skips only its test.
+The per-provider modules check most vectors against our code; this module re-establishes each
+vector's provenance by running the SDK on it now, so a vector that drifted from what the SDK
+computes fails here (and the SDK wins). An SDK that is not importable skips only its test.
 Vectors whose SDK is not in the test extra (Shopify's is JavaScript; squareup, lark-oapi and
 paypalrestsdk are not installed; SNS has no Python validator) are recomputed from the documented
-formula with the standard library in their own modules; the list at the end says where.
+formula with the standard library; ``STDLIB_RECOMPUTED`` says where.
 """
 
 from __future__ import annotations
