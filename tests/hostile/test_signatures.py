@@ -234,11 +234,9 @@ async def test_a_valid_signature_header_beside_a_forged_one_does_not_cover_a_cha
     forged = _signed(name, OTHER)
     both = _raw(request) + [(header.encode(), forged.headers[header].encode())]
     changed = replace(request, body=request.body.replace(b"}", b',"injected":1}', 1) or b"x")
-    status, reason, queued = await _send(SCHEMES[name], changed, headers=both)
-    if name in LIST_HEADERS or not SCHEMES[name].covers_body:
-        assert (status, queued) == (401, 0)  # a list with no match, or a token that is not the token
-    else:
-        assert (status, reason, queued) == _refused(name)
+    # Refused whatever the header holds: one joined value that is no signature (or token), or a
+    # list of which neither entry covers the changed body.
+    assert await _send(SCHEMES[name], changed, headers=both) == _refused(name)
 
 
 @pytest.mark.parametrize("name", QUERY_SCHEMES)
