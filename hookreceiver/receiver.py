@@ -83,6 +83,20 @@ class HookReceiver:
         public_url: str | None = None,
     ) -> Endpoint:
         """Serve ``provider`` at ``path`` (relative to where the receiver is mounted)."""
+        path = self._free_path(path)
+        if not isinstance(provider, Provider):
+            raise ConfigurationError(f"{provider!r} does not implement the Provider protocol")
+        _check_positive(max_body_size=max_body_size, max_attempts=max_attempts)
+        if provider.unsigned:
+            log.warning("endpoint %s accepts UNSIGNED deliveries: anyone can post to it", path)
+        retry = self._retry_policy(max_attempts)
+        size = self._body_cap(path, max_body_size)
+        endpoint = Endpoint(path, provider, max_body_size=size, retry=retry, public_url=public_url)
+        self._endpoints[path] = endpoint
+        return endpoint
+
+    def _free_path(self, path: str) -> str:
+        """``path`` normalised, refused if malformed, a health route or already taken."""
         if not isinstance(path, str) or not path.startswith("/"):
             raise ConfigurationError(f"endpoint path {path!r} must start with '/'")
         if any(c in "?#" or c.isspace() for c in path):
@@ -95,28 +109,27 @@ class HookReceiver:
             )
         if path in self._endpoints:
             raise ConfigurationError(f"endpoint path {path!r} is already taken")
-        if not isinstance(provider, Provider):
-            raise ConfigurationError(f"{provider!r} does not implement the Provider protocol")
-        for name, value in (("max_body_size", max_body_size), ("max_attempts", max_attempts)):
-            if value is not None and (not isinstance(value, int) or value <= 0):
-                raise ConfigurationError(f"{name} must be a positive integer, not {value!r}")
-        if provider.unsigned:
-            log.warning("endpoint %s accepts UNSIGNED deliveries: anyone can post to it", path)
+        return path
+
+    def _retry_policy(self, max_attempts: int | None) -> RetryPolicy:
+        """The settings' retry policy, with the endpoint's own ``max_attempts`` if it has one."""
         s = self.settings
-        retry = RetryPolicy(
+        return RetryPolicy(
             max_attempts=s.max_attempts if max_attempts is None else max_attempts,
             base_delay=s.retry_base_delay,
             max_delay=s.retry_max_delay,
         )
+
+    def _body_cap(self, path: str, max_body_size: int | None) -> int:
+        """The endpoint's body cap (the settings' unless given), refused past what can be buffered."""
+        s = self.settings
         size = s.max_body_size if max_body_size is None else max_body_size
         if size > s.max_buffered_bytes:
             raise ConfigurationError(
                 f"max_body_size {size} of {path!r} is over max_buffered_bytes {s.max_buffered_bytes}: "
                 "such a body could never be read; raise HOOKRECEIVER_MAX_BUFFERED_BYTES"
             )
-        endpoint = Endpoint(path, provider, max_body_size=size, retry=retry, public_url=public_url)
-        self._endpoints[path] = endpoint
-        return endpoint
+        return size
 
     # -- worker lifecycle ------------------------------------------------------------------
 
@@ -210,3 +223,10 @@ class HookReceiver:
                 on_shutdown=self.stop,
             )
         await self._app(scope, receive, send)
+
+
+def _check_positive(**limits: int | None) -> None:
+    """Each given limit is a positive integer (``None`` means the settings' value)."""
+    for name, value in limits.items():
+        if value is not None and (not isinstance(value, int) or value <= 0):
+            raise ConfigurationError(f"{name} must be a positive integer, not {value!r}")

@@ -15,7 +15,16 @@ from typing import Any
 
 from hookreceiver.providers.base import lookup
 
-__all__ = ["derived_uuid", "event_dict", "iso_time", "json_bytes", "parse_rfc3339", "text_at", "text_fields"]
+__all__ = [
+    "derived_uuid",
+    "event_dict",
+    "iso_time",
+    "json_bytes",
+    "parse_rfc3339",
+    "refined_topic",
+    "text_at",
+    "text_fields",
+]
 
 
 def json_bytes(value: Any) -> bytes:
@@ -55,6 +64,14 @@ def text_fields(payload: Any, paths: Mapping[str, str]) -> dict[str, str]:
     """``{name: text}`` for each ``name -> dotted path`` that holds text (see ``text_at``)."""
     found = {name: text_at(payload, path) for name, path in paths.items()}
     return {name: value for name, value in found.items() if value is not None}
+
+
+def refined_topic(kind: str, detail: Any) -> tuple[str, tuple[str, ...]]:
+    """The topic ``kind.detail`` with the bare ``kind`` as its alias (so handlers for either
+    pattern run), or ``kind`` alone when ``detail`` is not a non-empty string."""
+    if isinstance(detail, str) and detail:
+        return f"{kind}.{detail}", (kind,)
+    return kind, ()
 
 
 def parse_rfc3339(text: str | None) -> float | None:

@@ -19,6 +19,7 @@ from hookreceiver.core.delivery import HttpRequest
 from hookreceiver.core.signing import HmacHeader
 from hookreceiver.exceptions import PayloadError, SignatureError
 from hookreceiver.providers.base import Identity, lookup
+from hookreceiver.providers.common import refined_topic
 from hookreceiver.providers.shared_secret import SharedSecretProvider
 
 __all__ = ["GitHub"]
@@ -79,10 +80,7 @@ class GitHub(SharedSecretProvider):
         if not event:
             raise PayloadError(f"missing {EVENT} header", reason="missing_topic")
         action = payload.get("action") if isinstance(payload, dict) else None
-        topic: str = event
-        aliases: tuple[str, ...] = ()
-        if isinstance(action, str) and action:
-            topic, aliases = f"{event}.{action}", (event,)
+        topic, aliases = refined_topic(event, action)
         meta: dict[str, str] = {}
         for key, path in _META_BODY.items():
             value = lookup(payload, path)

@@ -29,6 +29,7 @@ from hookreceiver.core.delivery import HttpRequest
 from hookreceiver.core.signing import Secrets, verify_token
 from hookreceiver.exceptions import ConfigurationError, PayloadError, SignatureError
 from hookreceiver.providers.base import BaseProvider, Identity, lookup
+from hookreceiver.providers.common import refined_topic
 from hookreceiver.providers.standard import StandardWebhooks
 
 __all__ = ["GitLab", "event_header"]
@@ -52,6 +53,13 @@ def _snake(header: str) -> str:
     if words and words[-1] == "hook":
         words = words[:-1]
     return "_".join(words)
+
+
+def _delivery_id(request: HttpRequest, topic: str) -> str | None:
+    """``Idempotency-Key``, else the event UUID with the topic: every hook one action triggers
+    (a merge: merge_request and push) shares the event UUID."""
+    event_uuid = request.header("x-gitlab-event-uuid")
+    return request.header("idempotency-key") or (f"{event_uuid}:{topic}" if event_uuid else None)
 
 
 class GitLab(BaseProvider):
@@ -119,13 +127,7 @@ class GitLab(BaseProvider):
                 "neither object_kind nor X-Gitlab-Event names the event", reason="missing_topic"
             )
         action = lookup(payload, "object_attributes.action") or lookup(payload, "action")
-        aliases: tuple[str, ...] = ()
-        topic = kind
-        if isinstance(action, str) and action:
-            topic, aliases = f"{kind}.{action}", (kind,)
-        event_uuid = request.header("x-gitlab-event-uuid")
-        # Every hook one action triggers (a merge: merge_request and push) shares the event UUID.
-        delivery_id = request.header("idempotency-key") or (f"{event_uuid}:{topic}" if event_uuid else None)
+        topic, aliases = refined_topic(kind, action)
         extras = {
             "event": header,
             "instance": request.header("x-gitlab-instance"),
@@ -133,7 +135,7 @@ class GitLab(BaseProvider):
             "event_uuid": request.header("x-gitlab-event-uuid"),
         }
         meta = {k: v for k, v in extras.items() if v}
-        return Identity(topic=topic, delivery_id=delivery_id, aliases=aliases, meta=meta)
+        return Identity(topic=topic, delivery_id=_delivery_id(request, topic), aliases=aliases, meta=meta)
 
     def sign(
         self,

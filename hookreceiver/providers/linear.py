@@ -17,7 +17,14 @@ from hookreceiver.core.delivery import HttpRequest
 from hookreceiver.core.signing import HmacHeader, check_timestamp
 from hookreceiver.exceptions import PayloadError, SignatureError
 from hookreceiver.providers.base import Identity
-from hookreceiver.providers.common import derived_uuid, event_dict, iso_time, json_bytes, text_fields
+from hookreceiver.providers.common import (
+    derived_uuid,
+    event_dict,
+    iso_time,
+    json_bytes,
+    refined_topic,
+    text_fields,
+)
 from hookreceiver.providers.shared_secret import TimedSecretProvider
 
 __all__ = ["Linear"]
@@ -63,7 +70,7 @@ class Linear(TimedSecretProvider):
         if not kind:
             raise PayloadError("the webhook has no 'type'", reason="missing_topic")
         action = payload.get("action") if isinstance(payload, dict) else None
-        topic, aliases = (f"{kind}.{action}", (kind,)) if isinstance(action, str) and action else (kind, ())
+        topic, aliases = refined_topic(kind, action)
         stamp = _millis(payload)
         return Identity(
             topic=topic,

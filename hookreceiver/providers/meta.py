@@ -23,6 +23,7 @@ from hookreceiver.core.delivery import HttpRequest, Reply
 from hookreceiver.core.signing import HmacHeader, Secrets, verify_token
 from hookreceiver.exceptions import PayloadError, SignatureError
 from hookreceiver.providers.base import BaseProvider, Identity, lookup
+from hookreceiver.providers.common import refined_topic
 
 __all__ = ["Meta"]
 
@@ -58,6 +59,24 @@ def _message_ids(payload: Any) -> list[str]:
             if isinstance(mid, str):
                 found.append(mid)
     return found
+
+
+def _field(entry: dict[str, Any]) -> Any:
+    """What an entry is about: its first change's ``field``, or ``messaging`` for Messenger."""
+    field = lookup(entry, "changes.0.field")
+    if not isinstance(field, str) and _items(entry, "messaging"):
+        return "messaging"
+    return field
+
+
+def _meta(first: dict[str, Any], entries: int) -> dict[str, str]:
+    """The first entry's id and phone number id (those that are text), and the entry count."""
+    found = {
+        "entry_id": lookup(first, "id"),
+        "phone_number_id": lookup(first, "changes.0.value.metadata.phone_number_id"),
+        "entries": str(entries),
+    }
+    return {k: str(v) for k, v in found.items() if isinstance(v, str | int) and v}
 
 
 class Meta(BaseProvider):
@@ -112,24 +131,13 @@ class Meta(BaseProvider):
             raise PayloadError("the body has no 'object'", reason="missing_topic")
         entries = _entries(payload)
         first = entries[0] if entries else {}
-        field = lookup(first, "changes.0.field")
-        if not isinstance(field, str) and _items(first, "messaging"):
-            field = "messaging"
-        topic: str = kind
-        aliases: tuple[str, ...] = ()
-        if isinstance(field, str) and field:
-            topic, aliases = f"{kind}.{field}", (kind,)
+        topic, aliases = refined_topic(kind, _field(first))
         ids = _message_ids(payload)
-        meta = {
-            "entry_id": lookup(first, "id"),
-            "phone_number_id": lookup(first, "changes.0.value.metadata.phone_number_id"),
-            "entries": str(len(entries)),
-        }
         return Identity(
             topic=topic,
             aliases=aliases,
             delivery_id=ids[0] if len(ids) == 1 else None,
-            meta={k: str(v) for k, v in meta.items() if isinstance(v, str | int) and v},
+            meta=_meta(first, len(entries)),
         )
 
     def sign(

@@ -16,7 +16,7 @@ from hookreceiver.core.delivery import HttpRequest
 from hookreceiver.core.signing import HmacHeader
 from hookreceiver.exceptions import PayloadError
 from hookreceiver.providers.base import Identity
-from hookreceiver.providers.common import derived_uuid, event_dict, json_bytes, text_fields
+from hookreceiver.providers.common import derived_uuid, event_dict, json_bytes, refined_topic, text_fields
 from hookreceiver.providers.shared_secret import BodyHmacProvider
 
 __all__ = ["Sentry"]
@@ -47,9 +47,7 @@ class Sentry(BodyHmacProvider):
         if not resource:
             raise PayloadError("missing Sentry-Hook-Resource header", reason="missing_topic")
         action = payload.get("action") if isinstance(payload, dict) else None
-        topic, aliases = (
-            (f"{resource}.{action}", (resource,)) if isinstance(action, str) and action else (resource, ())
-        )
+        topic, aliases = refined_topic(resource, action)
         stamp = (request.header(TIMESTAMP) or "").strip()
         return Identity(
             topic=topic,

@@ -50,7 +50,7 @@ from hookreceiver.exceptions import (
 from hookreceiver.providers import wechat_crypto
 from hookreceiver.providers.base import BaseProvider, Identity
 
-__all__ = ["WeChat", "encrypt_value", "sha1_signature", "text_reply", "to_xml"]
+__all__ = ["WeChat", "encrypt_value", "message_topic", "sha1_signature", "text_reply", "to_xml"]
 
 
 def sha1_signature(*parts: str | bytes) -> str:
@@ -112,6 +112,21 @@ def encrypt_value(body: bytes) -> tuple[str, DeliveryError | None]:
     if not encrypt:
         return "", PayloadError("a safe-mode message without one base64 Encrypt", reason="missing_encrypt")
     return encrypt, None
+
+
+def message_topic(fields: Mapping[str, Any]) -> tuple[str, tuple[str, ...], str | None]:
+    """A WeChat-style message's topic, aliases and delivery id (WeChat and WeCom alike):
+    ``MsgType`` (``text``) with its ``MsgId``, or for an event ``event.<Event>`` (alias
+    ``event``) with ``FromUserName:CreateTime:Event``, which a retry repeats."""
+    msg_type = str(fields.get("MsgType") or "").lower()
+    if not msg_type:
+        raise PayloadError("the message has no MsgType", reason="missing_topic")
+    event = str(fields.get("Event") or "")
+    if msg_type == "event" and event:
+        sender, created = str(fields.get("FromUserName", "")), str(fields.get("CreateTime", ""))
+        delivery_id = f"{sender}:{created}:{event}" if sender and created else None
+        return f"event.{event.lower()}", ("event",), delivery_id
+    return msg_type, (), str(fields.get("MsgId") or "") or None
 
 
 def _created(value: Any) -> float | None:
@@ -240,28 +255,19 @@ class WeChat(BaseProvider):
 
     def identify(self, request: HttpRequest, payload: Any) -> Identity:
         fields: Mapping[str, Any] = payload if isinstance(payload, Mapping) else {}
-        msg_type = str(fields.get("MsgType") or "").lower()
-        if not msg_type:
-            raise PayloadError("the message has no MsgType", reason="missing_topic")
-        event = str(fields.get("Event") or "")
-        sender, created = str(fields.get("FromUserName", "")), str(fields.get("CreateTime", ""))
-        aliases: tuple[str, ...] = ()
-        topic, delivery_id = msg_type, str(fields.get("MsgId") or "") or None
-        if msg_type == "event" and event:
-            topic, aliases = f"event.{event.lower()}", ("event",)
-            delivery_id = f"{sender}:{created}:{event}" if sender and created else None
+        topic, aliases, delivery_id = message_topic(fields)
         meta = {
             "openid": request.query.get("openid", ""),
             "to_user": str(fields.get("ToUserName", "")),
-            "from_user": sender,
-            "event": event,
+            "from_user": str(fields.get("FromUserName", "")),
+            "event": str(fields.get("Event") or ""),
             "encryption": "aes" if self._encrypted(request) else "none",
         }
         return Identity(
             topic=topic,
             delivery_id=delivery_id,
             aliases=aliases,
-            sent_at=_created(created),
+            sent_at=_created(str(fields.get("CreateTime", ""))),
             meta={k: v for k, v in meta.items() if v},
         )
 

@@ -30,7 +30,7 @@ from hookreceiver.core.signing import (
 from hookreceiver.exceptions import DeliveryError, PayloadError, SignatureError
 from hookreceiver.providers import wechat_crypto
 from hookreceiver.providers.base import BaseProvider, Identity
-from hookreceiver.providers.wechat import encrypt_value, sha1_signature, to_xml
+from hookreceiver.providers.wechat import encrypt_value, message_topic, sha1_signature, to_xml
 
 __all__ = ["WeCom"]
 
@@ -113,18 +113,13 @@ class WeCom(BaseProvider):
 
     def identify(self, request: HttpRequest, payload: Any) -> Identity:
         fields: Mapping[str, Any] = payload if isinstance(payload, Mapping) else {}
-        msg_type = str(fields.get("MsgType") or "").lower()
-        if not msg_type:
-            raise PayloadError("the message has no MsgType", reason="missing_topic")
-        event = str(fields.get("Event") or "")
-        sender, created = str(fields.get("FromUserName", "")), str(fields.get("CreateTime", ""))
-        topic: str = msg_type
-        aliases: tuple[str, ...] = ()
-        delivery_id = str(fields.get("MsgId") or "") or None
-        if msg_type == "event" and event:
-            topic, aliases = f"event.{event.lower()}", ("event",)
-            delivery_id = f"{sender}:{created}:{event}" if sender and created else None
-        meta = {"agent_id": str(fields.get("AgentID") or ""), "from_user": sender, "event": event}
+        topic, aliases, delivery_id = message_topic(fields)
+        created = str(fields.get("CreateTime", ""))
+        meta = {
+            "agent_id": str(fields.get("AgentID") or ""),
+            "from_user": str(fields.get("FromUserName", "")),
+            "event": str(fields.get("Event") or ""),
+        }
         return Identity(
             topic=topic,
             delivery_id=delivery_id,
