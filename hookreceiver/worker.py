@@ -43,7 +43,11 @@ __all__ = ["Outcome", "RetryPolicy", "Worker", "run_handler", "run_handlers"]  #
 log = logging.getLogger("hookreceiver.worker")
 MAX_ERROR_CHARS = 8000
 RUNS_PER_TURN = 16  # jobs a runner runs back to back before it yields to the event loop
-PREFETCH_FACTOR = 4  # jobs held per running slot by default (see Worker.prefetch)
+PREFETCH_FACTOR = 4  # jobs held per running slot by default, on a shared store (see Worker.prefetch)
+# Jobs held by default from a store only this process reaches (the memory store): holding them
+# costs nothing and takes nothing from other workers, and an in-process worker that reads only a
+# few dozen per turn of the event loop falls behind the requests served on the same loop.
+LOCAL_PREFETCH = 1024
 STOP_MARGIN = 5.0  # seconds past poll_interval a stopping worker waits for its take to return
 
 
@@ -108,9 +112,9 @@ class Worker:
         self.concurrency = max(1, concurrency)
         # Jobs held at once, running or taken ahead to run next: the store is read in batches of
         # up to half this many (one round trip each on Redis), not one slot's worth at a time.
-        self.prefetch = max(
-            self.concurrency, PREFETCH_FACTOR * self.concurrency if prefetch is None else prefetch
-        )
+        if prefetch is None:
+            prefetch = PREFETCH_FACTOR * self.concurrency if store.shared else LOCAL_PREFETCH
+        self.prefetch = max(self.concurrency, prefetch)
         self.consumer = consumer or f"{socket.gethostname()}-{os.getpid()}-{id(self):x}"
         self.poll_interval = poll_interval
         self._rand = rand

@@ -7,10 +7,12 @@ import asyncio
 import logging
 
 import anyio
+import httpx
 import pytest
 
-from hookreceiver import ClaimState, Delivery, MemoryStore, Worker
-from tests.helpers import delivery, make_receiver
+from hookreceiver import ClaimState, Delivery, HookReceiver, MemoryStore, Settings, Worker
+from hookreceiver.worker import LOCAL_PREFETCH
+from tests.helpers import asgi_client, delivery, generic, make_receiver, post, sign
 
 pytestmark = pytest.mark.anyio
 
@@ -63,10 +65,66 @@ async def test_jobs_are_taken_in_batches_and_run_concurrency_at_a_time() -> None
     assert all(limit >= 5 for limit in store.limits)  # refilled once half were done, not per job
 
 
-async def test_prefetch_is_at_least_concurrency_and_four_times_it_by_default() -> None:
-    receiver, _ = make_receiver()
+class SharedMemoryStore(MemoryStore):
+    """A real MemoryStore that says it is shared, as a Redis store does."""
+
+    shared = True
+
+
+async def test_prefetch_is_at_least_concurrency_and_four_times_it_by_default_on_a_shared_store() -> None:
+    receiver, _ = make_receiver(store=SharedMemoryStore())
     assert Worker(receiver.endpoints, receiver.store, concurrency=3).prefetch == 12
     assert Worker(receiver.endpoints, receiver.store, concurrency=3, prefetch=1).prefetch == 3
+
+
+async def test_prefetch_from_a_store_of_this_process_only_is_large_by_default() -> None:
+    receiver, _ = make_receiver()
+    assert not receiver.store.shared
+    assert Worker(receiver.endpoints, receiver.store, concurrency=3).prefetch == LOCAL_PREFETCH
+    assert Worker(receiver.endpoints, receiver.store, concurrency=3, prefetch=1).prefetch == 3
+
+
+@pytest.mark.parametrize("prefetch", [None, 32])
+async def test_in_process_worker_keeps_up_with_the_requests_on_its_loop(prefetch: int | None) -> None:
+    """50 senders back to back on one event loop, a store capped at 200 live deliveries: with
+    the default prefetch the worker drains as fast as they arrive, so none is refused (503).
+    With 32 held at a time (the shared-store default for concurrency 8) it reads too few per
+    turn of the loop and falls behind: the case shows the test can fail."""
+    store = MemoryStore(max_entries=200)
+    receiver = HookReceiver(store=store, settings=Settings(), run_worker=True)
+    provider = generic()
+    endpoint = receiver.endpoint("/orders", provider)
+    handled: list[str] = []
+
+    @endpoint.on("*")
+    async def handler(d: Delivery) -> None:
+        handled.append(d.delivery_id)
+
+    if prefetch is not None:
+        receiver._worker = Worker(receiver.endpoints, store, prefetch=prefetch)
+    statuses: list[int] = []
+    senders, each = 50, 40
+
+    async def sender(client: httpx.AsyncClient, n: int) -> None:
+        for k in range(each):
+            request = sign({"type": "order.created"}, delivery_id=f"s{n}-{k}", provider=provider)
+            response = await post(client, request)
+            statuses.append(response.status_code)
+            # In-process requests never wait on a socket; a real sender's next request does.
+            await asyncio.sleep(0)
+
+    async with asgi_client(receiver) as client:
+        await asyncio.gather(*(sender(client, n) for n in range(senders)))
+        with anyio.fail_after(10):
+            while len(handled) < statuses.count(200):
+                await asyncio.sleep(0.01)
+    await receiver.stop()
+    assert len(statuses) == senders * each
+    if prefetch is None:
+        assert statuses.count(200) == senders * each, f"refused: {len(statuses) - statuses.count(200)}"
+        assert sorted(handled) == sorted(f"s{n}-{k}" for n in range(senders) for k in range(each))
+    else:
+        assert statuses.count(503) > 0
 
 
 async def test_stop_hands_back_jobs_taken_ahead_at_once(caplog: pytest.LogCaptureFixture) -> None:
