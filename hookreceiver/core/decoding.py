@@ -18,6 +18,7 @@ from xml.etree.ElementTree import Element, ParseError, TreeBuilder
 
 import defusedxml
 import defusedxml.ElementTree
+import orjson
 
 from hookreceiver.exceptions import PayloadError, UnsupportedContentType
 
@@ -199,6 +200,40 @@ def decode_json(body: bytes, charset: str = "utf-8") -> Any:
     text = _text(body, charset)
     if not text or text.isspace():  # (strip() would copy a large body)
         raise PayloadError("body is empty; JSON expected")
+    value = _orjson_value(body, text)
+    return _stdlib_json(text) if value is _NOT_READ else value
+
+
+_NOT_READ = object()
+# 19 digits in a row: an integer that may not fit 64 bits, which orjson reads as a float. Found
+# by mapping every digit byte to "0" and the rest to " " and searching for the run: ten times
+# faster than a regex. Digits are the same bytes in every charset accepted (ASCII-compatible);
+# a byte of a multibyte character taken for a digit only sends the text to json.
+_DIGIT_BYTES = bytes(0x30 if 0x30 <= byte <= 0x39 else 0x20 for byte in range(256))
+_LONG_DIGITS = b"0" * 19
+
+
+def _orjson_value(body: bytes, text: str) -> Any:
+    """``text`` (``body`` decoded) read by orjson, or ``_NOT_READ`` where json could differ.
+
+    orjson is about three times faster than ``json``. Where it reads a text it gives the same
+    value (a property test holds the two to it), except for integers past 64 bits, which it turns
+    into floats: texts with 19 digits in a row go to ``json``. Texts nesting past the limit never
+    reach orjson (some releases recurse without a limit and crash the process on a text a million
+    levels deep), and whatever orjson refuses (NaN, lone surrogate escapes, ``1e999``, bad syntax)
+    goes to ``json`` too, so refusals and their messages are exactly what :func:`_stdlib_json`
+    says. orjson refuses lone surrogate escapes, so a value it read needs no walk for them.
+    """
+    if _LONG_DIGITS in body.translate(_DIGIT_BYTES) or _nests_deeper(text, MAX_JSON_DEPTH):
+        return _NOT_READ
+    try:
+        return orjson.loads(text)
+    except ValueError:  # orjson.JSONDecodeError, and a text it cannot encode back to UTF-8
+        return _NOT_READ
+
+
+def _stdlib_json(text: str) -> Any:
+    """The reference reading of a JSON text: ``json`` with our limits and refusals."""
     try:
         value = json.loads(text, parse_constant=_constant, parse_float=_finite)
     except (ValueError, RecursionError) as exc:
