@@ -1,4 +1,5 @@
-"""Reading a request body before it is verified: under a size cap, a deadline and a shared budget.
+"""Reading a request before it is verified: its path and headers (bounded), then its body under
+a size cap, a deadline and a shared budget.
 
 Everything here happens before anyone knows whether the sender holds the secret, so it is what an
 attacker on the internet can make the receiver do for free. Three limits bound it:
@@ -25,11 +26,62 @@ from typing import Any
 
 import anyio
 
-from hookreceiver.exceptions import BodyTimeout, DeliveryError, PayloadTooLarge, ReceiverBusy
+from hookreceiver.core.delivery import endpoint_path
+from hookreceiver.exceptions import BodyTimeout, DeliveryError, HeadersTooLarge, PayloadTooLarge, ReceiverBusy
 
-__all__ = ["BufferBudget", "Hold", "check_framing", "read_body"]
+__all__ = ["BufferBudget", "Hold", "check_framing", "origin", "read_body", "read_headers", "route_path"]
 
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+
+
+def route_path(scope: Mapping[str, Any]) -> str:
+    """The request path below where the receiver is mounted (``root_path`` removed)."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    if root and path.startswith(root) and path[len(root) : len(root) + 1] in ("", "/"):
+        path = path[len(root) :]
+    return endpoint_path(path)
+
+
+def read_headers(scope: Mapping[str, Any], *, max_count: int, max_bytes: int) -> dict[str, str]:
+    """The request's headers, lower-cased names, a repeated one joined with ``", "``; refused
+    (431) past ``max_count`` lines or ``max_bytes`` of them.
+
+    Some HTTP servers (uvicorn with httptools) pass any number of headers of any size to the
+    app: the lines are counted before any is read, and the bytes before each is decoded.
+    """
+    raw = scope.get("headers", [])
+    if len(raw) > max_count:
+        raise HeadersTooLarge(f"{len(raw)} header lines; at most {max_count} are accepted")
+    headers: dict[str, str] = {}
+    repeated: dict[str, list[str]] = {}  # joined once at the end (joining as we go is quadratic)
+    size = 0
+    for raw_name, raw_value in raw:
+        size += len(raw_name) + len(raw_value)
+        if size > max_bytes:
+            total = sum(len(name) + len(value) for name, value in raw)
+            raise HeadersTooLarge(f"{total} bytes of headers; at most {max_bytes} are accepted")
+        name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
+        if name in headers:
+            repeated.setdefault(name, [headers[name]]).append(value)
+        else:
+            headers[name] = value
+    for name, values in repeated.items():
+        headers[name] = ", ".join(values)
+    return headers
+
+
+def origin(scope: Mapping[str, Any], headers: Mapping[str, str], *, trust_forwarded: bool) -> str:
+    """``scheme://host`` as the request names it (the forwarded one if trusted)."""
+    scheme: str = scope.get("scheme") or "http"
+    host = headers.get("host", "")
+    if trust_forwarded:
+        scheme = headers.get("x-forwarded-proto", scheme or "http").split(",")[0].strip()
+        host = headers.get("x-forwarded-host", host).split(",")[0].strip()
+    if not host and scope.get("server"):
+        server_host, port = scope["server"]
+        host = f"{server_host}:{port}"
+    return f"{scheme}://{host}"
 
 
 class BufferBudget:

@@ -1,6 +1,6 @@
 """The ASGI app under hostile input: nothing posted yields a 5xx, and odd text cannot break the ack.
 
-A mirror of ``hookreceiver/asgi.py`` beside ``test_asgi.py`` (the status policy): arbitrary
+A mirror of ``hookreceiver/asgi/`` beside ``test_asgi.py`` (the status policy): arbitrary
 requests, lone surrogates and charsets over ``httpx.ASGITransport``, and a bug of our own.
 """
 
