@@ -21,14 +21,9 @@ PACKAGE = Path(hookreceiver.__file__).parent
 LIMIT = 12
 # Functions over the limit, with the complexity they had; each must come down, none may rise.
 KNOWN: dict[str, int] = {
-    "providers/feishu.py::Feishu.identify": 18,
-    "providers/feishu.py::Feishu.verify": 14,
     "providers/standard.py::StandardWebhooks._match": 15,
     "providers/generic.py::_template": 19,
     "providers/generic.py::Generic.__init__": 17,
-    "providers/discord.py::Discord.identify": 15,
-    "providers/telegram.py::Telegram.identify": 14,
-    "providers/slack.py::Slack.identify": 18,
     "providers/paypal.py::PayPal.verify": 13,
     "providers/wechat.py::WeChat.verify": 14,
 }

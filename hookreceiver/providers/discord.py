@@ -32,6 +32,7 @@ from hookreceiver.providers.asymmetric import (
     verify_any,
 )
 from hookreceiver.providers.base import BaseProvider, Identity, lookup
+from hookreceiver.providers.common import refined_topic
 
 __all__ = ["INTERACTION_TYPES", "Discord"]
 
@@ -64,6 +65,17 @@ def _key(item: str | bytes) -> Key:
     except ValueError:
         raise ConfigurationError("a Discord public key is 64 hex characters") from None
     return ed25519_public(raw)
+
+
+def _meta(payload: dict[str, Any]) -> dict[str, str]:
+    """The interaction's application, guild, channel and user ids (those that are text)."""
+    found = {
+        "application_id": payload.get("application_id"),
+        "guild_id": payload.get("guild_id"),
+        "channel_id": payload.get("channel_id"),
+        "user_id": lookup(payload, "member.user.id") or lookup(payload, "user.id"),
+    }
+    return {k: v for k, v in found.items() if isinstance(v, str) and v}
 
 
 class Discord(BaseProvider):
@@ -112,25 +124,15 @@ class Discord(BaseProvider):
         if not isinstance(number, int) or isinstance(number, bool) or number not in INTERACTION_TYPES:
             raise PayloadError("an interaction of unknown type", reason="missing_topic")
         kind, path = INTERACTION_TYPES[number]
-        detail = lookup(payload, path)
-        topic: str = kind
-        aliases: tuple[str, ...] = ()
-        if isinstance(detail, str) and detail:
-            topic, aliases = f"{kind}.{detail}", (kind,)
+        topic, aliases = refined_topic(kind, lookup(payload, path))
         interaction_id = payload.get("id")
         stamp = request.header(TIMESTAMP)
-        meta = {
-            "application_id": payload.get("application_id"),
-            "guild_id": payload.get("guild_id"),
-            "channel_id": payload.get("channel_id"),
-            "user_id": lookup(payload, "member.user.id") or lookup(payload, "user.id"),
-        }
         return Identity(
             topic=topic,
             aliases=aliases,
             delivery_id=interaction_id if isinstance(interaction_id, str) and interaction_id else None,
             sent_at=float(stamp) if stamp and stamp.strip().isdigit() else None,
-            meta={k: v for k, v in meta.items() if isinstance(v, str) and v},
+            meta=_meta(payload),
         )
 
     def ack(self, delivery: Delivery, reply: Reply | None) -> Reply | None:

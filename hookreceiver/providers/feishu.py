@@ -87,6 +87,30 @@ def _token(event: Any) -> str | None:
     return token if isinstance(token, str) else None
 
 
+# Where a v2 (``schema: 2.0``) and a v1 event keep what ``identify`` reads.
+_V2_PATHS = {
+    "topic": "header.event_type",
+    "id": "header.event_id",
+    "created": "header.create_time",
+    "app_id": "header.app_id",
+    "tenant_key": "header.tenant_key",
+}
+_V1_PATHS = {
+    "topic": "event.type",
+    "id": "uuid",
+    "created": "ts",
+    "app_id": "event.app_id",
+    "tenant_key": "event.tenant_key",
+}
+
+
+def _sent_at(created: Any, *, millis: bool) -> float | None:
+    """The event's creation time (v2: milliseconds, v1: seconds) if it is a string of digits."""
+    if not (isinstance(created, str) and created.isdigit() and len(created) < 16):
+        return None
+    return int(created) / 1000 if millis else float(created)
+
+
 class Feishu(BaseProvider):
     """Feishu (and Lark) events; ``secret`` is the Verification Token (a list while rotating).
 
@@ -133,28 +157,38 @@ class Feishu(BaseProvider):
 
     def verify(self, request: HttpRequest, *, now: float) -> int:
         signature = request.header(SIGNATURE)
-        sent: float | None = None
-        if self._key is not None and signature is not None:
-            stamp, nonce = request.header(TIMESTAMP) or "", request.header(NONCE) or ""
-            sent = parse_timestamp(stamp, header="X-Lark-Request-Timestamp")
-            digest = hashlib.sha256(stamp.encode() + nonce.encode() + self._key + request.body)
-            if not constant_time_equal(digest.hexdigest(), signature.strip().lower()):
-                raise SignatureError("X-Lark-Signature does not match the encrypt_key")
-        if self._key is None:
-            event = decode_body(request.body, request.content_type, accept=self.formats)
-            if isinstance(event, dict) and "encrypt" in event and "type" not in event:
-                raise PayloadError(
-                    "an encrypted event, but no encrypt_key is configured", reason="encrypted_payload"
-                )
-        else:
-            event = decode_json(self._plaintext(request))
-        kind = lookup(event, "type")
-        if self._key is not None and signature is None and kind != URL_VERIFICATION:
+        sent = self._signed_time(request, signature)
+        event = self._event(request)
+        if self._key is not None and signature is None and lookup(event, "type") != URL_VERIFICATION:
             raise SignatureError("missing X-Lark-Signature", reason="missing_signature")
         index = verify_token(_token(event), secrets=self._secrets, header="verification token")
         if sent is not None:
             check_timestamp(sent, now=now, tolerance=self.tolerance)
         return index
+
+    def _signed_time(self, request: HttpRequest, signature: str | None) -> float | None:
+        """With an encrypt_key, the signed request time once ``X-Lark-Signature`` checks out;
+        ``None`` without a key or a signature (the caller decides whether one was needed)."""
+        if self._key is None or signature is None:
+            return None
+        stamp, nonce = request.header(TIMESTAMP) or "", request.header(NONCE) or ""
+        sent = parse_timestamp(stamp, header="X-Lark-Request-Timestamp")
+        digest = hashlib.sha256(stamp.encode() + nonce.encode() + self._key + request.body)
+        if not constant_time_equal(digest.hexdigest(), signature.strip().lower()):
+            raise SignatureError("X-Lark-Signature does not match the encrypt_key")
+        return sent
+
+    def _event(self, request: HttpRequest) -> Any:
+        """The event whose verification token is checked: the body as sent (an encrypted one is
+        refused when no encrypt_key is configured), or the decrypted body."""
+        if self._key is not None:
+            return decode_json(self._plaintext(request))
+        event = decode_body(request.body, request.content_type, accept=self.formats)
+        if isinstance(event, dict) and "encrypt" in event and "type" not in event:
+            raise PayloadError(
+                "an encrypted event, but no encrypt_key is configured", reason="encrypted_payload"
+            )
+        return event
 
     def decode(self, request: HttpRequest) -> Any:
         if self._key is None:
@@ -171,23 +205,20 @@ class Feishu(BaseProvider):
 
     def identify(self, request: HttpRequest, payload: Any) -> Identity:
         v2 = lookup(payload, "schema") is not None
-        topic = lookup(payload, "header.event_type" if v2 else "event.type")
+        paths = _V2_PATHS if v2 else _V1_PATHS
+        topic = lookup(payload, paths["topic"])
         if not isinstance(topic, str) or not topic:
             raise PayloadError("the event names no event_type", reason="missing_topic")
-        event_id = lookup(payload, "header.event_id" if v2 else "uuid")
-        created = lookup(payload, "header.create_time") if v2 else lookup(payload, "ts")
-        sent_at = None
-        if isinstance(created, str) and created.isdigit() and len(created) < 16:
-            sent_at = int(created) / 1000 if v2 else float(created)
+        event_id = lookup(payload, paths["id"])
         meta = {
-            "app_id": lookup(payload, "header.app_id" if v2 else "event.app_id"),
-            "tenant_key": lookup(payload, "header.tenant_key" if v2 else "event.tenant_key"),
+            "app_id": lookup(payload, paths["app_id"]),
+            "tenant_key": lookup(payload, paths["tenant_key"]),
             "schema": "2.0" if v2 else "1.0",
         }
         return Identity(
             topic=topic,
             delivery_id=event_id if isinstance(event_id, str) and event_id else None,
-            sent_at=sent_at,
+            sent_at=_sent_at(lookup(payload, paths["created"]), millis=v2),
             meta={k: v for k, v in meta.items() if isinstance(v, str) and v},
         )
 

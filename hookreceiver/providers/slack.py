@@ -26,6 +26,7 @@ from hookreceiver.core.delivery import HttpRequest, Reply
 from hookreceiver.core.signing import HmacHeader, parse_timestamp
 from hookreceiver.exceptions import PayloadError
 from hookreceiver.providers.base import Identity, lookup
+from hookreceiver.providers.common import refined_topic
 from hookreceiver.providers.shared_secret import TimedHmacProvider
 
 __all__ = ["INTERACTION_TYPES", "Slack"]
@@ -62,10 +63,43 @@ def _seconds(value: Any) -> float | None:
     return seconds if math.isfinite(seconds) else None
 
 
-def _refine(kind: str, detail: Any) -> tuple[str, tuple[str, ...]]:
-    if isinstance(detail, str) and detail:
-        return f"{kind}.{detail}", (kind,)
-    return kind, ()
+_META_HEADERS = (("retry_num", "x-slack-retry-num"), ("retry_reason", "x-slack-retry-reason"))
+# Where the team, user, app, channel and enterprise ids may be; the first text found is kept.
+_META_PATHS = (
+    ("team_id", "team_id"),
+    ("team_id", "team.id"),
+    ("user_id", "user_id"),
+    ("user_id", "user.id"),
+    ("api_app_id", "api_app_id"),
+    ("channel_id", "channel_id"),
+    ("enterprise_id", "enterprise_id"),
+)
+
+
+def _meta(request: HttpRequest, payload: dict[str, Any]) -> dict[str, str]:
+    """The retry headers, then the ids the body names (the first place that holds each)."""
+    meta = {key: value for key, header in _META_HEADERS if (value := request.header(header))}
+    for key, path in _META_PATHS:
+        value = lookup(payload, path)
+        if isinstance(value, str) and value:
+            meta.setdefault(key, value)
+    return meta
+
+
+def _event_identity(payload: dict[str, Any], meta: dict[str, str]) -> Identity:
+    """An Events API ``event_callback``: ``event.type`` refined by its subtype, ``event_id``."""
+    event_type = lookup(payload, "event.type")
+    if not isinstance(event_type, str) or not event_type:
+        raise PayloadError("event_callback without event.type", reason="missing_topic")
+    topic, aliases = refined_topic(event_type, lookup(payload, "event.subtype"))
+    event_id = payload.get("event_id")
+    return Identity(
+        topic=topic,
+        aliases=aliases,
+        meta=meta,
+        delivery_id=event_id if isinstance(event_id, str) and event_id else None,
+        sent_at=_seconds(payload.get("event_time")),
+    )
 
 
 class Slack(TimedHmacProvider):
@@ -99,23 +133,7 @@ class Slack(TimedHmacProvider):
     def identify(self, request: HttpRequest, payload: Any) -> Identity:
         if not isinstance(payload, dict):
             raise PayloadError("a Slack request body is an object", reason="missing_topic")
-        meta = {
-            key: value
-            for key, header in (("retry_num", "x-slack-retry-num"), ("retry_reason", "x-slack-retry-reason"))
-            if (value := request.header(header))
-        }
-        for key, path in (
-            ("team_id", "team_id"),
-            ("team_id", "team.id"),
-            ("user_id", "user_id"),
-            ("user_id", "user.id"),
-            ("api_app_id", "api_app_id"),
-            ("channel_id", "channel_id"),
-            ("enterprise_id", "enterprise_id"),
-        ):
-            value = lookup(payload, path)
-            if isinstance(value, str) and value:
-                meta.setdefault(key, value)
+        meta = _meta(request, payload)
         command = payload.get("command")
         if isinstance(command, str) and command:
             return Identity(topic=f"command.{command}", aliases=("command",), meta=meta)
@@ -124,21 +142,9 @@ class Slack(TimedHmacProvider):
             raise PayloadError("the request has no 'type' or 'command'", reason="missing_topic")
         if kind != "event_callback":
             detail = next((d for p in _DETAIL_PATHS if isinstance(d := lookup(payload, p), str)), None)
-            topic, aliases = _refine(kind, detail)
+            topic, aliases = refined_topic(kind, detail)
             return Identity(topic=topic, aliases=aliases, meta=meta)
-        event_type = lookup(payload, "event.type")
-        if not isinstance(event_type, str) or not event_type:
-            raise PayloadError("event_callback without event.type", reason="missing_topic")
-        topic, aliases = _refine(event_type, lookup(payload, "event.subtype"))
-        event_id = payload.get("event_id")
-        event_time = payload.get("event_time")
-        return Identity(
-            topic=topic,
-            aliases=aliases,
-            meta=meta,
-            delivery_id=event_id if isinstance(event_id, str) and event_id else None,
-            sent_at=_seconds(event_time),
-        )
+        return _event_identity(payload, meta)
 
     def sign(
         self,

@@ -35,6 +35,20 @@ def _update_id(payload: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def _meta(body: dict[str, Any]) -> dict[str, str]:
+    """The chat id, sender id and chat type of the update's object, as text where present."""
+    found = {
+        "chat_id": lookup(body, "chat.id") or lookup(body, "message.chat.id"),
+        "from_id": lookup(body, "from.id"),
+        "chat_type": lookup(body, "chat.type"),
+    }
+    return {
+        k: str(v)
+        for k, v in found.items()
+        if isinstance(v, str | int) and not isinstance(v, bool) and v != ""
+    }
+
+
 class Telegram(BaseProvider):
     """Telegram bot updates; ``secret`` is the webhook's ``secret_token`` (a list while rotating)."""
 
@@ -70,20 +84,11 @@ class Telegram(BaseProvider):
         kind = kinds[0]
         body = payload[kind]
         date = body.get("date") or body.get("edit_date")
-        meta = {
-            "chat_id": lookup(body, "chat.id") or lookup(body, "message.chat.id"),
-            "from_id": lookup(body, "from.id"),
-            "chat_type": lookup(body, "chat.type"),
-        }
         return Identity(
             topic=kind,
             delivery_id=str(update_id),
             sent_at=float(date) if isinstance(date, int) and not isinstance(date, bool) else None,
-            meta={
-                k: str(v)
-                for k, v in meta.items()
-                if isinstance(v, str | int) and not isinstance(v, bool) and v != ""
-            },
+            meta=_meta(body),
         )
 
     def peek_delivery_id(self, request: HttpRequest) -> str | None:
