@@ -43,11 +43,12 @@ Status = Literal["done", "failed", "dead", "rejected", "not_run"]
 class SendResult:
     """What happened to one request: the HTTP response, then the handler runs of its delivery.
 
-    ``outcomes`` holds the runs of this request's own delivery (its ``key``) only; runs of other
-    deliveries that fell due meanwhile (an earlier send's retry, say) are in ``other_outcomes``.
-    ``status`` sums it up: ``rejected`` (not 2xx), ``not_run`` (acknowledged but no handler ran:
-    a duplicate, an unrouted topic or a handshake), ``done``, ``failed`` (a handler raised and a
-    retry is scheduled) or ``dead`` (it raised on the last attempt: dead-lettered).
+    ``outcomes`` holds the runs of this request's own deliveries (its ``keys``: one, or each item
+    of a batch) only; runs of other deliveries that fell due meanwhile (an earlier send's retry,
+    say) are in ``other_outcomes``. ``status`` sums it up: ``rejected`` (not 2xx), ``not_run``
+    (acknowledged but no handler ran: a duplicate, an unrouted topic or a handshake), ``done``,
+    ``failed`` (a handler raised and a retry is scheduled) or ``dead`` (it raised on the last
+    attempt: dead-lettered); for a batch, the worst of its items' last runs.
     """
 
     request: HttpRequest
@@ -55,6 +56,7 @@ class SendResult:
     outcomes: tuple[Outcome, ...]
     other_outcomes: tuple[Outcome, ...] = ()
     key: str | None = None  # "endpoint:delivery_id"; None if the request named no delivery
+    keys: tuple[str, ...] = ()  # every delivery the request carried (a batch carries several)
 
     @property
     def status_code(self) -> int:
@@ -76,7 +78,11 @@ class SendResult:
             return "rejected"
         if self.outcome is None:
             return "not_run"
-        return {"done": "done", "retry": "failed", "dead": "dead"}.get(self.outcome.status, "not_run")  # type: ignore[return-value]
+        last = {outcome.delivery.key: outcome.status for outcome in self.outcomes}
+        for status, word in (("dead", "dead"), ("retry", "failed"), ("done", "done")):
+            if status in last.values():
+                return word  # type: ignore[return-value]
+        return "not_run"
 
     @property
     def error(self) -> BaseException | None:
@@ -249,39 +255,33 @@ class HookClient:
             )
         if not response.is_success:
             return SendResult(request, response, ())
-        key = self._delivery_key(request, response)
+        keys = self._delivery_keys(request, response)
         ran = await self.run(settle=settle)
         return SendResult(
             request,
             response,
-            outcomes=tuple(o for o in ran if key is not None and o.delivery.key == key),
-            other_outcomes=tuple(o for o in ran if key is None or o.delivery.key != key),
-            key=key,
+            outcomes=tuple(o for o in ran if o.delivery.key in keys),
+            other_outcomes=tuple(o for o in ran if o.delivery.key not in keys),
+            key=keys[0] if keys else None,
+            keys=keys,
         )
 
-    def _delivery_key(self, request: HttpRequest, response: httpx.Response) -> str | None:
-        """The dedupe key of the delivery ``request`` carries, read by the provider pipeline as the
-        receiver read it (without verifying again: the receiver accepted it); ``None`` for a
-        handshake; else (a batch, say) the id the response names."""
+    def _delivery_keys(self, request: HttpRequest, response: httpx.Response) -> tuple[str, ...]:
+        """The dedupe keys of the deliveries ``request`` carries (several for a batch): the ids the
+        JSON ack names (the ids stored, even where a provider makes one up per reading, as Dropbox
+        does), then the keys the provider pipeline reads from the request (for an ack of the
+        provider's own shape, such as Adyen's ``[accepted]``). None for a handshake."""
         endpoint = self.receiver.endpoints.get(endpoint_path(request.path))
         if endpoint is None:
-            return None
+            return ()
         try:
             read = read_verified(endpoint.provider, request, endpoint=endpoint.path, now=self.clock())
         except DeliveryError:
             read = ()
         if isinstance(read, Reply):
-            return None  # a handshake is answered, never stored
-        # A split request (even a batch of one) is named by the response, as it always was: an
-        # answer that is not the JSON ack (Adyen's "[accepted]") names none.
-        if len(read) == 1 and "batch_index" not in read[0].meta:
-            return read[0].key
-        try:
-            answer = response.json()
-        except ValueError:
-            return None
-        named = answer.get("delivery_id") if isinstance(answer, dict) else None
-        return delivery_key(endpoint.path, named) if isinstance(named, str) else None
+            return ()  # a handshake is answered, never stored
+        named = [delivery_key(endpoint.path, name) for name in _named_ids(response)]
+        return tuple(dict.fromkeys([*named, *(delivery.key for delivery in read)]))
 
     def _track(self, outcome: Outcome) -> None:
         """Worker listener: remember when each scheduled retry falls due (for ``settle``)."""
@@ -329,3 +329,21 @@ class HookClient:
     async def dead_letters(self) -> list[DeadLetter]:
         """The dead letters in the client's store."""
         return await self.store.dead_letters()
+
+
+def _named_ids(response: httpx.Response) -> list[str]:
+    """The delivery ids a JSON ack names: its ``delivery_id``, or each of a batch's."""
+    try:
+        answer = response.json()
+    except ValueError:
+        return []
+    if not isinstance(answer, dict):
+        return []
+    entries = answer.get("deliveries") if answer.get("status") == "batch" else [answer]
+    if not isinstance(entries, list):
+        return []
+    return [
+        entry["delivery_id"]
+        for entry in entries
+        if isinstance(entry, dict) and isinstance(entry.get("delivery_id"), str)
+    ]

@@ -317,3 +317,66 @@ async def test_fresh_id_sends_the_same_sample_as_new_deliveries() -> None:
     assert [r.status for r in same] == ["done", "not_run"]  # the sample's own id: a duplicate
     assert [r.status for r in fresh] == ["done", "done"]
     assert len(set(runs)) == 3 and runs[1:] == [r.key.split(":", 1)[1] for r in fresh if r.key]
+
+
+ADYEN_KEY = "44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056"
+
+
+def adyen_item(psp: str, code: str = "AUTHORISATION") -> dict[str, Any]:
+    return {
+        "NotificationRequestItem": {
+            "pspReference": psp,
+            "originalReference": "",
+            "merchantAccountCode": "TestMerchant",
+            "merchantReference": f"order-{psp}",
+            "amount": {"value": 1000, "currency": "EUR"},
+            "eventCode": code,
+            "success": "true",
+        }
+    }
+
+
+async def test_a_batch_reports_the_runs_of_each_of_its_items() -> None:
+    """Adyen answers ``[accepted]``, which names no delivery: the items are read from the request."""
+    from hookreceiver.providers import Adyen
+
+    receiver = HookReceiver(settings=Settings(), run_worker=True)
+    adyen = receiver.endpoint("/adyen", Adyen(secret=ADYEN_KEY))
+    seen: list[str] = []
+
+    @adyen.on("*")
+    async def record(delivery: Delivery) -> None:
+        seen.append(delivery.delivery_id)
+        if delivery.payload["pspReference"] == "PSP2":
+            raise Boom("second item")
+
+    async with HookClient(receiver) as client:
+        one = await client.send(
+            "/adyen", {"live": "false", "notificationItems": [adyen_item("PSP1")]}, topic="AUTHORISATION"
+        )
+        assert one.response.text == "[accepted]"
+        assert one.status == "done" and len(one.keys) == 1 and one.key == one.keys[0]
+        batch = {"live": "false", "notificationItems": [adyen_item("PSP3"), adyen_item("PSP2")]}
+        two = await client.send("/adyen", batch, topic="AUTHORISATION")
+    assert len(two.keys) == 2 and len(two.outcomes) == 2
+    assert sorted(o.status for o in two.outcomes) == ["done", "retry"]
+    assert two.status == "failed"  # the worst of the items' runs
+    assert len(seen) == 3
+
+
+async def test_a_delivery_id_made_up_by_the_provider_is_the_one_stored() -> None:
+    """Dropbox sends no delivery id; the one stored is made up when the receiver reads the request,
+    and a second reading would make up another: the runs are found by the id the ack names."""
+    from hookreceiver.providers import Dropbox
+
+    receiver = HookReceiver(settings=Settings(), run_worker=True)
+    dropbox = receiver.endpoint("/dropbox", Dropbox(secret="dropbox-app-secret-for-tests"))
+
+    @dropbox.on("*")
+    async def record(delivery: Delivery) -> None:
+        return None
+
+    async with HookClient(receiver) as client:
+        result = await client.send("/dropbox")
+    assert result.status == "done"
+    assert result.key == f"/dropbox:{result.response.json()['delivery_id']}"
