@@ -6,7 +6,8 @@ the schedule, no coroutine sleeps holding a slot); after the endpoint's ``max_at
 buried in the dead letters with the last traceback. On ``stop`` in-flight jobs get a grace period,
 then are handed back unrun (``release``); a job whose worker died is run again by another worker
 once the store hands it out (Redis: after its visibility timeout). Handlers therefore see
-at-least-once delivery and ``delivery.attempt`` tells which run this is.
+at-least-once delivery. ``delivery.attempt`` is 1 plus the runs that failed: a run taken over
+from a worker that died keeps the attempt it had, so it is not a count of every run.
 """
 
 from __future__ import annotations
