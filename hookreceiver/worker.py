@@ -44,10 +44,7 @@ __all__ = ["Outcome", "RetryPolicy", "Worker", "run_handler", "run_handlers"]  #
 log = logging.getLogger("hookreceiver.worker")
 MAX_ERROR_CHARS = 8000
 RUNS_PER_TURN = 16  # jobs a runner runs back to back before it yields to the event loop
-# Jobs held per running slot by default, on a shared store (see Worker.prefetch). Each read of
-# Redis is a round trip and a script call: with 4 the worker waited on them (30% of its time in
-# the benchmark) and drained 6,000/s; with 16 it drained 7,900/s (bench_drain.py).
-PREFETCH_FACTOR = 16
+PREFETCH_FACTOR = 4  # jobs held per running slot by default, on a shared store (see Worker.prefetch)
 # Jobs held by default from a store only this process reaches (the memory store): holding them
 # costs nothing and takes nothing from other workers, and an in-process worker that reads only a
 # few dozen per turn of the event loop falls behind the requests served on the same loop.

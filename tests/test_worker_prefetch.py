@@ -71,9 +71,9 @@ class SharedMemoryStore(MemoryStore):
     shared = True
 
 
-async def test_prefetch_is_at_least_concurrency_and_sixteen_times_it_by_default_on_a_shared_store() -> None:
+async def test_prefetch_is_at_least_concurrency_and_four_times_it_by_default_on_a_shared_store() -> None:
     receiver, _ = make_receiver(store=SharedMemoryStore())
-    assert Worker(receiver.endpoints, receiver.store, concurrency=3).prefetch == 48
+    assert Worker(receiver.endpoints, receiver.store, concurrency=3).prefetch == 12
     assert Worker(receiver.endpoints, receiver.store, concurrency=3, prefetch=1).prefetch == 3
 
 
