@@ -20,13 +20,8 @@ import hookreceiver
 PACKAGE = Path(hookreceiver.__file__).parent
 LIMIT = 12
 # Functions over the limit, with the complexity they had; each must come down, none may rise.
-KNOWN: dict[str, int] = {
-    "providers/standard.py::StandardWebhooks._match": 15,
-    "providers/generic.py::_template": 19,
-    "providers/generic.py::Generic.__init__": 17,
-    "providers/paypal.py::PayPal.verify": 13,
-    "providers/wechat.py::WeChat.verify": 14,
-}
+# Empty since every one of them was split (issue 10 item 9): keep it so.
+KNOWN: dict[str, int] = {}
 
 
 def _blocks(blocks: Iterable[Any]) -> Iterator[Any]:

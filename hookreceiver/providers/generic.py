@@ -128,27 +128,69 @@ def _template(
             f"this endpoint accepts {', '.join(sorted(in_url))}, whose payload is in the URL: "
             "signed_content must include {url}, or one signature fits every query"
         )
+    _check_signed_time(
+        signed_content, timestamp_header=timestamp_header, checked=not unsigned and tolerance > 0
+    )
+    _check_signed_sources(signed_content, sources)
+    return signed_content
+
+
+def _check_signed_time(signed_content: str, *, timestamp_header: str | None, checked: bool) -> None:
+    """``{timestamp}`` needs a ``timestamp_header``; a header whose freshness is ``checked`` must be
+    signed, or a captured request passes with a rewritten timestamp."""
     if "{timestamp}" in signed_content and timestamp_header is None:
         raise ConfigurationError("signed_content uses {timestamp}: set timestamp_header")
-    if (
-        timestamp_header is not None
-        and not unsigned
-        and tolerance > 0
-        and "{timestamp}" not in signed_content
-    ):
+    if timestamp_header is not None and checked and "{timestamp}" not in signed_content:
         raise ConfigurationError(
             "timestamp_header is checked for freshness but signed_content does not sign it, so a "
             "captured request passes with a rewritten timestamp: add {timestamp} to signed_content "
             "(e.g. '{id}.{timestamp}.{body}'), or use sent_at='header:NAME' to only read it"
         )
+
+
+def _check_signed_sources(signed_content: str, sources: dict[str, str | None]) -> None:
+    """A signed ``{id}`` or ``{topic}`` must come from a header, the query or a constant: the
+    body is decoded only after verification."""
     for placeholder, spec in sources.items():
-        # The body is decoded only after verification, so a signed value must come from elsewhere.
         if f"{{{placeholder}}}" in signed_content and (spec is None or spec.startswith("body:")):
             option = "delivery_id" if placeholder == "id" else placeholder
             raise ConfigurationError(
                 f"signed_content uses {{{placeholder}}}: set {option} to a header:, query: or const: source"
             )
-    return signed_content
+
+
+def _check_secret(secret: object, *, unsigned: bool) -> None:
+    """Exactly one of a secret and ``unsigned=True``."""
+    if unsigned and secret is not None:
+        raise ConfigurationError("pass either a secret or unsigned=True, not both")
+    if not unsigned and secret is None:
+        raise ConfigurationError("Generic needs a secret; pass unsigned=True to accept unverified deliveries")
+
+
+def _check_hmac(algorithm: str, encoding: str) -> None:
+    """An HMAC algorithm and a signature encoding Generic supports."""
+    if algorithm not in ("sha1", "sha256", "sha512"):
+        raise ConfigurationError(f"unsupported algorithm {algorithm!r}")
+    if encoding not in ("hex", "base64"):
+        raise ConfigurationError(f"unsupported encoding {encoding!r}")
+
+
+def _method_names(methods: Iterable[str]) -> frozenset[str]:
+    """The upper-cased HTTP method names, at least one, each a plain ASCII word."""
+    names = _names("methods", methods, upper=True)
+    if not names or any(not m.isalpha() or not m.isascii() for m in names):
+        raise ConfigurationError(
+            f"methods must be HTTP method names such as ('GET', 'POST'), not {sorted(names)!r}"
+        )
+    return names
+
+
+def _format_names(formats: Iterable[Format]) -> frozenset[str]:
+    """The body formats, each one the decoders know."""
+    names = _names("formats", formats)
+    if not names <= set(_FORMATS):
+        raise ConfigurationError(f"unknown formats {sorted(names - set(_FORMATS))}: use some of {_FORMATS}")
+    return names
 
 
 class Generic(BaseProvider):
@@ -181,26 +223,10 @@ class Generic(BaseProvider):
         formats: Iterable[Format] = ("json", "form", "xml"),
         unsigned: bool = False,
     ) -> None:
-        if unsigned and secret is not None:
-            raise ConfigurationError("pass either a secret or unsigned=True, not both")
-        if not unsigned and secret is None:
-            raise ConfigurationError(
-                "Generic needs a secret; pass unsigned=True to accept unverified deliveries"
-            )
-        if algorithm not in ("sha1", "sha256", "sha512"):
-            raise ConfigurationError(f"unsupported algorithm {algorithm!r}")
-        if encoding not in ("hex", "base64"):
-            raise ConfigurationError(f"unsupported encoding {encoding!r}")
-        method_names = _names("methods", methods, upper=True)
-        if not method_names or any(not m.isalpha() or not m.isascii() for m in method_names):
-            raise ConfigurationError(
-                f"methods must be HTTP method names such as ('GET', 'POST'), not {sorted(method_names)!r}"
-            )
-        format_names = _names("formats", formats)
-        if not format_names <= set(_FORMATS):
-            raise ConfigurationError(
-                f"unknown formats {sorted(format_names - set(_FORMATS))}: use some of {_FORMATS}"
-            )
+        _check_secret(secret, unsigned=unsigned)
+        _check_hmac(algorithm, encoding)
+        method_names = _method_names(methods)
+        format_names = _format_names(formats)
         signed_content = _template(
             signed_content,
             in_url=method_names & URL_METHODS,

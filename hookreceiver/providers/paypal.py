@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
+from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
@@ -69,6 +70,36 @@ def _time(text: str) -> float:
         raise SignatureError("PAYPAL-TRANSMISSION-TIME is not ISO 8601", reason="bad_timestamp") from None
 
 
+def _transmission(request: HttpRequest) -> dict[str, str]:
+    """The five transmission headers, stripped; any of them missing is a missing signature."""
+    values = {
+        name: (request.header(name) or "").strip()
+        for name in (TRANSMISSION_ID, TRANSMISSION_TIME, TRANSMISSION_SIG, CERT_URL, AUTH_ALGO)
+    }
+    missing = [name for name, value in values.items() if not value]
+    if missing:
+        raise SignatureError(f"missing {', '.join(missing)}", reason="missing_signature")
+    return values
+
+
+def _paypal_key(certificate: x509.Certificate, *, now: float) -> rsa.RSAPublicKey:
+    """The RSA key of a certificate issued to ``*.paypal.com`` and valid at ``now``."""
+    names = certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    common = str(names[0].value) if names else ""
+    moment = datetime.fromtimestamp(now, UTC)
+    if not (
+        common.endswith(".paypal.com")
+        and certificate.not_valid_before_utc <= moment <= certificate.not_valid_after_utc
+    ):
+        raise SignatureError(
+            "the signing certificate is not a valid PayPal certificate", reason="bad_certificate"
+        )
+    public = certificate.public_key()
+    if not isinstance(public, rsa.RSAPublicKey):
+        raise SignatureError("the signing certificate has no RSA key", reason="bad_certificate")
+    return public
+
+
 class PayPal(BaseProvider):
     """PayPal REST webhooks; ``webhook_id`` is your subscription's id.
 
@@ -102,13 +133,7 @@ class PayPal(BaseProvider):
         return f"PayPal(webhook_id={self.webhook_id!r}, tolerance={self.tolerance:g})"
 
     def verify(self, request: HttpRequest, *, now: float) -> int:
-        values = {
-            name: (request.header(name) or "").strip()
-            for name in (TRANSMISSION_ID, TRANSMISSION_TIME, TRANSMISSION_SIG, CERT_URL, AUTH_ALGO)
-        }
-        missing = [name for name, value in values.items() if not value]
-        if missing:
-            raise SignatureError(f"missing {', '.join(missing)}", reason="missing_signature")
+        values = _transmission(request)
         algorithm = _ALGORITHMS.get(values[AUTH_ALGO])
         if algorithm is None:
             raise SignatureError("PAYPAL-AUTH-ALGO is not SHA256withRSA", reason="bad_signature")
@@ -117,20 +142,7 @@ class PayPal(BaseProvider):
         except (binascii.Error, ValueError):
             raise SignatureError("PAYPAL-TRANSMISSION-SIG is not base64") from None
         sent = _time(values[TRANSMISSION_TIME])
-        certificate = self.certificates.get(values[CERT_URL], now=now)
-        names = certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-        common = str(names[0].value) if names else ""
-        moment = datetime.fromtimestamp(now, UTC)
-        if not (
-            common.endswith(".paypal.com")
-            and certificate.not_valid_before_utc <= moment <= certificate.not_valid_after_utc
-        ):
-            raise SignatureError(
-                "the signing certificate is not a valid PayPal certificate", reason="bad_certificate"
-            )
-        public = certificate.public_key()
-        if not isinstance(public, rsa.RSAPublicKey):
-            raise SignatureError("the signing certificate has no RSA key", reason="bad_certificate")
+        public = _paypal_key(self.certificates.get(values[CERT_URL], now=now), now=now)
         message = signed_string(
             values[TRANSMISSION_ID], values[TRANSMISSION_TIME], self.webhook_id, request.body
         )

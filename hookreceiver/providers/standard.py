@@ -155,21 +155,32 @@ class StandardWebhooks(BaseProvider):
 
     def _match(self, message: bytes, header: str) -> int:
         """The index of the first configured secret or key that a signature in ``header`` fits."""
+        v1, v1a = self._offered(header)
+        for index in range(len(self._hmac)):
+            if self._fits(index, message, v1, v1a):
+                return index
+        raise SignatureError("signature does not match any configured secret or key")
+
+    def _offered(self, header: str) -> tuple[list[bytes], list[bytes]]:
+        """The ``v1`` and ``v1a`` signatures in ``header``, each read only if a configured
+        secret (``v1``) or key (``v1a``) could check it; neither is a bad signature."""
         wanted = [v for v, used in (("v1", any(self._hmac)), ("v1a", any(self._keys))) if used]
         v1 = _signatures(header, "v1") if "v1" in wanted else []
         v1a = _signatures(header, "v1a") if "v1a" in wanted else []
         if not v1 and not v1a:
             raise SignatureError(f"webhook-signature holds no {' or '.join(wanted)} signature")
-        for index, (secret, key) in enumerate(zip(self._hmac, self._keys, strict=True)):
-            if secret is not None and v1:
-                try:
-                    verify_digest(message, v1, secrets=Secrets(secret), algorithm="sha256")
-                except SignatureError:
-                    continue
-                return index
-            if key is not None and v1a and any([key.verify(sig, message) for sig in v1a]):
-                return index
-        raise SignatureError("signature does not match any configured secret or key")
+        return v1, v1a
+
+    def _fits(self, index: int, message: bytes, v1: list[bytes], v1a: list[bytes]) -> bool:
+        """Whether configured entry ``index`` (a secret or a key) signed ``message``."""
+        secret, key = self._hmac[index], self._keys[index]
+        if secret is not None and v1:
+            try:
+                verify_digest(message, v1, secrets=Secrets(secret), algorithm="sha256")
+            except SignatureError:
+                return False
+            return True
+        return key is not None and bool(v1a) and any([key.verify(sig, message) for sig in v1a])
 
     def signature_headers(
         self, msg_id: str, timestamp: float, body: bytes, secret_index: int = 0

@@ -189,16 +189,7 @@ class WeChat(BaseProvider):
 
     def verify(self, request: HttpRequest, *, now: float) -> int:
         encrypted = self._encrypted(request)
-        if encrypted and self._key is None:  # refused before anything is read
-            raise PayloadError(
-                "an encrypted (safe mode) message, but no aes_key is configured", reason="encrypted_payload"
-            )
-        if request.method == "POST" and not encrypted and self._key is not None and not self.allow_plain:
-            raise SignatureError(
-                "a plain message, whose signature does not cover the body; this "
-                "endpoint takes safe-mode (encrypt_type=aes) messages only",
-                reason="plaintext_refused",
-            )
+        self._check_mode(request, encrypted)
         query = request.query
         name = "msg_signature" if encrypted else "signature"
         received = query.get(name, "").lower()
@@ -227,6 +218,20 @@ class WeChat(BaseProvider):
         if request.method == "POST" and not encrypted:  # the signature does not cover this body
             self.nonces.check(f"{stamp}:{received}", nonce, request.body, now=now)
         return index
+
+    def _check_mode(self, request: HttpRequest, encrypted: bool) -> None:
+        """Refuse, before anything is read, a safe-mode message without an aes_key, and a plain
+        POST (whose signature does not cover the body) where only safe mode is accepted."""
+        if encrypted and self._key is None:
+            raise PayloadError(
+                "an encrypted (safe mode) message, but no aes_key is configured", reason="encrypted_payload"
+            )
+        if request.method == "POST" and not encrypted and self._key is not None and not self.allow_plain:
+            raise SignatureError(
+                "a plain message, whose signature does not cover the body; this "
+                "endpoint takes safe-mode (encrypt_type=aes) messages only",
+                reason="plaintext_refused",
+            )
 
     def decode(self, request: HttpRequest) -> Any:
         if request.method != "POST":
