@@ -144,16 +144,16 @@ def test_send_usage_errors_exit_2(extra: list[str], message: str, capsys: pytest
     assert err.startswith("hookreceiver: ") and message in err
 
 
-# send --app picks the endpoint by the URL's path: trailing slashes trimmed (an empty path stays
-# empty, not "/"), a proxy's prefix allowed, the query string ignored.
+# send --app picks the endpoint by the URL's path, normalised as the receiver keys endpoints
+# (trailing slashes trimmed, an empty path is "/"), a proxy's prefix allowed, the query ignored.
 SEND_PATHS = [
     ("/stripe", None),
     ("/stripe/", None),
     ("/stripe?tenant=7", None),
     ("/proxy/in/stripe", None),
     ("/sms//", None),
-    ("", "matches ''"),
-    ("/", "matches ''"),
+    ("", "matches '/'"),
+    ("/", "matches '/'"),
     ("/stripe/extra", "matches '/stripe/extra'"),
 ]
 
@@ -170,6 +170,17 @@ def test_send_app_finds_the_endpoint_by_the_urls_path(
         assert (code, err.startswith("hookreceiver: cannot reach ")) == (1, True), err
     else:
         assert code == 2 and f"no endpoint of tests.testing.send_app:hooks {refused}" in err
+
+
+@pytest.mark.parametrize("path", ["", "/", "//"])
+def test_send_app_finds_an_endpoint_at_the_root(path: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """A receiver mounted at its own root (``/``): an empty path was no match before."""
+    url = f"http://127.0.0.1:{free_port()}{path}"
+    code = main(
+        ["send", url, "--app", "tests.testing.send_app:root_hooks", "--topic", "payment_intent.succeeded"]
+    )
+    err = capsys.readouterr().err
+    assert (code, err.startswith("hookreceiver: cannot reach ")) == (1, True), err
 
 
 def test_send_with_the_recommended_generic_template(

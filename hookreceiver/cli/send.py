@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from hookreceiver.cli import at_least, command, load_receiver
-from hookreceiver.core.delivery import HttpRequest
+from hookreceiver.core.delivery import HttpRequest, endpoint_path
 from hookreceiver.exceptions import ConfigurationError
 from hookreceiver.providers.base import Provider
 
@@ -136,9 +136,10 @@ def _generic_options(args: argparse.Namespace) -> dict[str, Any]:
 def _signer_for(args: argparse.Namespace) -> Provider:
     if args.app:
         receiver = load_receiver(args.app)
-        url_path = urlsplit(args.url).path.rstrip("/")
+        url_path = endpoint_path(urlsplit(args.url).path)
         for path, endpoint in receiver.endpoints.items():
-            if url_path == path or url_path.endswith(path):
+            # The endpoint's path, or ending with it: a proxy in front may add a prefix.
+            if url_path == path or (path != "/" and url_path.endswith(path)):
                 return endpoint.provider
         raise ConfigurationError(f"no endpoint of {args.app} matches {url_path!r}")
     from hookreceiver.providers import PROVIDERS

@@ -18,6 +18,9 @@ twilio = hooks.endpoint("/sms", Twilio(secret=SECRET))
 # Key-signed: the receiver holds the public key, ``send --secret`` the private one.
 DISCORD_KEYS = key_pair("discord", seed="send command tests")
 discord = hooks.endpoint("/discord", Discord(secret=DISCORD_KEYS.public))
+# One endpoint at the receiver's root, for send's path matching.
+root_hooks = HookReceiver()
+root_hooks.endpoint("/", Stripe(secret=SECRET))
 
 
 @stripe.on("*", model=StripeEvent)
