@@ -38,7 +38,7 @@ from hookreceiver.core.signing import (
     parse_timestamp,
     verify_token,
 )
-from hookreceiver.exceptions import PayloadError, SignatureError
+from hookreceiver.exceptions import ConfigurationError, PayloadError, SignatureError
 from hookreceiver.providers.base import BaseProvider, Identity, lookup
 
 __all__ = ["Feishu", "Lark", "decrypt", "encrypt"]
@@ -130,6 +130,12 @@ class Feishu(BaseProvider):
         formats: Iterable[Format] = ("json",),
     ) -> None:
         self._secrets = Secrets(secret)
+        if encrypt_key is not None and not isinstance(encrypt_key, str | bytes):
+            # A list was taken before and only its first key used: rotation that silently failed.
+            raise ConfigurationError(
+                "encrypt_key is one key: an app has a single Encrypt Key, which signs and encrypts "
+                "every event; set the new one here when you change it in the console"
+            )
         self._key = Secrets(encrypt_key).values[0] if encrypt_key is not None else None
         self.tolerance = tolerance
         self.formats = frozenset(formats)

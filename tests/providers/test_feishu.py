@@ -5,11 +5,12 @@ from __future__ import annotations
 import base64
 import json
 from functools import partial
+from typing import Any
 
 import pytest
 
 from hookreceiver.core.delivery import Delivery, HttpRequest, Reply
-from hookreceiver.exceptions import PayloadError, SignatureError, StaleTimestamp
+from hookreceiver.exceptions import ConfigurationError, PayloadError, SignatureError, StaleTimestamp
 from hookreceiver.providers import PROVIDERS, Feishu, Lark, Slack, receive
 from hookreceiver.providers.feishu import decrypt, encrypt
 from tests.helpers import asgi_client
@@ -177,3 +178,10 @@ async def test_through_asgi() -> None:
         bad = await client.post("/lark", content=request.body, headers=forged)
     assert answered.json() == {"challenge": "ajls384kdjx98XX"}
     assert ok.json()["status"] == "accepted" and bad.status_code == 401
+
+
+@pytest.mark.parametrize("keys", [["key-one-0123456789", "key-two-0123456789"], ("only-one-0123456789",)])
+def test_a_list_of_encrypt_keys_is_refused(keys: Any) -> None:
+    """Only the first of a list was used before: a rotation that silently did not happen."""
+    with pytest.raises(ConfigurationError, match="encrypt_key is one key"):
+        Feishu(secret="verification-token-0123", encrypt_key=keys)
