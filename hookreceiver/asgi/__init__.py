@@ -88,6 +88,7 @@ class _Call:
 
     scope: Scope
     started: float
+    path: str  # below the mount point, normalised (route_path)
     endpoint: Endpoint | None
     headers: dict[str, str] | None = None  # read once they are accepted
     url: str = ""
@@ -191,7 +192,7 @@ class ReceiverApp:
         endpoint = self.endpoints.get(path)
         if endpoint is None and path in self._health:
             return await self._health_check(self._health[path], scope["method"])
-        call = _Call(scope, started, endpoint)
+        call = _Call(scope, started, path, endpoint)
         try:
             return await self._serve(call, receive, path)
         except HookReceiverError as exc:  # every refusal, answered through its status_hint
@@ -257,7 +258,7 @@ class ReceiverApp:
             delivery_id = peek(endpoint, request)
         answer = refused(
             Refusal(exc.status_hint, reason, detail, log_detail, extra),
-            full_path=scope.get("root_path", "") + route_path(scope),
+            full_path=scope.get("root_path", "") + call.path,
             endpoint=endpoint,
             started=call.started,
             delivery_id=delivery_id,
@@ -312,9 +313,14 @@ class ReceiverApp:
     def _admitted(
         self, call: _Call, endpoint: Endpoint, delivery: Delivery, status: str, http_status: int
     ) -> None:
-        full_path = call.scope.get("root_path", "") + endpoint.path
         admitted(
-            delivery, status, http_status, full_path=full_path, started=call.started, observers=self.observers
+            delivery,
+            status,
+            http_status,
+            mount=call.scope.get("root_path", ""),
+            path=endpoint.path,
+            started=call.started,
+            observers=self.observers,
         )
 
     async def _store(self, call: _Call, endpoint: Endpoint, delivery: Delivery) -> str:

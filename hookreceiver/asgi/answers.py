@@ -187,17 +187,19 @@ def admitted(
     status: str,
     http_status: int,
     *,
-    full_path: str,
+    mount: str,
+    path: str,
     started: float,
     observers: Sequence[Observer],
 ) -> None:
-    """An answered delivery: observers and its one log line (no work when neither is on)."""
+    """An answered delivery: observers and its one log line, naming the endpoint with its
+    ``mount`` prefix (no work at all when neither is on: this runs for every delivery)."""
     if not observers and not log.isEnabledFor(logging.INFO):
         return
     duration = time.perf_counter() - started
     for observer in observers:
         safely(observer.admitted, delivery, status, duration)
-    full = loggable(full_path)
+    full = loggable(mount + path)
     log.info(
         "%s endpoint=%s provider=%s topic=%s delivery_id=%s id_source=%s status=%d "
         "secret_index=%s duration_ms=%.1f",
