@@ -64,12 +64,20 @@ def _hex_key(value: str | bytes) -> bytes:
 
 
 def _items(payload: Any) -> list[dict[str, Any]]:
+    """The batch's items. A body of another shape carries no ``hmacSignature`` anywhere, so it is
+    refused as unsigned (401 ``missing_signature``), as every provider refuses an unsigned request."""
     entries = payload.get("notificationItems") if isinstance(payload, dict) else None
     if not isinstance(entries, list):
-        raise PayloadError("the body has no 'notificationItems' list", reason="missing_topic")
+        raise SignatureError(
+            "not an Adyen notification batch (no 'notificationItems' list): nothing is signed",
+            reason="missing_signature",
+        )
     items = [e.get("NotificationRequestItem") if isinstance(e, dict) else None for e in entries]
     if not all(isinstance(item, dict) for item in items):
-        raise PayloadError("a notification item is not an object", reason="bad_payload")
+        raise SignatureError(
+            "a notification item is not an object, so it carries no hmacSignature",
+            reason="missing_signature",
+        )
     return [item for item in items if isinstance(item, dict)]
 
 

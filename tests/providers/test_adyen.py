@@ -80,11 +80,30 @@ def test_one_bad_item_refuses_the_batch() -> None:
     with pytest.raises(SignatureError):
         Adyen(secret=KEY).verify(with_body(request, request.body.replace(b"1000", b"1001")), now=T)
     stripe = Stripe(secret=KEY).sign({}, topic="x", timestamp=T, url="https://e/a")
-    with pytest.raises(PayloadError):
+    with pytest.raises(SignatureError) as other:
         receive_all(Adyen(secret=KEY), stripe, endpoint="/a", now=T)
+    assert other.value.reason == "missing_signature"
     with pytest.raises(PayloadError) as empty:
         receive_all(Adyen(secret=KEY), post(), endpoint="/a", now=T)
     assert empty.value.reason == "empty_batch"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"type":"payment.succeeded","data":{}}',  # another provider's event
+        b'{"notificationItems":{"NotificationRequestItem":{}}}',  # not a list
+        b'{"notificationItems":["AUTHORISATION"]}',  # an item that is not an object
+        b"[]",
+    ],
+)
+def test_a_body_that_is_not_a_notification_batch_is_unsigned(body: bytes) -> None:
+    """Nothing in such a body can carry an hmacSignature: 401 missing_signature, as any provider
+    answers an unsigned request (it was a 400 missing_topic)."""
+    request = with_body(post(item("1")), body)
+    with pytest.raises(SignatureError) as caught:
+        Adyen(secret=KEY).verify(request, now=T)
+    assert (caught.value.reason, caught.value.status_hint) == ("missing_signature", 401)
 
 
 def test_the_key_is_hex() -> None:
