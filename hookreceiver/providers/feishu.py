@@ -41,7 +41,7 @@ from hookreceiver.core.signing import (
 from hookreceiver.exceptions import ConfigurationError, PayloadError, SignatureError
 from hookreceiver.providers.base import BaseProvider, Identity, lookup
 
-__all__ = ["Feishu", "Lark", "decrypt", "encrypt"]
+__all__ = ["Feishu", "Lark", "decrypt", "encrypt", "signature"]
 
 SIGNATURE = "x-lark-signature"
 TIMESTAMP = "x-lark-request-timestamp"
@@ -80,6 +80,12 @@ def decrypt(value: str, encrypt_key: bytes) -> bytes:
     if not 1 <= pad <= 16 or plain[-pad:] != bytes([pad]) * pad:
         raise SignatureError("encrypt does not decrypt with this encrypt_key", reason="undecryptable")
     return plain[:-pad]
+
+
+def signature(timestamp: str, nonce: str, encrypt_key: bytes, body: bytes) -> str:
+    """``X-Lark-Signature`` for a request: SHA-256 hex (not HMAC) of timestamp, nonce and the
+    Encrypt Key, then the raw body."""
+    return hashlib.sha256(timestamp.encode() + nonce.encode() + encrypt_key + body).hexdigest()
 
 
 def _token(event: Any) -> str | None:
@@ -162,25 +168,25 @@ class Feishu(BaseProvider):
         return decrypt(value, self._key)
 
     def verify(self, request: HttpRequest, *, now: float) -> int:
-        signature = request.header(SIGNATURE)
-        sent = self._signed_time(request, signature)
+        sent_signature = (request.header(SIGNATURE) or "").strip() or None  # empty: not sent
+        sent = self._signed_time(request, sent_signature)
         event = self._event(request)
-        if self._key is not None and signature is None and lookup(event, "type") != URL_VERIFICATION:
+        if self._key is not None and sent_signature is None and lookup(event, "type") != URL_VERIFICATION:
             raise SignatureError("missing X-Lark-Signature", reason="missing_signature")
         index = verify_token(_token(event), secrets=self._secrets, header="verification token")
         if sent is not None:
             check_timestamp(sent, now=now, tolerance=self.tolerance)
         return index
 
-    def _signed_time(self, request: HttpRequest, signature: str | None) -> float | None:
+    def _signed_time(self, request: HttpRequest, sent_signature: str | None) -> float | None:
         """With an encrypt_key, the signed request time once ``X-Lark-Signature`` checks out;
         ``None`` without a key or a signature (the caller decides whether one was needed)."""
-        if self._key is None or signature is None:
+        if self._key is None or sent_signature is None:
             return None
         stamp, nonce = request.header(TIMESTAMP) or "", request.header(NONCE) or ""
         sent = parse_timestamp(stamp, header="X-Lark-Request-Timestamp")
-        digest = hashlib.sha256(stamp.encode() + nonce.encode() + self._key + request.body)
-        if not constant_time_equal(digest.hexdigest(), signature.strip().lower()):
+        expected = signature(stamp, nonce, self._key, request.body)
+        if not constant_time_equal(expected, sent_signature.lower()):
             raise SignatureError("X-Lark-Signature does not match the encrypt_key")
         return sent
 
@@ -265,8 +271,8 @@ class Feishu(BaseProvider):
             body = json.dumps({"encrypt": encrypt(body, self._key)}).encode()
             if topic != URL_VERIFICATION:
                 stamp, nonce = str(int(timestamp)), random.token_hex(4)
-                digest = hashlib.sha256(stamp.encode() + nonce.encode() + self._key + body)
-                headers |= {TIMESTAMP: stamp, NONCE: nonce, SIGNATURE: digest.hexdigest()}
+                signed = signature(stamp, nonce, self._key, body)
+                headers |= {TIMESTAMP: stamp, NONCE: nonce, SIGNATURE: signed}
         return HttpRequest.outgoing("POST", url, headers, body)
 
 

@@ -114,6 +114,10 @@ def test_rejections_with_an_encrypt_key() -> None:
     with pytest.raises(SignatureError) as unsigned:  # only the challenge may come unsigned
         receive(provider, load("encrypted_event", x_lark_signature=None), endpoint="/l", now=NOW)
     assert unsigned.value.reason == "missing_signature"
+    for empty in ("", "  "):  # an empty header is no signature, as for other providers
+        with pytest.raises(SignatureError) as blank:
+            receive(provider, load("encrypted_event", x_lark_signature=empty), endpoint="/l", now=NOW)
+        assert blank.value.reason == "missing_signature"
     with pytest.raises(SignatureError) as plain:  # a plain event: its signature cannot match
         receive(provider, with_body(request, EVENT.encode()), endpoint="/l", now=NOW)
     assert plain.value.reason == "bad_signature"
