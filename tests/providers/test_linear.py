@@ -1,5 +1,5 @@
-"""Linear: a known-answer vector (stdlib HMAC, the algorithm of @linear/sdk's
-``LinearWebhooks.verify``: hex HMAC-SHA256 of the raw body, ``webhookTimestamp`` within 60 s)."""
+"""Linear: a known-answer vector checked with Linear's SDK (samples/linear/issue_create), a
+stdlib one (hex HMAC-SHA256 of the raw body, ``webhookTimestamp`` within 60 s), failures."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from hookreceiver.core.delivery import HttpRequest
 from hookreceiver.exceptions import StaleTimestamp
 from hookreceiver.providers import PROVIDERS, Linear, Vercel
 from tests.providers.cases import accept, flipped, refuse, with_headers
+from tests.providers.helpers import load_sample
 
 SECRET = "lin_wh_test_secret"
 T = 1700000000.0
@@ -99,3 +100,43 @@ def test_sign_round_trip_rotation_and_rejections() -> None:
     )
     vercel = Vercel(secret=SECRET).sign({}, topic="deployment.created", timestamp=T, url="https://e/l")
     refuse(Linear(secret=SECRET), vercel, now=T)
+
+
+# -- the vector checked with @linear/sdk -------------------------------------------------------
+
+SDK_SECRET = "lin_wh_oracle_7c2e91d4a5b8"
+SDK_PAYLOAD = {
+    "data": {
+        "id": "9cfb482a-81e3-4154-b5b9-2c805e70a02d",
+        "identifier": "ENG-42",
+        "title": "Verify webhooks with the SDK",
+    },
+    "url": "https://linear.app/acme/issue/ENG-42",
+    "organizationId": "5b3b7d6e-1c1a-4f5e-9d0f-3b2c8a1e6f70",
+    "webhookId": "f0e1d2c3-b4a5-4697-8877-665544332211",
+}
+
+
+def test_the_vector_linears_sdk_accepts() -> None:
+    """samples/linear/issue_create is accepted by @linear/sdk 98.0.0's
+    ``LinearWebhookClient.verify`` (the ``@linear/sdk/webhooks`` entry point) with the clock at
+    its ``webhookTimestamp``, and 60 s later; refused 61 s later, with a flipped body byte and
+    under another secret. Re-run: ``npm install --prefix /tmp/oracles @linear/sdk@98.0.0`` then
+    ``node tests/providers/oracles/linear.mjs`` (prints one ``ok`` per check)."""
+    request = load_sample("linear", "issue_create")
+    delivery = accept(Linear(secret=SDK_SECRET), request, now=T)
+    assert (delivery.topic, delivery.delivery_id) == ("Issue.create", "6c1f6f8e-53d0-4a3f-9a53-0b8a4c2e1d7f")
+    assert Linear(secret=SDK_SECRET).verify(request, now=T + 60) == 0
+    refuse(Linear(secret=SDK_SECRET), request, now=T + 61, error=StaleTimestamp)
+    refuse(Linear(secret=SDK_SECRET), flipped(request), now=T)
+    refuse(Linear(secret="lin_wh_other"), request, now=T)
+    # our sign() makes the same request from the same inputs
+    ours = Linear(secret=SDK_SECRET).sign(
+        SDK_PAYLOAD,
+        topic="Issue.create",
+        delivery_id="6c1f6f8e-53d0-4a3f-9a53-0b8a4c2e1d7f",
+        timestamp=T,
+        url=request.url,
+    )
+    assert ours.body == request.body
+    assert dict(ours.headers) == request.headers  # the signature header among them
