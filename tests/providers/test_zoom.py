@@ -1,5 +1,6 @@
-"""Zoom: a known-answer vector (stdlib HMAC-SHA256 over ``v0:{ts}:{body}``, as Zoom documents
-``x-zm-signature``; no Python SDK verifies it), the URL validation answer, window, rejections."""
+"""Zoom: known-answer vectors checked with Zoom's SDK (samples/zoom), a stdlib one (HMAC-SHA256
+over ``v0:{ts}:{body}``, as Zoom documents ``x-zm-signature``), the URL validation answer,
+window, rejections."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from hookreceiver.core.delivery import HttpRequest, Reply
 from hookreceiver.exceptions import PayloadError, StaleTimestamp
 from hookreceiver.providers import PROVIDERS, Slack, Zoom, receive
 from tests.providers.cases import accept, flipped, refuse, with_headers
+from tests.providers.helpers import load_sample
 
 SECRET = "zoom_secret_token"
 T = 1700000000.0
@@ -105,3 +107,52 @@ def test_sign_round_trip_and_rejections() -> None:
         url="https://e",
     )
     assert refuse(Zoom(secret=SECRET), slack, now=T).reason == "missing_timestamp"
+
+
+# -- the vectors checked with @zoom/rivet --------------------------------------------------------
+
+SDK_SECRET = "zoom_secret_token_oracle_3f9a"
+SDK_MEETING = {
+    "id": "85746065432",
+    "host_id": "x1yCzABCDEfg23HiJKl4mN",
+    "topic": "Weekly sync",
+    "type": 2,
+    "start_time": "2023-11-14T22:13:20Z",
+    "timezone": "UTC",
+    "duration": 30,
+}
+# what @zoom/rivet's AwsLambdaReceiver answered samples/zoom/url_validation with
+SDK_ENCRYPTED_TOKEN = "1feadf5f48af1454fe1cfefff73b3b8110998bbbfeacf8920a7a9e78437dc0a5"
+
+
+def test_the_vectors_zooms_sdk_accepts() -> None:
+    """@zoom/rivet 0.4.0 (Zoom's Node SDK; ``AwsLambdaReceiver`` of ``@zoom/rivet/meetings``,
+    whose handler checks ``x-zm-signature``) accepts samples/zoom/meeting_started, refuses it
+    with a flipped body byte and under another secret, and answers samples/zoom/url_validation
+    with ``SDK_ENCRYPTED_TOKEN``. Re-run: ``npm install --prefix /tmp/oracles @zoom/rivet@0.4.0``
+    then ``node tests/providers/oracles/zoom.mjs`` (one ``ok`` per check). Rivet checks the
+    signature over ``JSON.stringify`` of the parsed body, so these bodies are in that form."""
+    event = load_sample("zoom", "meeting_started")
+    delivery = accept(Zoom(secret=SDK_SECRET), event, now=T)
+    assert delivery.topic == "meeting.started"
+    assert delivery.delivery_id == "meeting.started:1700000000000:4444AAAiAAAAAiAiAiiAii=="
+    refuse(Zoom(secret=SDK_SECRET), flipped(event), now=T)
+    refuse(Zoom(secret="zoom_other_token"), event, now=T)
+    validation = load_sample("zoom", "url_validation")
+    reply = receive(Zoom(secret=SDK_SECRET), validation, endpoint="/z", now=T)
+    assert isinstance(reply, Reply)
+    assert json.loads(reply.body) == {
+        "plainToken": "qgg8vlvZRS6UYooatFL8Aw",
+        "encryptedToken": SDK_ENCRYPTED_TOKEN,
+    }
+    refuse(Zoom(secret=SDK_SECRET), flipped(validation), now=T)
+    # our sign() makes the same requests from the same inputs
+    for name, payload, topic, delivery_id in (
+        ("meeting_started", SDK_MEETING, "meeting.started", "4444AAAiAAAAAiAiAiiAii=="),
+        ("url_validation", {"plainToken": "qgg8vlvZRS6UYooatFL8Aw"}, "endpoint.url_validation", None),
+    ):
+        sample = load_sample("zoom", name)
+        ours = Zoom(secret=SDK_SECRET).sign(
+            dict(payload), topic=topic, delivery_id=delivery_id, timestamp=T, url=sample.url
+        )
+        assert (ours.body, dict(ours.headers)) == (sample.body, sample.headers), name

@@ -15,9 +15,10 @@ export function sample(provider, name) {
   return { ...meta, headers, body: readFileSync(join(SAMPLES, provider, `${name}.body`)) };
 }
 
-export function flipped(body) {
+// One byte changed: the middle one, or the one at ``at``.
+export function flipped(body, at = body.length >> 1) {
   const copy = Buffer.from(body);
-  copy[copy.length >> 1] ^= 1;
+  copy[at] ^= 1;
   return copy;
 }
 
