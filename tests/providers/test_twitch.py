@@ -1,5 +1,6 @@
-"""Twitch EventSub: a known-answer vector (stdlib HMAC-SHA256 over message id + timestamp + body,
-the algorithm of Twitch's "Verifying the event message" docs), challenge, revocation, rejections."""
+"""Twitch EventSub: known-answer vectors checked with @twurple/eventsub-http (samples/twitch), a
+stdlib one (HMAC-SHA256 over message id + timestamp + body, the algorithm of Twitch's "Verifying
+the event message" docs), challenge, revocation, rejections."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from hookreceiver.core.delivery import HttpRequest, Reply
 from hookreceiver.exceptions import PayloadError, SignatureError, StaleTimestamp
 from hookreceiver.providers import PROVIDERS, GitHub, Twitch, receive
 from tests.providers.cases import accept, flipped, refuse, with_headers
+from tests.providers.helpers import load_sample
 
 SECRET = "twitch_eventsub_secret"
 T = 1700000000.634234
@@ -124,3 +126,56 @@ def test_rejections() -> None:
     assert refuse(Twitch(secret=SECRET), unknown, now=T, error=PayloadError).reason == "missing_topic"
     github = GitHub(secret=SECRET).sign({}, topic="push", timestamp=T, url="https://e")
     assert refuse(Twitch(secret=SECRET), github, now=T).reason == "missing_timestamp"
+
+
+# -- the vectors checked with @twurple/eventsub-http ---------------------------------------------
+
+SDK_SECRET = "twitch_eventsub_oracle_secret_91b3"
+SDK_T = 1700000000  # an int: the challenge sign() makes is derived from it as given
+SDK_FOLLOW = {
+    "user_id": "1337",
+    "user_login": "awesome_user",
+    "user_name": "Awesome_User",
+    "broadcaster_user_id": "12826",
+    "broadcaster_user_login": "twitch",
+    "broadcaster_user_name": "Twitch",
+    "followed_at": "2023-11-14T22:13:19.123456789Z",
+}
+SDK_SAMPLES = {  # sample -> (payload, topic, message id)
+    "channel_follow": (SDK_FOLLOW, "channel.follow", "befa7b53-d79d-478f-86b9-120f112b044e"),
+    "callback_verification": (
+        {},
+        "webhook_callback_verification.channel.follow",
+        "e76c6bd4-55c9-4987-8304-da1588d8988b",
+    ),
+}
+
+
+def test_the_vectors_twurple_accepts() -> None:
+    """@twurple/eventsub-http 8.1.4's ``EventSubMiddleware`` (its own request handler, served on
+    127.0.0.1 for a channel.follow subscription, clock at the message timestamp) answers
+    samples/twitch/channel_follow 202 and runs the handler, drops it 601 s later, answers
+    samples/twitch/callback_verification with the challenge, and refuses either with a flipped
+    byte (410) or under another secret. Re-run: ``npm install --prefix /tmp/oracles
+    @twurple/eventsub-http@8.1.4 @twurple/api@8.1.4`` then ``node
+    tests/providers/oracles/twitch.mjs`` (one ``ok`` per check)."""
+    follow = load_sample("twitch", "channel_follow")
+    delivery = accept(Twitch(secret=SDK_SECRET), follow, now=SDK_T)
+    assert (delivery.topic, delivery.delivery_id) == (
+        "channel.follow",
+        "befa7b53-d79d-478f-86b9-120f112b044e",
+    )
+    refuse(Twitch(secret=SDK_SECRET), follow, now=SDK_T + 601, error=StaleTimestamp)
+    refuse(Twitch(secret=SDK_SECRET), flipped(follow), now=SDK_T)
+    refuse(Twitch(secret="twitch_other_secret_0000"), follow, now=SDK_T)
+    verification = load_sample("twitch", "callback_verification")
+    reply = receive(Twitch(secret=SDK_SECRET), verification, endpoint="/t", now=SDK_T)
+    assert reply == Reply(b"01dcddc9-8910-466f-be1c-d1e8c39af124", content_type="text/plain")
+    refuse(Twitch(secret=SDK_SECRET), flipped(verification), now=SDK_T)
+    # our sign() makes the same requests from the same inputs
+    for name, (payload, topic, message_id) in SDK_SAMPLES.items():
+        sample = load_sample("twitch", name)
+        ours = Twitch(secret=SDK_SECRET).sign(
+            payload, topic=topic, delivery_id=message_id, timestamp=SDK_T, url=sample.url
+        )
+        assert (ours.body, dict(ours.headers)) == (sample.body, sample.headers), name
