@@ -18,6 +18,7 @@ from hookreceiver.core.delivery import Delivery, HttpRequest
 from hookreceiver.exceptions import SignatureError, UnsupportedContentType
 from hookreceiver.providers import PROVIDERS, Coinbase, GitHub, Paystack, Razorpay, Square, receive
 from tests.helpers import asgi_client
+from tests.providers.cases import flipped
 from tests.providers.helpers import load_sample, memory_receiver, with_body
 
 T = 1700000000.0
@@ -103,7 +104,41 @@ def test_razorpay_known_answer() -> None:
     assert accept(Razorpay(secret="rzp_whsecret"), request).delivery_id == "Ev1"
 
 
-# -- Paystack (no official Python SDK: the documented algorithm with stdlib hmac) ---------
+# -- Paystack (no official Python SDK: two community libraries, and stdlib hmac) ----------
+
+PAYSTACK_SDK_KEY = "sk_test_0a1b2c3d4e5f60718293a4b5c6d7e8f901234567"
+PAYSTACK_SDK_DATA = {
+    "id": 3311720394,
+    "domain": "test",
+    "status": "success",
+    "amount": 250000,
+    "currency": "NGN",
+    "channel": "card",
+    "paid_at": "2023-11-14T22:13:18.000Z",
+    "customer": {"id": 150872355, "email": "ada@example.com", "customer_code": "CUS_x7wq0f8xdrn2mlk"},
+}
+
+
+def test_paystack_vector_the_python_libraries_accept() -> None:
+    """samples/paystack/charge_success is accepted by pypaystack2 3.4.0
+    (``PaystackClient.is_verified_webhook_payload``) and paystackease 2.3.7
+    (``PayStackSignature.verify_headers``), and refused by both with a flipped body byte or
+    another key. Neither is in the test extra (pypaystack2 3.4.0 requires pydantic>=2.14, an upgrade
+    of the test environment); re-run them with ``tests/providers/oracles/paystack.py``."""
+    request = load_sample("paystack", "charge_success")
+    delivery = accept(Paystack(secret=PAYSTACK_SDK_KEY), request)
+    assert (delivery.topic, delivery.meta["reference"]) == ("charge.success", "T740518377186915")
+    for bad in (flipped(request), request):
+        with pytest.raises(SignatureError):
+            Paystack(secret=PAYSTACK_SDK_KEY if bad is not request else "sk_test_other").verify(bad, now=T)
+    ours = Paystack(secret=PAYSTACK_SDK_KEY).sign(
+        {"event": "charge.success", "data": PAYSTACK_SDK_DATA},
+        topic="charge.success",
+        delivery_id="T740518377186915",
+        timestamp=T,
+        url=request.url,
+    )
+    assert (ours.body, dict(ours.headers)) == (request.body, request.headers)
 
 
 def test_paystack_sha512_known_answer_and_body_hash_dedupe() -> None:
