@@ -1,5 +1,8 @@
 """Zendesk: a known-answer vector (stdlib: base64 HMAC-SHA256 of ``timestamp + body``, Zendesk's
-documented formula), event and trigger bodies, the window, rejections."""
+documented formula), the worked example of an earlier revision of Zendesk's docs (which signs the
+other order), event and trigger bodies, the window, rejections.
+
+No SDK verifies Zendesk webhooks (node-zendesk 6.0.1, the API client, has no verifier)."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ import base64
 import hashlib
 import hmac
 import json
+from datetime import datetime
 
 import pytest
 
@@ -14,6 +18,7 @@ from hookreceiver.core.delivery import HttpRequest
 from hookreceiver.exceptions import MethodNotAllowed, SignatureError, StaleTimestamp
 from hookreceiver.providers import PROVIDERS, Shopify, Zendesk
 from tests.providers.cases import accept, flipped, refuse, with_headers
+from tests.providers.helpers import load_sample
 
 SECRET = "zendesk_signing_secret"
 T = 1700000000.0
@@ -51,6 +56,40 @@ def test_known_answer() -> None:
     )
     assert delivery.meta["invocation_id"] == "8357312741" and delivery.meta["account_id"] == "10000001"
     assert PROVIDERS["zendesk"] is Zendesk
+
+
+# samples/zendesk/docs_example_2021: the worked example of an earlier revision of "Verifying
+# webhook authenticity", https://developer.zendesk.com/documentation/event-connectors/webhooks/verifying/
+# (secret, body, timestamp and signature as given there). Its formula read
+# base64(HMACSHA256((BODY)(TIMESTAMP))) and its signature is that order's. The current page,
+# https://developer.zendesk.com/documentation/webhooks/verifying/, gives TIMESTAMP + BODY and no
+# values; its Node example (hmac.update(timestamp + body)) and deployed verifiers use that order,
+# and so do we.
+DOC_SECRET = "HRkRd4BeOAoUkfZr-mhauJT64rvBASlJRoIyPsd3zeA="
+
+
+def test_the_earlier_docs_example_signs_body_then_timestamp_which_we_refuse() -> None:
+    """Pinned so the two revisions' disagreement stays visible: the example checks out only as
+    body + timestamp; our provider (timestamp + body, the current docs) refuses it, accepts the
+    same bytes signed in the current order, and our sign() signs in that order."""
+    request = load_sample("zendesk", "docs_example_2021")
+    key, stamp = DOC_SECRET.encode(), request.headers["x-zendesk-webhook-signature-timestamp"]
+    body_first = hmac.new(key, request.body + stamp.encode(), hashlib.sha256).digest()
+    assert base64.b64encode(body_first).decode() == request.headers["x-zendesk-webhook-signature"]
+    when = datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+    assert refuse(Zendesk(secret=DOC_SECRET), request, now=when).reason == "bad_signature"
+    current = base64.b64encode(hmac.new(key, stamp.encode() + request.body, hashlib.sha256).digest())
+    resent = with_headers(request, x_zendesk_webhook_signature=current.decode())
+    assert Zendesk(secret=DOC_SECRET).verify(resent, now=when) == 0
+    refuse(Zendesk(secret=DOC_SECRET), flipped(resent), now=when)
+    ours = Zendesk(secret=DOC_SECRET).sign(
+        json.loads(request.body), topic="webhook", timestamp=when, url=request.url
+    )
+    assert ours.headers["x-zendesk-webhook-signature-timestamp"] == stamp
+    assert (
+        ours.headers["x-zendesk-webhook-signature"]
+        == base64.b64encode(hmac.new(key, stamp.encode() + ours.body, hashlib.sha256).digest()).decode()
+    )
 
 
 @pytest.mark.parametrize(("skew", "ok"), [(300, True), (-300, True), (301, False), (-301, False)])
