@@ -63,7 +63,11 @@ class HttpRequest:
 
     def header(self, name: str) -> str | None:
         """The header's value, looked up case-insensitively."""
-        return self.headers.get(name.lower())
+        # Providers ask with lower-case constants: lower-case only a name not found as given.
+        value = self.headers.get(name)
+        if value is None and not name.islower():
+            value = self.headers.get(name.lower())
+        return value
 
     @cached_property
     def query(self) -> dict[str, str]:

@@ -11,7 +11,7 @@ import binascii
 import hashlib
 import hmac
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from pydantic import SecretBytes, SecretStr
@@ -207,16 +207,14 @@ class HmacHeader:
     algorithm: Algorithm = "sha256"
     encoding: Encoding = "hex"
     prefix: str = ""
+    header: str = field(init=False, repr=False, compare=False)  # looked up on every request
 
     def __post_init__(self) -> None:
         if self.algorithm not in _ALGORITHMS:
             raise ConfigurationError(f"unsupported HMAC algorithm {self.algorithm!r}")
         if self.encoding not in ("hex", "base64"):
             raise ConfigurationError(f"unsupported signature encoding {self.encoding!r}")
-
-    @property
-    def header(self) -> str:
-        return self.name.lower()
+        object.__setattr__(self, "header", self.name.lower())  # frozen: the dataclass way
 
     def verify(self, message: bytes, received: str | None, secrets: Secrets) -> int:
         """Check the header's value ``received`` against the HMAC of ``message`` under every

@@ -192,7 +192,11 @@ def lookup(payload: Any, path: str) -> Any:
     """Follow a dotted path (``data.object.id``; list items by index) through a decoded payload."""
     value = payload
     for part in path.split("."):
-        if isinstance(value, Mapping) and part in value:
+        if isinstance(value, dict):  # what decoders produce: no ABC check on the hot path
+            if part not in value:
+                return None
+            value = value[part]
+        elif isinstance(value, Mapping) and part in value:
             value = value[part]
         elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
             value = value[int(part)]
@@ -288,9 +292,14 @@ def _delivery(
         delivery_id, id_source = body_hash_id(content, identity.topic), "body_hash"
     secret_headers = provider.secret_headers
     # Read-only proxies over fresh copies: Delivery keeps them as they are instead of copying again.
-    headers = MappingProxyType(
-        {k: v for k, v in request.headers.items() if k not in SECRET_HEADERS and k not in secret_headers}
-    )
+    # Most requests carry no secret header: one C-level copy then, the filter otherwise.
+    kept = request.headers
+    if SECRET_HEADERS.isdisjoint(kept) and secret_headers.isdisjoint(kept):
+        headers = MappingProxyType(dict(kept))
+    else:
+        headers = MappingProxyType(
+            {k: v for k, v in kept.items() if k not in SECRET_HEADERS and k not in secret_headers}
+        )
     return Delivery(
         endpoint=endpoint,
         provider=provider.name,
