@@ -131,6 +131,8 @@ class MemoryStore:
         old = self._records.get(key)
         adding = old is None
         size -= old.size if old is not None else 0  # the record it replaces is freed
+        if len(self._records) < self.max_entries and self._bytes + size <= self.max_bytes:
+            return  # the usual case: room to spare (``_full`` would say None)
         while (reason := self._full(adding, size)) is not None:
             victim = next(iter(self._settled), None)
             if victim == key:  # the record being replaced (dead, admitted again): the next one
@@ -141,11 +143,12 @@ class MemoryStore:
 
     def _enqueue(self, key: str, record: _Record, *, delay: float = 0.0) -> None:
         record.generation += 1
-        record.queued_at = self._clock() + max(delay, 0.0)
+        now = self._clock()
         if delay > 0:
-            due = self._clock() + delay
+            record.queued_at = due = now + delay
             heapq.heappush(self._delayed, (due, next(self._counter), key, record.generation))
         else:
+            record.queued_at = now
             self._ready.append((key, record.generation))
         self._wakeup.set()
 
