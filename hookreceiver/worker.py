@@ -68,7 +68,7 @@ async def run_handler(route: Route, delivery: Delivery) -> None:
     argument: Any = delivery
     if route.model is not None:
         argument = bind_model(delivery, route.model)
-    if inspect.iscoroutinefunction(route.handler):
+    if route.is_async:
         await route.handler(argument)
         return
     result = await anyio.to_thread.run_sync(functools.partial(route.handler, argument))
@@ -120,6 +120,7 @@ class Worker:
         self.poll_interval = poll_interval
         self._rand = rand
         self._tasks: dict[asyncio.Task[None], Job | None] = {}  # runner -> the job it runs
+        self._running = 0  # runners holding a job: the values of _tasks that are not None
         self._ahead: deque[Job] = deque()  # taken, not started yet
         self._room = asyncio.Event()  # (made anew by serve(), on its loop) set when room to take
         self._loop_task: asyncio.Task[None] | None = None
@@ -133,7 +134,7 @@ class Worker:
     @property
     def in_flight(self) -> int:
         """Jobs held: running, or taken ahead to run next."""
-        return len(self._ahead) + sum(1 for job in self._tasks.values() if job is not None)
+        return len(self._ahead) + self._running
 
     async def run_job(self, job: Job) -> Outcome:
         """Run every matching handler for one job and record the result in the store."""
@@ -245,7 +246,8 @@ class Worker:
                 task.add_done_callback(self._done)
 
     def _done(self, task: asyncio.Task[None]) -> None:
-        self._tasks.pop(task, None)
+        if self._tasks.pop(task, None) is not None:  # ended holding a job (cancelled mid-run)
+            self._running -= 1
 
     async def _runner(self) -> None:
         """Run held jobs one after another until none is left (or the worker stops)."""
@@ -255,8 +257,10 @@ class Worker:
         while self._ahead and not self._stopping:
             job = self._ahead.popleft()
             self._tasks[task] = job
+            self._running += 1
             await self._guarded(job)
             self._tasks[task] = None
+            self._running -= 1
             if self.in_flight <= self.prefetch // 2:
                 self._room.set()
             run += 1

@@ -10,14 +10,16 @@ from __future__ import annotations
 import functools
 import inspect
 import re
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from hookreceiver.core.typed import check_model
 from hookreceiver.exceptions import ConfigurationError
 
 __all__ = ["Handler", "Route", "Router", "check_handler", "matches", "validate_pattern"]
+
+MAX_CACHED_TOPICS = 1024  # distinct topic tuples a Router remembers the routes of
 
 Handler = Callable[..., Any]
 H = TypeVar("H", bound=Handler)
@@ -94,6 +96,12 @@ class Route:
     pattern: str
     handler: Handler
     model: type[Any] | None = None
+    # Read for every job: whether calling the handler gives a coroutine to await (else it runs
+    # in a thread). Worked out once here; ``inspect`` costs several calls each time.
+    is_async: bool = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "is_async", inspect.iscoroutinefunction(self.handler))
 
     @property
     def name(self) -> str:
@@ -105,6 +113,9 @@ class Router:
 
     def __init__(self) -> None:
         self._routes: list[Route] = []
+        # topics -> matching routes: every delivery is routed twice (admission, then the worker),
+        # and a receiver sees few distinct topics. Bounded; emptied whenever a route is added.
+        self._found: dict[tuple[str, ...], tuple[Route, ...]] = {}
 
     def add(self, pattern: str, handler: Handler, *, model: type[Any] | None = None) -> None:
         """Bind ``handler`` to ``pattern``; raises ``ConfigurationError`` on a bad pattern or shape."""
@@ -112,6 +123,7 @@ class Router:
         check_handler(handler)
         check_model(handler, model)
         self._routes.append(Route(pattern, handler, model))
+        self._found.clear()
 
     def on(self, *patterns: str, model: type[Any] | None = None) -> Callable[[H], H]:
         """Decorator form of :meth:`add`; one handler may take several patterns."""
@@ -130,15 +142,23 @@ class Router:
     def include(self, other: Router) -> None:
         """Add every route of ``other`` after this router's own."""
         self._routes.extend(other.routes)
+        self._found.clear()
 
     @property
     def routes(self) -> tuple[Route, ...]:
         return tuple(self._routes)
 
-    def fetch(self, topics: str | Sequence[str]) -> list[Route]:
+    def fetch(self, topics: str | Sequence[str]) -> tuple[Route, ...]:
         """The routes matching any of ``topics``; a handler matched twice runs once."""
-        names: Iterable[str] = (topics,) if isinstance(topics, str) else topics
-        names = tuple(names)
+        names = (topics,) if isinstance(topics, str) else tuple(topics)
+        found = self._found.get(names)
+        if found is None:
+            if len(self._found) >= MAX_CACHED_TOPICS:
+                self._found.clear()
+            found = self._found[names] = self._match(names)
+        return found
+
+    def _match(self, names: tuple[str, ...]) -> tuple[Route, ...]:
         found: list[Route] = []
         for route in self._routes:
             # Equality, not identity: each `obj.method` access is a new (but equal) bound method.
@@ -146,7 +166,7 @@ class Router:
                 continue
             if any(matches(route.pattern, topic) for topic in names):
                 found.append(route)
-        return found
+        return tuple(found)
 
     def __len__(self) -> int:
         return len(self._routes)

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from hookreceiver.core import routing
 from hookreceiver.core.routing import Router, check_handler, matches, validate_pattern
 from hookreceiver.exceptions import ConfigurationError
 
@@ -61,7 +62,7 @@ def test_valid_patterns(pattern: str) -> None:
     topic = pattern.replace("*", "x")  # a topic the pattern must match
     assert [route.handler for route in router.fetch(topic)] == [handler]
     if pattern != "*":
-        assert router.fetch("zz.unrelated") == []
+        assert router.fetch("zz.unrelated") == ()
 
 
 @pytest.mark.parametrize(
@@ -240,7 +241,7 @@ def test_several_handlers_per_topic_run_in_registration_order() -> None:
     router.add("t", handler)
     router.add("t", async_handler)
     assert [r.handler for r in router.fetch("t")] == [other, handler, async_handler]
-    assert router.fetch("u") == []
+    assert router.fetch("u") == ()
 
 
 def test_aliases_are_matched_and_each_handler_runs_once() -> None:
@@ -253,7 +254,7 @@ def test_aliases_are_matched_and_each_handler_runs_once() -> None:
     # The first route that matched is the one returned.
     assert found[0].pattern == "pull_request.opened"
     assert [r.handler for r in router.fetch(("pull_request",))] == [handler, other]
-    assert router.fetch([]) == []
+    assert router.fetch([]) == ()
 
 
 def test_a_bound_method_registered_twice_runs_once() -> None:
@@ -310,3 +311,36 @@ def test_prefix_wildcard_properties(prefix: str, rest: str, other_topic: str) ->
     assert matches("*", other_topic)
     assert matches(other_topic, other_topic)
     assert matches(prefix, other_topic) is (prefix == other_topic)
+
+
+def test_fetch_remembers_matches_until_a_route_is_added() -> None:
+    """fetch caches per topics; a route added later (or a router included) is seen at once."""
+    router = Router()
+
+    async def first(delivery: object) -> None:
+        return None
+
+    def second(delivery: object) -> None:
+        return None
+
+    def third(delivery: object) -> None:
+        return None
+
+    router.add("invoice.*", first)
+    assert [r.handler for r in router.fetch("invoice.paid")] == [first]
+    assert router.fetch("invoice.paid") is router.fetch(("invoice.paid",))  # the remembered tuple
+    router.add("*", second)
+    assert [r.handler for r in router.fetch("invoice.paid")] == [first, second]
+    other = Router()
+    other.add("invoice.paid", third)
+    router.include(other)
+    assert [r.handler for r in router.fetch("invoice.paid")] == [first, second, third]
+    assert [route.is_async for route in router.fetch("invoice.paid")] == [True, False, False]
+
+
+def test_fetch_cache_is_bounded() -> None:
+    router = Router()
+    router.add("*", lambda delivery: None)
+    for number in range(routing.MAX_CACHED_TOPICS + 10):
+        assert len(router.fetch(f"topic.{number}")) == 1
+    assert len(router._found) <= routing.MAX_CACHED_TOPICS
