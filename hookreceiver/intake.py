@@ -20,12 +20,12 @@ which is how requests are smuggled past the proxy.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
 
 import anyio
 
+from hookreceiver.body_deadline import deadlines
 from hookreceiver.core.delivery import endpoint_path
 from hookreceiver.exceptions import BodyTimeout, DeliveryError, HeadersTooLarge, PayloadTooLarge, ReceiverBusy
 
@@ -145,27 +145,29 @@ async def read_body(
     if timeout is None:
         return await _read(receive, headers, limit, hold)
     try:
-        async with _deadline(timeout):
-            return await _read(receive, headers, limit, hold)
-    except TimeoutError:
-        raise BodyTimeout(f"the body did not arrive within {timeout:g} s") from None
-
-
-def _deadline(timeout: float) -> contextlib.AbstractAsyncContextManager[Any]:
-    """A scope that raises ``TimeoutError`` after ``timeout`` seconds: asyncio's own on asyncio
-    (on every request, anyio's cancel scope cost more than the rest of the body read), else
-    anyio's (trio)."""
+        loop = asyncio.get_running_loop()
+    except RuntimeError:  # trio: anyio's cancel scope
+        try:
+            with anyio.fail_after(timeout):
+                return await _read(receive, headers, limit, hold)
+        except TimeoutError:
+            raise _late(timeout) from None
+    # asyncio: the loop's shared deadlines (hookreceiver.body_deadline), not a timer per request
+    task: Any = asyncio.current_task(loop)
+    watch = deadlines(loop)
+    watch.start(task, timeout)
     try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return _anyio_deadline(timeout)
-    return asyncio.timeout(timeout)
+        return await _read(receive, headers, limit, hold)
+    except asyncio.CancelledError:
+        if watch.timed_out(task):
+            raise _late(timeout) from None
+        raise
+    finally:
+        watch.finish(task)
 
 
-@contextlib.asynccontextmanager
-async def _anyio_deadline(timeout: float) -> Any:
-    with anyio.fail_after(timeout):
-        yield
+def _late(timeout: float) -> BodyTimeout:
+    return BodyTimeout(f"the body did not arrive within {timeout:g} s")
 
 
 async def _read(receive: Receive, headers: Mapping[str, str], limit: int, hold: Hold | None) -> bytes:
