@@ -46,6 +46,9 @@ __all__ = [
 log = logging.getLogger("hookreceiver")
 
 
+_JSON_TYPE = (b"content-type", b"application/json")
+
+
 @dataclass
 class Answer:
     """One HTTP response: status, body, content type and extra headers (added to until sent)."""
@@ -57,12 +60,19 @@ class Answer:
 
     def raw_headers(self) -> list[tuple[bytes, bytes]]:
         """The headers as sent: the extra ones, then the body's length and type unless given."""
+        status = self.status_code
+        has_body = not (status < 200 or status in (204, 304))
+        if has_body and not self.headers and self.content_type == "application/json":
+            # Every ack and refusal: no extra header to read.
+            return [(b"content-length", b"%d" % len(self.body)), _JSON_TYPE]
+        return self._headers(has_body)
+
+    def _headers(self, has_body: bool) -> list[tuple[bytes, bytes]]:
         raw = [
             (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in self.headers.items()
         ]
         names = {name for name, _ in raw}
-        status = self.status_code
-        if b"content-length" not in names and not (status < 200 or status in (204, 304)):
+        if b"content-length" not in names and has_body:
             raw.append((b"content-length", str(len(self.body)).encode("latin-1")))
         content_type = self.content_type
         if content_type is not None and b"content-type" not in names:
