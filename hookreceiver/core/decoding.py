@@ -209,7 +209,9 @@ _NOT_READ = object()
 # by mapping every digit byte to "0" and the rest to " " and searching for the run: ten times
 # faster than a regex. Digits are the same bytes in every charset accepted (ASCII-compatible);
 # a byte of a multibyte character taken for a digit only sends the text to json.
-_DIGIT_BYTES = bytes(0x30 if 0x30 <= byte <= 0x39 else 0x20 for byte in range(256))
+# The same pass keeps the opening brackets (as "["): their count bounds the nesting, and in an
+# ASCII-compatible charset no bracket of the text is missing from the bytes.
+_DIGIT_BYTES = bytes(0x30 if 0x30 <= byte <= 0x39 else 0x5B if byte in b"[{" else 0x20 for byte in range(256))
 _LONG_DIGITS = b"0" * 19
 
 
@@ -224,7 +226,10 @@ def _orjson_value(body: bytes, text: str) -> Any:
     goes to ``json`` too, so refusals and their messages are exactly what :func:`_stdlib_json`
     says. orjson refuses lone surrogate escapes, so a value it read needs no walk for them.
     """
-    if _LONG_DIGITS in body.translate(_DIGIT_BYTES) or _nests_deeper(text, MAX_JSON_DEPTH):
+    shape = body.translate(_DIGIT_BYTES)
+    if _LONG_DIGITS in shape:
+        return _NOT_READ
+    if shape.count(b"[") >= MAX_JSON_DEPTH and _nests_deeper(text, MAX_JSON_DEPTH):
         return _NOT_READ
     try:
         return orjson.loads(text)

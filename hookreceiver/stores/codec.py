@@ -10,6 +10,7 @@ integers, so a record holding one is written, and read, by ``json``.
 from __future__ import annotations
 
 import base64
+import binascii
 import dataclasses
 import json
 from collections.abc import Callable
@@ -27,7 +28,7 @@ _VERSION = 1
 # Every field of Delivery, in its order; a field not named below is stored as its JSON value.
 _FIELDS = tuple(f.name for f in dataclasses.fields(Delivery))
 _ENCODE: dict[str, Callable[[Any], Any]] = {
-    "body": lambda body: base64.b64encode(body).decode("ascii"),
+    "body": lambda body: binascii.b2a_base64(body, newline=False).decode("ascii"),
     "headers": dict,
     "aliases": list,
     "meta": dict,
@@ -38,14 +39,10 @@ _DECODE: dict[str, Callable[[Any], Any]] = {"body": base64.b64decode, "aliases":
 _BY_ORJSON = b'{"v":%d,"o":1,' % _VERSION  # how a record orjson wrote begins
 
 
-def _same(value: Any) -> Any:
-    return value
-
-
 def dump_delivery(delivery: Delivery) -> bytes:
-    record: dict[str, Any] = {"v": _VERSION, "o": 1}
-    for name in _FIELDS:
-        record[name] = _ENCODE.get(name, _same)(getattr(delivery, name))
+    record: dict[str, Any] = {"v": _VERSION, "o": 1, **{name: getattr(delivery, name) for name in _FIELDS}}
+    for name, encode in _ENCODE.items():  # in place: the record keeps Delivery's field order
+        record[name] = encode(record[name])
     try:
         return orjson.dumps(record)
     except (TypeError, orjson.JSONEncodeError):
@@ -62,6 +59,9 @@ def load_delivery(data: bytes | str, *, attempt: int | None = None) -> Delivery:
             raise ValueError(f"unknown record version {record.get('v')!r}")
         if attempt is not None:
             record["attempt"] = attempt
-        return Delivery(**{name: _DECODE.get(name, _same)(record[name]) for name in _FIELDS})
+        fields = {name: record[name] for name in _FIELDS}
+        for name, decode in _DECODE.items():
+            fields[name] = decode(fields[name])
+        return Delivery(**fields)
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise StoreError(f"stored delivery record is corrupt: {exc}") from None
