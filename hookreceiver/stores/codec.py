@@ -9,11 +9,11 @@ integers, so a record holding one is written, and read, by ``json``.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import dataclasses
 import json
 from collections.abc import Callable
+from types import MappingProxyType
 from typing import Any
 
 import orjson
@@ -33,7 +33,14 @@ _ENCODE: dict[str, Callable[[Any], Any]] = {
     "aliases": list,
     "meta": dict,
 }
-_DECODE: dict[str, Callable[[Any], Any]] = {"body": base64.b64decode, "aliases": tuple}
+# headers and meta are fresh dicts read from the record: wrapped as they are, Delivery copies
+# nothing more (it copies any mapping that is not already a read-only proxy).
+_DECODE: dict[str, Callable[[Any], Any]] = {
+    "body": binascii.a2b_base64,
+    "aliases": tuple,
+    "headers": MappingProxyType,
+    "meta": MappingProxyType,
+}
 
 
 _BY_ORJSON = b'{"v":%d,"o":1,' % _VERSION  # how a record orjson wrote begins
