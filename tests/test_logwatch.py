@@ -122,3 +122,20 @@ def test_serve_at_debug_level_logs_no_secret_signature_or_query_token(server: Se
     assert "uvicorn.access" in log or '"POST /' in log  # the access log was on
     leaks = sorted(value for value in _watched(requests) if value in log)
     assert leaks == [], [line for line in log.splitlines() if any(v in line for v in leaks)][:10]
+
+
+def test_a_property_tests_drawn_secret_is_watched_in_that_test_only() -> None:
+    """Secrets built in a Hypothesis test are drawn (maybe from our own constants, such as a
+    content type a refusal logs): watched while that test runs, forgotten after it."""
+    watch = LogWatch()
+    watch.start_test(drawn=True)
+    watch.watch(["multipart/form-data"], secret=True)
+    watch.lines.append("hookreceiver WARNING content type 'multipart/form-data' is not accepted here")
+    assert [kind for kind, _ in watch.leaks()] == ["secret"]
+    watch.start_test()
+    watch.lines.append("hookreceiver WARNING content type 'multipart/form-data' is not accepted here")
+    assert watch.leaks() == []
+    watch.watch(["configured-secret-value"], secret=True)  # a configured secret stays watched
+    watch.start_test()
+    watch.lines.append("hookreceiver INFO configured-secret-value")
+    assert [kind for kind, _ in watch.leaks()] == ["secret"]
