@@ -24,6 +24,7 @@ PROVIDER = re.compile(
 )
 VERSION = re.compile(r"hookreceiver (\S+(?: \(git \w+\+?\))?)$", re.MULTILINE)
 RSS = re.compile(r"^rss at \d+ admissions [\d.]+ MiB, at (\d+) ([\d.]+) MiB", re.MULTILINE)
+INSTRUCTIONS = re.compile(r"^(\w+) +([\d.]+) k instructions per request", re.MULTILINE)
 
 
 def numbers(text: str) -> dict[str, tuple[float, str]]:
@@ -38,6 +39,8 @@ def numbers(text: str) -> dict[str, tuple[float, str]]:
     for name, verify, receive in PROVIDER.findall(text):
         found[f"verify {name}"] = (float(verify), "us (lower is better)")
         found[f"receive {name}"] = (float(receive), "us (lower is better)")
+    for name, count in INSTRUCTIONS.findall(text):
+        found[f"instructions {name}"] = (float(count), "k per request (lower is better)")
     for admissions, rss in RSS.findall(text):
         found[f"rss after {admissions} admissions"] = (float(rss), "MiB (lower is better)")
     return found

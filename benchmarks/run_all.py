@@ -67,6 +67,10 @@ SCRIPTS: dict[str, tuple[str, dict[str, list[str]]]] = {
         "bench_receive.py",
         {"smoke": ["--requests", "100", "--rounds", "1"], "quick": [], "full": []},
     ),
+    "instructions": (
+        "bench_instructions.py",
+        {"smoke": ["--smoke"], "quick": [], "full": ["--small", "1000", "--large", "5000"]},
+    ),
     "redis-admission": (
         "bench_redis_admission.py",
         {"smoke": ["--count", "50", "--seconds", "5"], "quick": [], "full": ["--count", "20000"]},

@@ -71,6 +71,16 @@ def test_bench_drain_smoke() -> None:
         assert lines_matching(rf"^drain {kind}\s+\d+ deliveries/s .* ratio to target \d+\.\d\d", out), kind
 
 
+@pytest.mark.timeout(300)
+def test_bench_instructions_smoke() -> None:
+    if shutil.which("valgrind") is None:
+        pytest.skip("valgrind is not installed (apt-get install valgrind): instructions are not counted")
+    out = run(str(BENCH / "bench_instructions.py"), "--smoke")
+    for variant in ("floor", "embedded"):
+        assert lines_matching(rf"^{variant}\s+\d+\.\d k instructions per request", out), variant
+    assert lines_matching(r"^ratio floor / embedded instructions \d\.\d\d", out)
+
+
 def test_bench_providers_smoke() -> None:
     out = run(str(BENCH / "bench_providers.py"), "--smoke")
     assert "not measured" not in out
