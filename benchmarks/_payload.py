@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import time
+from typing import Any
 
 from hookreceiver.core.delivery import HttpRequest
 from hookreceiver.providers import GitHub
@@ -40,3 +41,22 @@ def github_request(size: int = BODY_SIZE, delivery_id: str = "bench-0") -> HttpR
     while len(sign(0).body) > size and optional:
         payload.pop(optional.pop(0), None)
     return sign(max(0, size - len(sign(0).body)))
+
+
+def asgi_scope(headers: list[tuple[bytes, bytes]], delivery_id: str) -> dict[str, Any]:
+    """The ASGI scope of one POST to ``PATH`` with ``headers`` and a new ``X-GitHub-Delivery``,
+    as uvicorn would pass it: for the benchmarks that drive the app in process."""
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": PATH,
+        "raw_path": PATH.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "headers": [*headers, (b"x-github-delivery", delivery_id.encode())],
+        "server": ("127.0.0.1", 8000),
+        "client": ("127.0.0.1", 40000),
+    }

@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from _common import header  # noqa: E402
-from _payload import PATH, github_request  # noqa: E402
+from _payload import asgi_scope, github_request  # noqa: E402
 from _procs import child_env  # noqa: E402
 
 SENDERS = 50
@@ -63,20 +63,7 @@ async def _drive(variant: str, requests: int) -> None:
     statuses: list[int] = []
 
     async def one(number: int) -> None:
-        scope = {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": "POST",
-            "scheme": "http",
-            "path": PATH,
-            "raw_path": PATH.encode(),
-            "root_path": "",
-            "query_string": b"",
-            "headers": [*headers, (b"x-github-delivery", b"count-%d" % number)],
-            "server": ("127.0.0.1", 8000),
-            "client": ("127.0.0.1", 50000),
-        }
+        scope = asgi_scope(headers, f"count-{number}")
         messages = [{"type": "http.request", "body": signed.body, "more_body": False}]
 
         async def receive() -> dict[str, Any]:

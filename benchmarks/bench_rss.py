@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from _common import header  # noqa: E402
-from _payload import PATH, SECRET, github_request  # noqa: E402
+from _payload import PATH, SECRET, asgi_scope, github_request  # noqa: E402
 
 from hookreceiver import Delivery, HookReceiver, HttpRequest  # noqa: E402
 from hookreceiver.providers import GitHub  # noqa: E402
@@ -94,20 +94,7 @@ class Sender:
         self.statuses: Counter[int] = Counter()
 
     async def send_one(self, delivery_id: str) -> int:
-        scope: dict[str, Any] = {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": "POST",
-            "scheme": "http",
-            "path": PATH,
-            "raw_path": PATH.encode(),
-            "root_path": "",
-            "query_string": b"",
-            "headers": [*self.headers, (b"x-github-delivery", delivery_id.encode())],
-            "server": ("127.0.0.1", 8000),
-            "client": ("127.0.0.1", 40000),
-        }
+        scope = asgi_scope(self.headers, delivery_id)
         answered = asyncio.Event()
         sent_body = False
         status = 0
