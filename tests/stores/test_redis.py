@@ -338,3 +338,55 @@ async def test_a_finished_run_resets_the_worker_lost_count(make: Callable[..., R
 
 def test_the_shared_flag_says_whether_other_processes_reach_the_store() -> None:
     assert RedisStore.shared is True
+
+
+@pytest.mark.anyio
+async def test_close_does_not_wait_forever_for_a_heartbeat_that_will_not_end(
+    make: Callable[..., RedisStore], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cancel lost below us (redis-py can turn one into an error of its own) once left the
+    heartbeat running and close() waiting on it for ever: the wait is bounded now."""
+    from hookreceiver.stores.redis import taking
+
+    store = make()
+    await store.admit(delivery("hb-1"))
+    assert await store.take(CONSUMER, limit=1, wait=0)  # the heartbeat runs from the first take
+    taker = store._taker
+    assert taker.heartbeat is not None
+    taker.heartbeat.cancel()
+    await asyncio.wait([taker.heartbeat])
+
+    holding = True
+
+    async def stubborn() -> None:  # swallows every cancel while holding, as the lost one did
+        while True:
+            try:
+                await asyncio.sleep(3600)
+            except asyncio.CancelledError:
+                if not holding:
+                    raise
+
+    taker.heartbeat = asyncio.create_task(stubborn())
+    monkeypatch.setattr(taking, "STOP_WAIT", 0.2)
+    started = time.monotonic()
+    await store.close()
+    assert time.monotonic() - started < 2.0
+    assert taker.stopping
+    holding = False  # the test's own stubborn task: let it go
+    taker.heartbeat.cancel()
+    await asyncio.wait([taker.heartbeat])
+    assert taker.heartbeat.cancelled()
+
+
+@pytest.mark.anyio
+async def test_the_heartbeat_ends_once_stopped_even_without_its_cancel(
+    make: Callable[..., RedisStore],
+) -> None:
+    store = make(visibility_timeout=0.3)
+    await store.admit(delivery("hb-2"))
+    assert await store.take(CONSUMER, limit=1, wait=0)
+    taker = store._taker
+    assert taker.heartbeat is not None and not taker.heartbeat.done()
+    taker.stopping = True  # no cancel: the loop sees the flag after its next sleep
+    await asyncio.wait_for(taker.heartbeat, timeout=2.0)
+    assert taker.heartbeat.done() and not taker.heartbeat.cancelled()

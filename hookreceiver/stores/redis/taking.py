@@ -11,7 +11,6 @@ once the consumer group exists, and drops an entry from ``in_flight`` when its o
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from typing import Any
@@ -29,6 +28,7 @@ __all__ = ["Entry", "Taker", "entries"]
 log = logging.getLogger("hookreceiver.redis")
 
 Entry = tuple[str, dict[bytes, Any], bool]  # (entry id, fields, reclaimed)
+STOP_WAIT = 5.0  # seconds close() waits for the heartbeat task to end
 
 
 class Taker:
@@ -39,6 +39,7 @@ class Taker:
         # entry id -> (consumer, member, gen, run) of each running job, refreshed by the heartbeat
         self.in_flight: dict[str, tuple[str, str, str, str]] = {}
         self.heartbeat: asyncio.Task[None] | None = None
+        self.stopping = False  # set by stop(): the heartbeat ends even if its cancel was swallowed
         self.last_reclaim = 0.0
         self.reclaim_cursor = "0-0"
 
@@ -152,7 +153,8 @@ class Taker:
         """Keep this process's running jobs fresh so no other worker takes them over; forget
         those another worker took over meanwhile (their ``run`` moved on). Never dies."""
         store = self.store
-        while True:
+        task = asyncio.current_task()
+        while not self.stopping:
             await asyncio.sleep(store.visibility_timeout / 3)
             running = list(self.in_flight.items())
             if not running:
@@ -165,14 +167,20 @@ class Taker:
                 for entry_id in await store.run_script("BEAT", keys, args):
                     self.in_flight.pop(text(entry_id), None)
             except Exception as exc:  # the next beat tries again; a takeover is the fallback
+                if task is not None and task.cancelling():
+                    # redis-py can answer a cancel in the middle of a command with an error of its
+                    # own: the cancel is still meant, and swallowing it made close() wait forever.
+                    raise asyncio.CancelledError from exc
                 log.warning("heartbeat failed: %s: %s", type(exc).__name__, scrub(str(exc)))
 
     async def stop(self) -> None:
         """Stop the heartbeat (on close)."""
+        self.stopping = True
         if self.heartbeat is not None:
             self.heartbeat.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self.heartbeat
+            # Bounded: a heartbeat that does not end (its cancel lost somewhere below us) must
+            # not hold up the store's close, and with it the whole process's shutdown.
+            await asyncio.wait([self.heartbeat], timeout=STOP_WAIT)
 
 
 def entries(reply: Any) -> list[Entry]:
