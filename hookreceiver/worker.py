@@ -119,8 +119,8 @@ class Worker:
         self.consumer = consumer or f"{socket.gethostname()}-{os.getpid()}-{id(self):x}"
         self.poll_interval = poll_interval
         self._rand = rand
-        self._tasks: dict[asyncio.Task[None], Job | None] = {}  # runner -> the job it runs
-        self._running = 0  # runners holding a job: the values of _tasks that are not None
+        self._tasks: set[asyncio.Task[None]] = set()  # the runner tasks
+        self._busy: set[asyncio.Task[None]] = set()  # the runners running a job right now
         self._ahead: deque[Job] = deque()  # taken, not started yet
         self._room = asyncio.Event()  # (made anew by serve(), on its loop) set when room to take
         self._loop_task: asyncio.Task[None] | None = None
@@ -134,7 +134,7 @@ class Worker:
     @property
     def in_flight(self) -> int:
         """Jobs held: running, or taken ahead to run next."""
-        return len(self._ahead) + self._running
+        return len(self._ahead) + len(self._busy)
 
     async def run_job(self, job: Job) -> Outcome:
         """Run every matching handler for one job and record the result in the store."""
@@ -242,12 +242,12 @@ class Worker:
             self._ahead.extend(jobs)
             while self._ahead and len(self._tasks) < self.concurrency:
                 task = asyncio.create_task(self._runner())
-                self._tasks[task] = None
+                self._tasks.add(task)
                 task.add_done_callback(self._done)
 
     def _done(self, task: asyncio.Task[None]) -> None:
-        if self._tasks.pop(task, None) is not None:  # ended holding a job (cancelled mid-run)
-            self._running -= 1
+        self._tasks.discard(task)
+        self._busy.discard(task)  # a runner cancelled mid-job ends busy
 
     async def _runner(self) -> None:
         """Run held jobs one after another until none is left (or the worker stops)."""
@@ -256,11 +256,9 @@ class Worker:
         run = 0
         while self._ahead and not self._stopping:
             job = self._ahead.popleft()
-            self._tasks[task] = job
-            self._running += 1
+            self._busy.add(task)
             await self._guarded(job)
-            self._tasks[task] = None
-            self._running -= 1
+            self._busy.discard(task)
             if self.in_flight <= self.prefetch // 2:
                 self._room.set()
             run += 1

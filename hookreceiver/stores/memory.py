@@ -131,8 +131,6 @@ class MemoryStore:
         old = self._records.get(key)
         adding = old is None
         size -= old.size if old is not None else 0  # the record it replaces is freed
-        if len(self._records) < self.max_entries and self._bytes + size <= self.max_bytes:
-            return  # the usual case: room to spare (``_full`` would say None)
         while (reason := self._full(adding, size)) is not None:
             victim = next(iter(self._settled), None)
             if victim == key:  # the record being replaced (dead, admitted again): the next one
